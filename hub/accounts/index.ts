@@ -1,0 +1,127 @@
+/** Account records (the `accounts` collection of the original design, plus prefix/follows/sizing). */
+import { AccountError } from '../errors';
+
+export type AccountType = 'MASTER' | 'SLAVE';
+export type VolumeMode = 'same' | 'multiplier' | 'fixed' | 'equity';
+
+export interface Account {
+  name: string;
+  type: AccountType;
+  enabled: boolean;
+  /** Appended to master symbol names (e.g. ".c": EURUSD -> EURUSD.c). */
+  suffix?: string;
+  /** Prepended to master symbol names. */
+  prefix?: string;
+  /** Master symbol -> this account's symbol; wins over prefix/suffix and automatic matching. */
+  symbol_map?: Record<string, string>;
+  /** Largest accepted |slave price - master fill| in this account's points; default from config. */
+  slippage_tolerance?: number;
+  /** Terminal folder, metadata only (original design). */
+  path?: string;
+  /** Masters this slave copies; absent or empty: all masters. */
+  follows?: string[];
+  volume_mode?: VolumeMode;
+  /** For volume_mode multiplier (also applied in equity mode). */
+  volume_multiplier?: number;
+  /** For volume_mode fixed: lots per copy. */
+  volume_fixed?: number;
+  /** Scale volumes by master/slave contract size when both are known (default true). */
+  normalize_contract_size?: boolean;
+  created_at?: string;
+  updated_at?: string;
+}
+
+const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+const MODES: VolumeMode[] = ['same', 'multiplier', 'fixed', 'equity'];
+
+function isPositiveNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0;
+}
+
+/** Validates and normalises an account record; throws AccountError saying what to fix. */
+export function validateAccount(input: unknown): Account {
+  if (input === null || typeof input !== 'object') throw new AccountError('account must be an object');
+  const a = input as Record<string, unknown>;
+  const name = a.name;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new AccountError(
+      `account name ${JSON.stringify(name)} is invalid`,
+      'use 1-64 characters from letters, digits, . _ @ - (it is the ZeroMQ topic and the EA input AccountName)',
+    );
+  }
+  const where = `account ${name}`;
+  const type = typeof a.type === 'string' ? a.type.toUpperCase() : a.type;
+  if (type !== 'MASTER' && type !== 'SLAVE') throw new AccountError(`${where}: type must be MASTER or SLAVE, got ${JSON.stringify(a.type)}`);
+  const out: Account = { name, type, enabled: a.enabled === undefined ? true : Boolean(a.enabled) };
+  if (typeof a.enabled === 'string') out.enabled = a.enabled === 'true';
+  for (const k of ['suffix', 'prefix', 'path'] as const) {
+    const v = a[k];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string' || v.length > (k === 'path' ? 1024 : 16)) {
+      throw new AccountError(`${where}: ${k} must be a string${k === 'path' ? '' : ' of at most 16 characters'}`);
+    }
+    out[k] = v;
+  }
+  if (a.symbol_map !== undefined && a.symbol_map !== null) {
+    if (typeof a.symbol_map !== 'object' || Array.isArray(a.symbol_map)) {
+      throw new AccountError(`${where}: symbol_map must be an object like {"XAUUSD": "GOLD"}`);
+    }
+    const map: Record<string, string> = {};
+    for (const [from, to] of Object.entries(a.symbol_map as Record<string, unknown>)) {
+      if (typeof to !== 'string' || !to || to.length > 64 || !from || from.length > 64) {
+        throw new AccountError(`${where}: symbol_map entry ${JSON.stringify(from)} must map to a symbol name (1-64 characters)`);
+      }
+      map[from] = to;
+    }
+    if (Object.keys(map).length) out.symbol_map = map;
+  }
+  if (a.slippage_tolerance !== undefined && a.slippage_tolerance !== null) {
+    const v = Number(a.slippage_tolerance);
+    if (!Number.isFinite(v) || v < 0) throw new AccountError(`${where}: slippage_tolerance must be a number of points >= 0`);
+    out.slippage_tolerance = v;
+  }
+  if (a.follows !== undefined && a.follows !== null) {
+    if (!Array.isArray(a.follows) || a.follows.some((f) => typeof f !== 'string' || !NAME.test(f))) {
+      throw new AccountError(`${where}: follows must be a list of master account names`);
+    }
+    if (a.follows.length) out.follows = [...new Set(a.follows as string[])];
+  }
+  if (a.volume_mode !== undefined && a.volume_mode !== null) {
+    if (!MODES.includes(a.volume_mode as VolumeMode)) {
+      throw new AccountError(`${where}: volume_mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(a.volume_mode)}`);
+    }
+    out.volume_mode = a.volume_mode as VolumeMode;
+  }
+  for (const k of ['volume_multiplier', 'volume_fixed'] as const) {
+    if (a[k] === undefined || a[k] === null) continue;
+    const v = Number(a[k]);
+    if (!isPositiveNumber(v)) throw new AccountError(`${where}: ${k} must be a number > 0`);
+    out[k] = v;
+  }
+  if (out.volume_mode === 'multiplier' && out.volume_multiplier === undefined) {
+    throw new AccountError(`${where}: volume_mode multiplier needs volume_multiplier`, 'e.g. --volume-multiplier 0.5');
+  }
+  if (out.volume_mode === 'fixed' && out.volume_fixed === undefined) {
+    throw new AccountError(`${where}: volume_mode fixed needs volume_fixed (lots)`, 'e.g. --volume-fixed 0.1');
+  }
+  if (a.normalize_contract_size !== undefined) out.normalize_contract_size = Boolean(a.normalize_contract_size);
+  if (typeof a.created_at === 'string') out.created_at = a.created_at;
+  if (typeof a.updated_at === 'string') out.updated_at = a.updated_at;
+  if (out.type === 'MASTER' && (out.follows || out.volume_mode)) {
+    // Harmless, but say so: a master never copies.
+    out.follows = undefined;
+  }
+  return stripUndefined(out);
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+/** Sample accounts written by `hub setup-db` (the original setup_db.py, plus the new fields). */
+export const SAMPLE_ACCOUNTS: Account[] = [
+  { name: 'FTMO-Master', type: 'MASTER', enabled: true, path: 'C:\\Program Files\\FTMO MetaTrader 5\\terminal64.exe' },
+  { name: 'Apex-Slave', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 30, volume_mode: 'same' },
+  { name: 'FundedEngineer-Slave', type: 'SLAVE', enabled: false, symbol_map: { XAUUSD: 'GOLD', US30: 'DJ30' }, slippage_tolerance: 50, volume_mode: 'multiplier', volume_multiplier: 0.5 },
+];

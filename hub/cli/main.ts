@@ -1,0 +1,310 @@
+/**
+ * The `hub` command. Every command loads the configuration the same way (defaults, file,
+ * environment, flags) and every error reaches one handler that maps its code to an exit code.
+ */
+import yargs, { type Argv } from 'yargs';
+import { SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
+import { FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
+import { CopyBridgeError, NotFoundError } from '../errors';
+import { openStore } from '../ledger/open';
+import type { Store, TradeQuery } from '../ledger/types';
+import { runDemo } from './demo';
+import { runStart } from './start';
+
+export const EXIT_CODES: Record<string, number> = {
+  E_CONFIG: 2,
+  E_ACCOUNT: 3,
+  E_NOT_FOUND: 4,
+  E_STORE: 5,
+  E_STORE_AUTH: 5,
+  E_STORE_UNREACHABLE: 5,
+  E_TRANSPORT: 6,
+};
+
+/** Output goes through here so tests can capture it. */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+const stdio: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+
+type GlobalArgs = {
+  config?: string;
+  pub?: string;
+  pull?: string;
+  'allow-remote'?: boolean;
+  store?: string;
+  'data-dir'?: string;
+  'mongo-uri'?: string;
+  'mongo-db'?: string;
+  magic?: number;
+  slippage?: number;
+  'log-level'?: string;
+  'log-file'?: string;
+};
+
+function configFrom(argv: GlobalArgs): HubConfig {
+  const flags: ConfigInput = {
+    pubEndpoint: argv.pub,
+    pullEndpoint: argv.pull,
+    allowRemote: argv['allow-remote'],
+    store: argv.store,
+    dataDir: argv['data-dir'],
+    mongoUri: argv['mongo-uri'],
+    mongoDb: argv['mongo-db'],
+    magic: argv.magic,
+    defaultSlippagePoints: argv.slippage,
+    logLevel: argv['log-level'],
+    logFile: argv['log-file'],
+  };
+  return loadConfig({ file: argv.config, flags });
+}
+
+async function withStore<T>(argv: GlobalArgs, fn: (store: Store, config: HubConfig) => Promise<T>, readOnly = false): Promise<T> {
+  const config = configFrom(argv);
+  if (config.store === 'memory') {
+    throw new CopyBridgeError('E_CONFIG', 'the memory store lives inside one hub process; this command needs the embedded or mongodb store', 'drop --store memory');
+  }
+  const store = await openStore(config, { readOnly });
+  await store.open();
+  try {
+    return await fn(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+const accountOptions = (y: Argv) =>
+  y
+    .option('type', { choices: ['MASTER', 'SLAVE', 'master', 'slave'] as const, describe: 'role of the account' })
+    .option('suffix', { type: 'string', describe: 'appended to master symbols (EURUSD -> EURUSD.c)' })
+    .option('prefix', { type: 'string', describe: 'prepended to master symbols' })
+    .option('map', { type: 'string', array: true, describe: 'symbol map entries MASTER=SLAVE, e.g. --map XAUUSD=GOLD' })
+    .option('unmap', { type: 'string', array: true, describe: 'remove symbol map entries by master symbol' })
+    .option('slippage', { type: 'number', describe: 'slippage tolerance in points' })
+    .option('follows', { type: 'string', array: true, describe: 'masters this slave copies (default all)' })
+    .option('volume-mode', { choices: ['same', 'multiplier', 'fixed', 'equity'] as const })
+    .option('volume-multiplier', { type: 'number' })
+    .option('volume-fixed', { type: 'number', describe: 'lots per copy for --volume-mode fixed' })
+    .option('path', { type: 'string', describe: 'terminal path (metadata)' })
+    .option('enabled', { type: 'boolean' });
+
+type AccountArgs = {
+  name: string;
+  type?: string;
+  suffix?: string;
+  prefix?: string;
+  map?: string[];
+  unmap?: string[];
+  slippage?: number;
+  follows?: string[];
+  'volume-mode'?: string;
+  'volume-multiplier'?: number;
+  'volume-fixed'?: number;
+  path?: string;
+  enabled?: boolean;
+};
+
+function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Account> {
+  const next: Record<string, unknown> = { ...base };
+  if (a.type) next.type = a.type.toUpperCase();
+  if (a.suffix !== undefined) next.suffix = a.suffix;
+  if (a.prefix !== undefined) next.prefix = a.prefix;
+  if (a.slippage !== undefined) next.slippage_tolerance = a.slippage;
+  if (a.follows !== undefined) next.follows = a.follows.flatMap((f) => f.split(',')).filter(Boolean);
+  if (a['volume-mode'] !== undefined) next.volume_mode = a['volume-mode'];
+  if (a['volume-multiplier'] !== undefined) next.volume_multiplier = a['volume-multiplier'];
+  if (a['volume-fixed'] !== undefined) next.volume_fixed = a['volume-fixed'];
+  if (a.path !== undefined) next.path = a.path;
+  if (a.enabled !== undefined) next.enabled = a.enabled;
+  const map = { ...(base.symbol_map ?? {}) };
+  for (const entry of a.map ?? []) {
+    const m = /^([^=]+)=(.+)$/.exec(entry);
+    if (!m) throw new CopyBridgeError('E_ACCOUNT', `--map ${entry} is not MASTER=SLAVE`, 'e.g. --map XAUUSD=GOLD');
+    map[m[1]] = m[2];
+  }
+  for (const s of a.unmap ?? []) delete map[s];
+  next.symbol_map = map;
+  return next as Partial<Account>;
+}
+
+function formatAccount(a: Account): string {
+  const parts: string[] = [a.type, a.enabled ? 'enabled' : 'DISABLED'];
+  if (a.prefix) parts.push(`prefix=${a.prefix}`);
+  if (a.suffix) parts.push(`suffix=${a.suffix}`);
+  if (a.symbol_map) parts.push(`map=${Object.entries(a.symbol_map).map(([k, v]) => `${k}=${v}`).join(',')}`);
+  if (a.slippage_tolerance !== undefined) parts.push(`slippage=${a.slippage_tolerance}`);
+  if (a.follows) parts.push(`follows=${a.follows.join(',')}`);
+  if (a.type === 'SLAVE') {
+    const mode = a.volume_mode ?? 'same';
+    parts.push(`volume=${mode}${mode === 'multiplier' ? ' x' + a.volume_multiplier : mode === 'fixed' ? ' ' + a.volume_fixed + ' lots' : ''}`);
+  }
+  return `${a.name.padEnd(24)} ${parts.join('  ')}`;
+}
+
+export function buildCli(args: string[], io: Io = stdio): Argv {
+  const cli = yargs(args)
+    .scriptName('hub')
+    .usage('$0 <command> [options]')
+    .option('config', { type: 'string', describe: 'JSON config file (default ./copybridge.json if present)' })
+    .option('pub', { type: 'string', describe: FIELDS.pubEndpoint.doc })
+    .option('pull', { type: 'string', describe: FIELDS.pullEndpoint.doc })
+    .option('allow-remote', { type: 'boolean', describe: FIELDS.allowRemote.doc })
+    .option('store', { choices: ['embedded', 'mongodb', 'memory'] as const, describe: FIELDS.store.doc })
+    .option('data-dir', { type: 'string', describe: FIELDS.dataDir.doc })
+    .option('mongo-uri', { type: 'string', describe: FIELDS.mongoUri.doc })
+    .option('mongo-db', { type: 'string', describe: FIELDS.mongoDb.doc })
+    .option('magic', { type: 'number', describe: FIELDS.magic.doc })
+    .option('slippage', { type: 'number', describe: FIELDS.defaultSlippagePoints.doc })
+    .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const })
+    .option('log-file', { type: 'string', describe: FIELDS.logFile.doc })
+    .command('start', 'bind the sockets and copy trades until stopped (Ctrl+C)', {}, async (argv) => {
+      await runStart(configFrom(argv as GlobalArgs));
+    })
+    .command(
+      'demo',
+      'run a hub with one simulated master and two simulated slaves and copy a few trades',
+      (y) => y.option('step-ms', { type: 'number', default: 400, describe: 'pause between demo steps' }),
+      async (argv) => {
+        await runDemo({ stepMs: argv['step-ms'] as number, out: io.out });
+      },
+    )
+    .command('setup-db', 'create indexes and the sample accounts (existing accounts are kept)', {}, async (argv) => {
+      await withStore(argv as GlobalArgs, async (store) => {
+        await store.ensureIndexes();
+        for (const a of SAMPLE_ACCOUNTS) {
+          if (await store.getAccount(a.name)) io.out(`kept    ${a.name} (exists)`);
+          else {
+            await store.upsertAccount({ ...a, created_at: new Date().toISOString() });
+            io.out(`created ${formatAccount(a)}`);
+          }
+        }
+        io.out(`indexes ready in ${store.kind} store (${store.location})`);
+      });
+    })
+    .command('accounts', 'list and edit accounts', (y) =>
+      y
+        .command('list', 'list accounts', {}, async (argv) => {
+          await withStore(argv as GlobalArgs, async (store) => {
+            const list = await store.listAccounts();
+            if (!list.length) io.out('no accounts; add one with: npx hub accounts add NAME --type MASTER|SLAVE');
+            for (const a of list) io.out(formatAccount(a));
+          });
+        })
+        .command('add <name>', 'register an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }).demandOption('type'), async (argv) => {
+          await withStore(argv as GlobalArgs, async (store) => {
+            const a = argv as unknown as AccountArgs;
+            if (await store.getAccount(a.name)) {
+              throw new CopyBridgeError('E_ACCOUNT', `account ${a.name} already exists`, `change it with: npx hub accounts set ${a.name} ...`);
+            }
+            const now = new Date().toISOString();
+            const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now });
+            await store.upsertAccount(acc);
+            io.out(`added ${formatAccount(acc)}`);
+          });
+        })
+        .command('set <name>', 'change an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }), async (argv) => {
+          await withStore(argv as GlobalArgs, async (store) => {
+            const a = argv as unknown as AccountArgs;
+            const existing = await store.getAccount(a.name);
+            if (!existing) throw new NotFoundError(`no account named ${a.name}`, 'see: npx hub accounts list');
+            const acc = validateAccount({ ...applyAccountArgs(existing, a), updated_at: new Date().toISOString() });
+            await store.upsertAccount(acc);
+            io.out(`updated ${formatAccount(acc)}`);
+          });
+        })
+        .command('enable <name>', 'enable an account', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
+          await setEnabled(argv as GlobalArgs & { name: string }, true, io);
+        })
+        .command('disable <name>', 'disable an account (a disabled slave refuses copies; a disabled master is not copied)', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
+          await setEnabled(argv as GlobalArgs & { name: string }, false, io);
+        })
+        .command('remove <name>', 'delete an account', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
+          await withStore(argv as GlobalArgs, async (store) => {
+            const name = (argv as unknown as { name: string }).name;
+            if (!(await store.removeAccount(name))) throw new NotFoundError(`no account named ${name}`, 'see: npx hub accounts list');
+            io.out(`removed ${name}`);
+          });
+        })
+        .demandCommand(1, 'name a subcommand: list, add, set, enable, disable, remove'),
+    )
+    .command(
+      'trades',
+      'show copied trades, newest first',
+      (y) =>
+        y
+          .option('open', { type: 'boolean', describe: 'only pending and open copies' })
+          .option('account', { type: 'string', describe: 'only this master or slave' })
+          .option('status', { choices: ['pending', 'open', 'closed', 'refused', 'failed', 'expired'] as const })
+          .option('limit', { type: 'number', default: 50 })
+          .option('page', { type: 'number', default: 1, describe: 'page number, 1 = newest' })
+          .option('json', { type: 'boolean', describe: 'one JSON document per line' }),
+      async (argv) => {
+        await withStore(
+          argv as GlobalArgs,
+          async (store) => {
+            const limit = Math.max(1, Math.min(10_000, Math.floor(argv.limit as number)));
+            const page = Math.max(1, Math.floor(argv.page as number));
+            const q: TradeQuery = { open: argv.open as boolean | undefined, account: argv.account as string | undefined, status: argv.status as TradeQuery['status'] };
+            const total = await store.countTrades(q);
+            const rows = await store.findTrades({ ...q, skip: (page - 1) * limit, limit });
+            if (argv.json) {
+              for (const r of rows) io.out(JSON.stringify(r));
+              return;
+            }
+            io.out(['open_time'.padEnd(24), 'master'.padEnd(16), 'm.ticket'.padEnd(10), 'slave'.padEnd(16), 's.ticket'.padEnd(10), 'symbol'.padEnd(10), 'dir '.padEnd(5), 'volume'.padStart(8), 'status'.padEnd(8), 'slip', 'ms', 'reason'].join(' '));
+            for (const t of rows) {
+              io.out(
+                [
+                  (t.open_time ?? '').padEnd(24), t.master_name.padEnd(16), t.master_ticket.padEnd(10), t.slave_name.padEnd(16), (t.slave_ticket ?? '-').padEnd(10),
+                  t.symbol.padEnd(10), t.direction.padEnd(5), String(t.volume ?? '').padStart(8), t.status.padEnd(8), String(t.slippage_points ?? '-'), String(t.latency_ms ?? '-'), t.reason ?? '',
+                ].join(' '),
+              );
+            }
+            const pages = Math.max(1, Math.ceil(total / limit));
+            io.out(`page ${page} of ${pages} (${total} trades${page < pages ? `; next: --page ${page + 1}` : ''})`);
+          },
+          true,
+        );
+      },
+    )
+    .demandCommand(1, 'name a command: start, demo, setup-db, accounts, trades')
+    .strict()
+    .help()
+    .fail((msg, err) => {
+      throw err ?? new CopyBridgeError('E_USAGE', msg, 'see: npx hub --help');
+    });
+  return cli;
+}
+
+async function setEnabled(argv: GlobalArgs & { name: string }, enabled: boolean, io: Io): Promise<void> {
+  await withStore(argv, async (store) => {
+    const a = await store.getAccount(argv.name);
+    if (!a) throw new NotFoundError(`no account named ${argv.name}`, 'see: npx hub accounts list');
+    await store.upsertAccount({ ...a, enabled, updated_at: new Date().toISOString() });
+    io.out(`${enabled ? 'enabled' : 'disabled'} ${argv.name}`);
+  });
+}
+
+/** Runs the CLI; the one place where errors become messages and exit codes. */
+export async function main(args: string[], io: Io = stdio): Promise<number> {
+  try {
+    await buildCli(args, io).parseAsync();
+    return 0;
+  } catch (e) {
+    const code = exitCodeFor(e);
+    if (e instanceof CopyBridgeError) {
+      io.err(`error: ${e.message}`);
+      if (e.hint) io.err(`  what to do: ${e.hint}`);
+    } else {
+      io.err(`error: ${(e as Error)?.stack ?? String(e)}`);
+    }
+    process.exitCode = code;
+    return code;
+  }
+}
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof CopyBridgeError) return e.code === 'E_USAGE' ? 64 : (EXIT_CODES[e.code] ?? 1);
+  return 1;
+}

@@ -1,0 +1,218 @@
+/**
+ * System configuration: named defaults, then a JSON config file, then environment, then flags;
+ * validated as a whole before anything binds. Accounts are not configuration: they live in the store.
+ */
+import { existsSync, readFileSync } from 'fs';
+import { resolve } from 'path';
+import { ConfigError } from '../errors';
+
+export type StoreKind = 'embedded' | 'mongodb' | 'memory';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface HubConfig {
+  pubEndpoint: string;
+  pullEndpoint: string;
+  allowRemote: boolean;
+  store: StoreKind;
+  dataDir: string;
+  mongoUri: string;
+  mongoDb: string;
+  magic: number;
+  defaultSlippagePoints: number;
+  commandTtlMs: number;
+  resendMs: number;
+  heartbeatMs: number;
+  snapshotMs: number;
+  tickMaxAgeMs: number;
+  maxMessageBytes: number;
+  accountsReloadMs: number;
+  ledgerQueueMax: number;
+  logLevel: LogLevel;
+  logFile: string;
+}
+
+interface FieldSpec {
+  kind: 'string' | 'int' | 'bool' | 'enum';
+  env: string;
+  doc: string;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
+  pubEndpoint: 'tcp://127.0.0.1:5555',
+  pullEndpoint: 'tcp://127.0.0.1:5556',
+  allowRemote: false,
+  store: 'embedded',
+  dataDir: './data',
+  mongoUri: '',
+  mongoDb: 'prop_copy_trader',
+  magic: 20250,
+  defaultSlippagePoints: 30,
+  commandTtlMs: 10_000,
+  resendMs: 500,
+  heartbeatMs: 2_000,
+  snapshotMs: 30_000,
+  tickMaxAgeMs: 5_000,
+  maxMessageBytes: 1024 * 1024,
+  accountsReloadMs: 2_000,
+  ledgerQueueMax: 100_000,
+  logLevel: 'info',
+  logFile: '',
+});
+
+export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
+  pubEndpoint: { kind: 'string', env: 'COPYBRIDGE_PUB', doc: 'ZeroMQ endpoint the hub PUBlishes commands on (terminals SUB)' },
+  pullEndpoint: { kind: 'string', env: 'COPYBRIDGE_PULL', doc: 'ZeroMQ endpoint the hub PULLs terminal messages from (terminals PUSH)' },
+  allowRemote: { kind: 'bool', env: 'COPYBRIDGE_ALLOW_REMOTE', doc: 'allow binding non-loopback addresses (traffic is not encrypted yet)' },
+  store: { kind: 'enum', env: 'COPYBRIDGE_STORE', values: ['embedded', 'mongodb', 'memory'], doc: 'ledger store; mongodb is implied by mongoUri' },
+  dataDir: { kind: 'string', env: 'COPYBRIDGE_DATA_DIR', doc: 'folder of the embedded store' },
+  mongoUri: { kind: 'string', env: 'MONGO_URI', doc: 'MongoDB connection string; selects the mongodb store' },
+  mongoDb: { kind: 'string', env: 'COPYBRIDGE_MONGO_DB', doc: 'MongoDB database name' },
+  magic: { kind: 'int', env: 'COPYBRIDGE_MAGIC', min: 1, max: 2_147_483_647, doc: 'magic number the EAs put on copies' },
+  defaultSlippagePoints: { kind: 'int', env: 'COPYBRIDGE_SLIPPAGE', min: 0, max: 1_000_000, doc: 'slippage tolerance in points for accounts without slippage_tolerance' },
+  commandTtlMs: { kind: 'int', env: 'COPYBRIDGE_COMMAND_TTL_MS', min: 100, max: 3_600_000, doc: 'a command not executed within this time expires' },
+  resendMs: { kind: 'int', env: 'COPYBRIDGE_RESEND_MS', min: 10, max: 60_000, doc: 'a command without result is re-sent after this time' },
+  heartbeatMs: { kind: 'int', env: 'COPYBRIDGE_HEARTBEAT_MS', min: 100, max: 600_000, doc: 'heartbeat interval asked of terminals; 3 missed = offline' },
+  snapshotMs: { kind: 'int', env: 'COPYBRIDGE_SNAPSHOT_MS', min: 1_000, max: 3_600_000, doc: 'periodic snapshot interval asked of terminals' },
+  tickMaxAgeMs: { kind: 'int', env: 'COPYBRIDGE_TICK_MAX_AGE_MS', min: 0, max: 3_600_000, doc: 'an older slave tick is stale: the slippage check is left to the EA' },
+  maxMessageBytes: { kind: 'int', env: 'COPYBRIDGE_MAX_MESSAGE_BYTES', min: 1024, max: 64 * 1024 * 1024, doc: 'largest message accepted' },
+  accountsReloadMs: { kind: 'int', env: 'COPYBRIDGE_ACCOUNTS_RELOAD_MS', min: 100, max: 3_600_000, doc: 'how often the hub re-reads accounts from the store' },
+  ledgerQueueMax: { kind: 'int', env: 'COPYBRIDGE_LEDGER_QUEUE_MAX', min: 100, max: 10_000_000, doc: 'ledger writes held in memory while the store is slow or down' },
+  logLevel: { kind: 'enum', env: 'COPYBRIDGE_LOG_LEVEL', values: ['error', 'warn', 'info', 'debug'], doc: 'log verbosity' },
+  logFile: { kind: 'string', env: 'COPYBRIDGE_LOG_FILE', doc: 'also write JSON logs to this file' },
+};
+
+export type ConfigInput = Partial<Record<keyof HubConfig, unknown>>;
+
+export const CONFIG_FILE_NAME = 'copybridge.json';
+
+function coerce(key: keyof HubConfig, raw: unknown, source: string): unknown {
+  const spec = FIELDS[key];
+  const bad = (want: string) =>
+    new ConfigError(`${source}: ${key} must be ${want}, got ${JSON.stringify(raw)}`, `fix ${key} (${spec.doc})`);
+  switch (spec.kind) {
+    case 'string':
+      if (typeof raw !== 'string') throw bad('a string');
+      return raw;
+    case 'int': {
+      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isInteger(n)) throw bad('an integer');
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        throw bad(`between ${spec.min} and ${spec.max}`);
+      }
+      return n;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw bad('true or false');
+    case 'enum':
+      if (typeof raw !== 'string' || !spec.values!.includes(raw)) throw bad(`one of ${spec.values!.join(', ')}`);
+      return raw;
+  }
+}
+
+function merge(into: HubConfig, layer: ConfigInput, source: string): void {
+  for (const [k, v] of Object.entries(layer)) {
+    if (v === undefined) continue;
+    if (!(k in FIELDS)) {
+      throw new ConfigError(`${source}: unknown setting "${k}"`, `known settings: ${Object.keys(FIELDS).join(', ')}`);
+    }
+    (into as unknown as Record<string, unknown>)[k] = coerce(k as keyof HubConfig, v, source);
+  }
+}
+
+function readFileLayer(path: string): ConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`, 'check the --config path');
+  }
+  try {
+    const obj = JSON.parse(text);
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('not a JSON object');
+    return obj as ConfigInput;
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not a JSON object: ${(e as Error).message}`, 'fix the JSON syntax');
+  }
+}
+
+function envLayer(env: NodeJS.ProcessEnv): ConfigInput {
+  const layer: ConfigInput = {};
+  for (const [key, spec] of Object.entries(FIELDS)) {
+    const v = env[spec.env];
+    if (v !== undefined && v !== '') layer[key as keyof HubConfig] = v;
+  }
+  if (layer.mongoUri === undefined && env.MONGO_URL) layer.mongoUri = env.MONGO_URL;
+  return layer;
+}
+
+const LOOPBACK = /^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):(\d+|\*)$/;
+const ENDPOINT = /^(tcp:\/\/[^\s:]+:(\d+|\*)|tcp:\/\/\[[0-9a-fA-F:]+\]:(\d+|\*)|ipc:\/\/\S+|inproc:\/\/\S+)$/;
+
+/** Checks the merged configuration as a whole. */
+export function validateConfig(c: HubConfig): void {
+  for (const key of ['pubEndpoint', 'pullEndpoint'] as const) {
+    const ep = c[key];
+    if (!ENDPOINT.test(ep)) {
+      throw new ConfigError(`${key} "${ep}" is not a ZeroMQ endpoint`, 'use the form tcp://127.0.0.1:5555');
+    }
+    const port = /:(\d+)$/.exec(ep)?.[1];
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+      throw new ConfigError(`${key} "${ep}" has an invalid port`, 'use a port between 1 and 65535');
+    }
+    if (ep.startsWith('tcp://') && !LOOPBACK.test(ep) && !c.allowRemote) {
+      throw new ConfigError(
+        `${key} "${ep}" is not a loopback address; traffic between hub and terminals is not encrypted yet`,
+        'bind 127.0.0.1, or pass --allow-remote (COPYBRIDGE_ALLOW_REMOTE=true) if the network is trusted',
+      );
+    }
+  }
+  if (c.pubEndpoint === c.pullEndpoint && !c.pubEndpoint.endsWith(':*')) {
+    throw new ConfigError('pubEndpoint and pullEndpoint must differ', 'use two ports, e.g. 5555 and 5556');
+  }
+  if (c.store === 'mongodb' && !c.mongoUri) {
+    throw new ConfigError('store is mongodb but no mongoUri is set', 'pass --mongo-uri mongodb://host:27017 or set MONGO_URI');
+  }
+  if (c.mongoUri && !/^mongodb(\+srv)?:\/\//.test(c.mongoUri)) {
+    throw new ConfigError(`mongoUri "${c.mongoUri}" must start with mongodb:// or mongodb+srv://`, 'check the connection string');
+  }
+  if (c.store === 'embedded' && !c.dataDir) throw new ConfigError('dataDir is empty', 'set --data-dir to a writable folder');
+  if (c.resendMs >= c.commandTtlMs) {
+    throw new ConfigError(`resendMs (${c.resendMs}) must be shorter than commandTtlMs (${c.commandTtlMs})`, 'lower resendMs or raise commandTtlMs');
+  }
+}
+
+export interface LoadOptions {
+  /** Explicit config file; when absent, ./copybridge.json is read if it exists. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: ConfigInput;
+  cwd?: string;
+}
+
+export function loadConfig(opts: LoadOptions = {}): HubConfig {
+  const config: HubConfig = { ...DEFAULTS };
+  const cwd = opts.cwd ?? process.cwd();
+  const file = opts.file ? resolve(cwd, opts.file) : resolve(cwd, CONFIG_FILE_NAME);
+  if (opts.file || existsSync(file)) merge(config, readFileLayer(file), `config file ${file}`);
+  merge(config, envLayer(opts.env ?? process.env), 'environment');
+  merge(config, opts.flags ?? {}, 'command line');
+  // A Mongo URI from any layer selects Mongo unless a store was chosen explicitly after it.
+  const storeChosen = (opts.flags?.store ?? undefined) !== undefined;
+  if (config.mongoUri && config.store === 'embedded' && !storeChosen) config.store = 'mongodb';
+  validateConfig(config);
+  return config;
+}
+
+/** Config for tests and embedding: defaults plus overrides, validated. */
+export function makeConfig(overrides: ConfigInput = {}): HubConfig {
+  const config: HubConfig = { ...DEFAULTS };
+  merge(config, overrides, 'options');
+  validateConfig(config);
+  return config;
+}

@@ -1,0 +1,112 @@
+/** Ledger records and the store contract every adapter (memory, embedded, MongoDB) implements. */
+import type { Account } from '../accounts';
+
+export type TradeStatus = 'pending' | 'open' | 'closed' | 'refused' | 'failed' | 'expired';
+
+/** One copy of one master position on one slave (the `trades` collection of the original design). */
+export interface Trade {
+  /** Master position identifier (the original field name). */
+  master_ticket: string;
+  master_name: string;
+  slave_name: string;
+  slave_ticket?: string;
+  /** Slave symbol. */
+  symbol: string;
+  master_symbol: string;
+  direction: 'BUY' | 'SELL';
+  status: TradeStatus;
+  open_time?: string;
+  close_time?: string;
+  master_volume?: number;
+  /** Lots opened on the slave (including netting adds). */
+  volume?: number;
+  /** Lots still open on the slave; 0 once closed. */
+  remaining_volume?: number;
+  master_price?: number;
+  open_price?: number;
+  close_price?: number;
+  slippage_points?: number;
+  latency_ms?: number;
+  reason?: string;
+  updated_at: string;
+}
+
+export interface TradeKey {
+  master_name: string;
+  master_ticket: string;
+  slave_name: string;
+}
+
+/** Fields to set on the trade with this key, creating it when missing. */
+export interface TradeUpdate {
+  key: TradeKey;
+  set: Partial<Omit<Trade, keyof TradeKey>>;
+}
+
+export interface LedgerEvent {
+  time: string;
+  /** decision, refusal, command, result, reconcile, error, ... */
+  kind: string;
+  account?: string;
+  cmd_id?: string;
+  master_ticket?: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface TradeQuery {
+  account?: string;
+  /** true: only pending/open copies. */
+  open?: boolean;
+  status?: TradeStatus;
+  skip?: number;
+  limit?: number;
+}
+
+export interface EventQuery {
+  account?: string;
+  kind?: string;
+  limit?: number;
+}
+
+export interface Store {
+  readonly kind: 'memory' | 'embedded' | 'mongodb';
+  /** Human-readable location, for logs. */
+  readonly location: string;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  ensureIndexes(): Promise<void>;
+
+  listAccounts(): Promise<Account[]>;
+  getAccount(name: string): Promise<Account | undefined>;
+  upsertAccount(account: Account): Promise<void>;
+  removeAccount(name: string): Promise<boolean>;
+
+  /** Applies updates in order; each creates its trade if missing (unique key: master + position + slave). */
+  upsertTrades(updates: TradeUpdate[]): Promise<void>;
+  /** Newest first (by open_time, then updated_at). */
+  findTrades(query: TradeQuery): Promise<Trade[]>;
+  countTrades(query: TradeQuery): Promise<number>;
+
+  appendEvents(events: LedgerEvent[]): Promise<void>;
+  /** Newest first. */
+  findEvents(query: EventQuery): Promise<LedgerEvent[]>;
+}
+
+export function tradeKeyString(k: TradeKey): string {
+  return `${k.master_name}\u0000${k.master_ticket}\u0000${k.slave_name}`;
+}
+
+export function matchesTradeQuery(t: Trade, q: TradeQuery): boolean {
+  if (q.account && t.slave_name !== q.account && t.master_name !== q.account) return false;
+  if (q.open && t.status !== 'open' && t.status !== 'pending') return false;
+  if (q.status && t.status !== q.status) return false;
+  return true;
+}
+
+export function compareTradesNewestFirst(a: Trade, b: Trade): number {
+  const ka = a.open_time ?? a.updated_at;
+  const kb = b.open_time ?? b.updated_at;
+  if (ka !== kb) return ka < kb ? 1 : -1;
+  return a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0;
+}

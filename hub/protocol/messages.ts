@@ -1,0 +1,405 @@
+/**
+ * Protocol v1: the one definition of every message. TypeScript types, runtime validators and
+ * docs/protocol.md (npm run docs:protocol) are all derived from the schemas below.
+ */
+import { Type, type Static, type TSchema, type TObject, type TProperties } from '@sinclair/typebox';
+
+export const PROTOCOL_VERSION = 1;
+
+const Num = (description: string) => Type.Number({ description });
+const Int = (description: string) => Type.Integer({ description });
+const Str = (description: string, opts: { minLength?: number; maxLength?: number } = {}) =>
+  Type.String({ description, ...opts });
+
+const Side = Type.Union([Type.Literal('buy'), Type.Literal('sell')], { description: '"buy" or "sell"' });
+export type Side = Static<typeof Side>;
+
+/** Position identity used across the protocol: POSITION_IDENTIFIER as a decimal string (MQL5 ulong). */
+const PositionId = Str('position identifier (POSITION_IDENTIFIER / DEAL_POSITION_ID), decimal string', {
+  minLength: 1,
+  maxLength: 24,
+});
+const Ticket = Str('ticket (POSITION_TICKET, DEAL_TICKET or ORDER_TICKET), decimal string', {
+  maxLength: 24,
+});
+
+/** Fields every message carries. */
+const envelope = {
+  v: Type.Literal(PROTOCOL_VERSION, { description: 'protocol version, always 1' }),
+  account: Str('account name as registered on the hub (terminal to hub: the sender; hub to terminal: the addressee)', {
+    minLength: 1,
+    maxLength: 64,
+  }),
+  seq: Int('sender sequence number, +1 per message, per sender'),
+  ts: Num('sender wall-clock time, ms since the Unix epoch'),
+};
+
+interface MessageDef<P extends TProperties> {
+  schema: TObject<P>;
+  direction: 'terminal-to-hub' | 'hub-to-terminal';
+  summary: string;
+  example: Record<string, unknown>;
+}
+
+function message<T extends string, P extends TProperties>(
+  type: T,
+  direction: MessageDef<P>['direction'],
+  summary: string,
+  properties: P,
+  example: Record<string, unknown>,
+) {
+  const schema = Type.Object(
+    { ...envelope, type: Type.Literal(type, { description: `message type, "${type}"` }), ...properties },
+    { additionalProperties: true, description: summary },
+  );
+  return { type, schema, direction, summary, example: { v: 1, type, ...example } } as const;
+}
+
+// ---------------------------------------------------------------- shared structures
+
+export const PositionSchema = Type.Object(
+  {
+    ticket: Ticket,
+    position: PositionId,
+    symbol: Str('symbol name in this terminal', { minLength: 1, maxLength: 64 }),
+    side: Side,
+    volume: Num('lots'),
+    price_open: Num('open price'),
+    sl: Num('stop loss price, 0 for none'),
+    tp: Num('take profit price, 0 for none'),
+    magic: Int('magic number (POSITION_MAGIC)'),
+    comment: Str('position comment (may be rewritten by the broker)', { maxLength: 64 }),
+    time_ms: Num('open time, ms since the Unix epoch'),
+    master: Type.Optional(Str('for copies: the master account the EA journal records for this position', { maxLength: 64 })),
+    master_position: Type.Optional(Str('for copies: the master position identifier from the EA journal', { maxLength: 24 })),
+  },
+  { description: 'one open position' },
+);
+export type Position = Static<typeof PositionSchema>;
+
+export const SymbolSpecSchema = Type.Object(
+  {
+    name: Str('symbol name in this terminal', { minLength: 1, maxLength: 64 }),
+    digits: Int('SYMBOL_DIGITS'),
+    point: Num('SYMBOL_POINT'),
+    volume_min: Num('SYMBOL_VOLUME_MIN'),
+    volume_step: Num('SYMBOL_VOLUME_STEP'),
+    volume_max: Num('SYMBOL_VOLUME_MAX'),
+    volume_limit: Type.Optional(Num('SYMBOL_VOLUME_LIMIT, 0 for none')),
+    contract_size: Num('SYMBOL_TRADE_CONTRACT_SIZE'),
+    filling_modes: Int('SYMBOL_FILLING_MODE bit mask: 1 FOK, 2 IOC'),
+    trade_mode: Type.Union(
+      [Type.Literal('full'), Type.Literal('disabled'), Type.Literal('longonly'), Type.Literal('shortonly'), Type.Literal('closeonly')],
+      { description: 'SYMBOL_TRADE_MODE' },
+    ),
+    stops_level: Type.Optional(Int('SYMBOL_TRADE_STOPS_LEVEL, points')),
+    freeze_level: Type.Optional(Int('SYMBOL_TRADE_FREEZE_LEVEL, points')),
+  },
+  { description: 'the trading facts of one symbol' },
+);
+export type SymbolSpec = Static<typeof SymbolSpecSchema>;
+
+// ---------------------------------------------------------------- terminal to hub
+
+export const Hello = message(
+  'hello',
+  'terminal-to-hub',
+  'First message of a terminal (and repeated every second until a welcome arrives). The hub answers with welcome, or error if the account is not registered.',
+  {
+    login: Int('ACCOUNT_LOGIN'),
+    server: Str('ACCOUNT_SERVER', { maxLength: 128 }),
+    broker: Str('ACCOUNT_COMPANY', { maxLength: 128 }),
+    currency: Str('ACCOUNT_CURRENCY', { maxLength: 16 }),
+    margin_mode: Type.Union([Type.Literal('hedging'), Type.Literal('netting'), Type.Literal('exchange')], {
+      description: 'ACCOUNT_MARGIN_MODE',
+    }),
+    ea_version: Str('version of the EA', { maxLength: 32 }),
+  },
+  { account: 'FTMO-1', seq: 1, ts: 1763900000000, login: 5012345, server: 'FTMO-Demo', broker: 'FTMO S.R.O.', currency: 'USD', margin_mode: 'hedging', ea_version: '1.0.0' },
+);
+
+export const Heartbeat = message(
+  'heartbeat',
+  'terminal-to-hub',
+  'Sent every few seconds and in answer to ping; a terminal silent for 3 intervals is offline.',
+  {
+    balance: Num('ACCOUNT_BALANCE'),
+    equity: Num('ACCOUNT_EQUITY'),
+    margin: Num('ACCOUNT_MARGIN'),
+    free_margin: Type.Optional(Num('ACCOUNT_MARGIN_FREE')),
+    trade_allowed: Type.Optional(Type.Boolean({ description: 'terminal and EA may trade (algo trading on)' })),
+  },
+  { account: 'FTMO-1', seq: 7, ts: 1763900005000, balance: 100000, equity: 100120.5, margin: 350, free_margin: 99770.5, trade_allowed: true },
+);
+
+export const Snapshot = message(
+  'snapshot',
+  'terminal-to-hub',
+  'The complete list of open positions; sent after welcome, on request, after every reconnect and periodically. The hub reconciles it against what it believes.',
+  {
+    positions: Type.Array(PositionSchema, { description: 'all open positions of the account', maxItems: 5000 }),
+    margin_mode: Type.Optional(
+      Type.Union([Type.Literal('hedging'), Type.Literal('netting'), Type.Literal('exchange')], { description: 'ACCOUNT_MARGIN_MODE (lets a restarted hub resume without a new hello)' }),
+    ),
+  },
+  {
+    account: 'FTMO-1', seq: 3, ts: 1763900001000,
+    positions: [{ ticket: '5001', position: '5001', symbol: 'EURUSD', side: 'buy', volume: 0.5, price_open: 1.0841, sl: 1.08, tp: 1.09, magic: 0, comment: '', time_ms: 1763899000000 }],
+  },
+);
+
+export const Deal = message(
+  'deal',
+  'terminal-to-hub',
+  'A deal added to the account history (TRADE_TRANSACTION_DEAL_ADD), with the state of its position after the deal.',
+  {
+    deal: Ticket,
+    order: Type.Optional(Ticket),
+    position: PositionId,
+    position_by: Type.Optional(Str('for entry "out_by": the opposite position that closed this one', { maxLength: 24 })),
+    symbol: Str('symbol name in this terminal', { minLength: 1, maxLength: 64 }),
+    side: Type.Union([Type.Literal('buy'), Type.Literal('sell')], { description: 'DEAL_TYPE: direction of the deal itself' }),
+    entry: Type.Union([Type.Literal('in'), Type.Literal('out'), Type.Literal('inout'), Type.Literal('out_by')], {
+      description: 'DEAL_ENTRY: in = open or add, out = close or partial close, inout = netting reversal, out_by = close by opposite position',
+    }),
+    volume: Num('deal volume, lots'),
+    price: Num('deal price'),
+    sl: Type.Optional(Num('position stop loss after the deal, 0 for none')),
+    tp: Type.Optional(Num('position take profit after the deal, 0 for none')),
+    magic: Int('DEAL_MAGIC'),
+    comment: Str('DEAL_COMMENT', { maxLength: 64 }),
+    reason: Type.Union(
+      [Type.Literal('client'), Type.Literal('mobile'), Type.Literal('web'), Type.Literal('expert'), Type.Literal('sl'), Type.Literal('tp'), Type.Literal('so'), Type.Literal('rollover'), Type.Literal('vmargin'), Type.Literal('split'), Type.Literal('other')],
+      { description: 'DEAL_REASON' },
+    ),
+    time_ms: Num('DEAL_TIME_MSC'),
+    position_volume: Num('volume of the position after this deal, 0 when closed'),
+    position_side: Type.Optional(Side),
+  },
+  {
+    account: 'FTMO-1', seq: 12, ts: 1763900002000, deal: '9001', order: '8001', position: '5001', symbol: 'EURUSD', side: 'buy', entry: 'in',
+    volume: 0.5, price: 1.0841, sl: 1.08, tp: 1.09, magic: 0, comment: '', reason: 'client', time_ms: 1763900001990, position_volume: 0.5, position_side: 'buy',
+  },
+);
+
+export const PositionChange = message(
+  'position',
+  'terminal-to-hub',
+  'A position changed without a deal (TRADE_TRANSACTION_POSITION): SL/TP edit or a server-side change.',
+  {
+    position: PositionId,
+    symbol: Str('symbol', { minLength: 1, maxLength: 64 }),
+    side: Side,
+    volume: Num('lots'),
+    sl: Num('stop loss, 0 for none'),
+    tp: Num('take profit, 0 for none'),
+  },
+  { account: 'FTMO-1', seq: 13, ts: 1763900003000, position: '5001', symbol: 'EURUSD', side: 'buy', volume: 0.5, sl: 1.081, tp: 1.095 },
+);
+
+export const Symbols = message(
+  'symbols',
+  'terminal-to-hub',
+  'Symbol specifications, sent after welcome in chunks that fit the size limit (first chunk replace=true).',
+  {
+    replace: Type.Boolean({ description: 'true: this chunk starts a new list; false: add to the previous chunks' }),
+    symbols: Type.Array(SymbolSpecSchema, { maxItems: 5000 }),
+  },
+  {
+    account: 'FTMO-1', seq: 2, ts: 1763900000500, replace: true,
+    symbols: [{ name: 'EURUSD', digits: 5, point: 0.00001, volume_min: 0.01, volume_step: 0.01, volume_max: 100, contract_size: 100000, filling_modes: 1, trade_mode: 'full' }],
+  },
+);
+
+export const Tick = message(
+  'tick',
+  'terminal-to-hub',
+  'Latest quote of a symbol the hub asked to watch (sent on change, at most every 100 ms per symbol).',
+  { symbol: Str('symbol', { minLength: 1, maxLength: 64 }), bid: Num('bid'), ask: Num('ask'), time_ms: Num('tick time, ms since epoch') },
+  { account: 'Apex-2', seq: 44, ts: 1763900002100, symbol: 'EURUSD.c', bid: 1.0839, ask: 1.0841, time_ms: 1763900002090 },
+);
+
+const ResultStatus = Type.Union(
+  [Type.Literal('done'), Type.Literal('partial'), Type.Literal('rejected'), Type.Literal('refused'), Type.Literal('duplicate'), Type.Literal('expired')],
+  {
+    description:
+      'done: executed; partial: executed in part; rejected: the broker refused (retcode); refused: the EA refused before sending (reason); duplicate: already executed (same cmd_id or master position already copied), ticket names the existing copy; expired: arrived after expires_ms',
+  },
+);
+
+export const Result = message(
+  'result',
+  'terminal-to-hub',
+  'Outcome of a command, echoing its cmd_id.',
+  {
+    cmd_id: Str('the command id', { minLength: 1, maxLength: 64 }),
+    status: ResultStatus,
+    retcode: Int('MqlTradeResult.retcode (0 when nothing was sent)'),
+    message: Str('retcode description or refusal reason, human readable', { maxLength: 512 }),
+    ticket: Type.Optional(Str('resulting position ticket', { maxLength: 24 })),
+    position: Type.Optional(Str('resulting position identifier', { maxLength: 24 })),
+    deal: Type.Optional(Str('deal ticket', { maxLength: 24 })),
+    price: Type.Optional(Num('fill price')),
+    volume: Type.Optional(Num('filled volume')),
+    remaining_volume: Type.Optional(Num('volume of the position left after a close')),
+  },
+  { account: 'Apex-2', seq: 45, ts: 1763900002104, cmd_id: 'c-1763900002001-1', status: 'done', retcode: 10009, message: 'done', ticket: '7001', position: '7001', price: 1.0841, volume: 0.5 },
+);
+
+// ---------------------------------------------------------------- hub to terminal
+
+const cmdFields = {
+  cmd_id: Str('command id, unique; re-sent commands keep it', { minLength: 1, maxLength: 64 }),
+  expires_ms: Num('do not execute after this time (ms since epoch); answer status expired'),
+  master: Str('master account name', { maxLength: 64 }),
+  master_position: PositionId,
+};
+
+export const Welcome = message(
+  'welcome',
+  'hub-to-terminal',
+  'Answer to hello: the role of this terminal and its settings. The terminal answers every welcome with symbols and a snapshot; a hub that restarted sends welcome to terminals it has no session for.',
+  {
+    role: Type.Union([Type.Literal('master'), Type.Literal('slave'), Type.Literal('disabled')], { description: 'what the terminal does' }),
+    magic: Int('magic number the EA marks its copies with'),
+    heartbeat_ms: Int('heartbeat interval'),
+    snapshot_ms: Int('periodic snapshot interval'),
+    hub_version: Str('hub version', { maxLength: 32 }),
+  },
+  { account: 'Apex-2', seq: 1, ts: 1763900000100, role: 'slave', magic: 20250, heartbeat_ms: 2000, snapshot_ms: 30000, hub_version: '0.1.0' },
+);
+
+export const Open = message(
+  'open',
+  'hub-to-terminal',
+  'Open a copy of a master position (or add to it: increase=true). The EA never opens a second copy of the same master position unless increase is set.',
+  {
+    ...cmdFields,
+    symbol: Str('slave symbol', { minLength: 1, maxLength: 64 }),
+    side: Side,
+    volume: Num('lots, already sized and rounded to the slave volume step'),
+    price: Num('master fill price: the reference for the deviation check'),
+    max_deviation_points: Num('refuse when |current price - price| / point exceeds this'),
+    sl: Num('stop loss, 0 for none'),
+    tp: Num('take profit, 0 for none'),
+    magic: Int('magic number to set'),
+    comment: Str('comment to set, identifies the copy: CB:<master tag>:<master position>', { maxLength: 31 }),
+    increase: Type.Optional(Type.Boolean({ description: 'add volume to an existing copy (netting master increased its position)' })),
+  },
+  {
+    account: 'Apex-2', seq: 5, ts: 1763900002001, cmd_id: 'c-1763900002001-1', expires_ms: 1763900012001, master: 'FTMO-1', master_position: '5001',
+    symbol: 'EURUSD.c', side: 'buy', volume: 0.5, price: 1.0841, max_deviation_points: 30, sl: 1.08, tp: 1.09, magic: 20250, comment: 'CB:6f1e:5001',
+  },
+);
+
+export const Close = message(
+  'close',
+  'hub-to-terminal',
+  'Close a copy in full or in part (volume less than the position volume).',
+  {
+    ...cmdFields,
+    ticket: Str('slave position ticket', { minLength: 1, maxLength: 24 }),
+    symbol: Str('slave symbol', { minLength: 1, maxLength: 64 }),
+    volume: Num('lots to close'),
+    max_deviation_points: Type.Optional(Num('informational: closes are not refused for deviation')),
+  },
+  { account: 'Apex-2', seq: 9, ts: 1763900009001, cmd_id: 'c-1763900009001-4', expires_ms: 1763900019001, master: 'FTMO-1', master_position: '5001', ticket: '7001', symbol: 'EURUSD.c', volume: 0.25 },
+);
+
+export const CloseBy = message(
+  'close_by',
+  'hub-to-terminal',
+  'Close a copy by an opposite copy (hedging accounts, TRADE_ACTION_CLOSE_BY).',
+  {
+    ...cmdFields,
+    ticket: Str('slave position ticket', { minLength: 1, maxLength: 24 }),
+    ticket_by: Str('opposite slave position ticket', { minLength: 1, maxLength: 24 }),
+    master_position_by: PositionId,
+  },
+  { account: 'Apex-2', seq: 10, ts: 1763900010001, cmd_id: 'c-1763900010001-5', expires_ms: 1763900020001, master: 'FTMO-1', master_position: '5001', master_position_by: '5002', ticket: '7001', ticket_by: '7002' },
+);
+
+export const Modify = message(
+  'modify',
+  'hub-to-terminal',
+  'Set the stop loss and take profit of a copy (TRADE_ACTION_SLTP).',
+  {
+    ...cmdFields,
+    ticket: Str('slave position ticket', { minLength: 1, maxLength: 24 }),
+    symbol: Str('slave symbol', { minLength: 1, maxLength: 64 }),
+    sl: Num('stop loss, 0 for none'),
+    tp: Num('take profit, 0 for none'),
+  },
+  { account: 'Apex-2', seq: 11, ts: 1763900011001, cmd_id: 'c-1763900011001-6', expires_ms: 1763900021001, master: 'FTMO-1', master_position: '5001', ticket: '7001', symbol: 'EURUSD.c', sl: 1.081, tp: 1.095 },
+);
+
+export const SnapshotRequest = message(
+  'snapshot_request',
+  'hub-to-terminal',
+  'Ask for a snapshot now.',
+  {},
+  { account: 'Apex-2', seq: 12, ts: 1763900012000 },
+);
+
+export const Watch = message(
+  'watch',
+  'hub-to-terminal',
+  'Stream ticks for these symbols (replaces the previous list); the EA selects them in Market Watch.',
+  { symbols: Type.Array(Str('symbol', { minLength: 1, maxLength: 64 }), { maxItems: 500 }) },
+  { account: 'Apex-2', seq: 2, ts: 1763900000200, symbols: ['EURUSD.c', 'XAUUSD.c'] },
+);
+
+export const Ping = message(
+  'ping',
+  'hub-to-terminal',
+  'Liveness probe; the terminal answers with a heartbeat.',
+  {},
+  { account: 'Apex-2', seq: 13, ts: 1763900013000 },
+);
+
+export const ErrorMsg = message(
+  'error',
+  'hub-to-terminal',
+  'The hub could not accept a message from this terminal; says why and what to do.',
+  {
+    code: Str('error code, e.g. E_UNKNOWN_ACCOUNT, E_INVALID_MESSAGE, E_UNKNOWN_TYPE, E_TOO_LARGE', { maxLength: 64 }),
+    message: Str('what went wrong and what to do', { maxLength: 2048 }),
+    ref_type: Type.Optional(Str('type of the offending message', { maxLength: 64 })),
+    ref_seq: Type.Optional(Int('seq of the offending message')),
+  },
+  { account: 'Apex-9', seq: 1, ts: 1763900000100, code: 'E_UNKNOWN_ACCOUNT', message: 'account "Apex-9" is not registered on this hub; run: npx hub accounts add Apex-9 --type SLAVE', ref_type: 'hello', ref_seq: 1 },
+);
+
+export const TERMINAL_MESSAGES = [Hello, Heartbeat, Snapshot, Deal, PositionChange, Symbols, Tick, Result] as const;
+export const HUB_MESSAGES = [Welcome, Open, Close, CloseBy, Modify, SnapshotRequest, Watch, Ping, ErrorMsg] as const;
+export const ALL_MESSAGES = [...TERMINAL_MESSAGES, ...HUB_MESSAGES] as const;
+
+type StaticOf<M> = M extends { schema: infer S extends TSchema } ? Static<S> : never;
+
+export type TerminalMessage = StaticOf<(typeof TERMINAL_MESSAGES)[number]>;
+export type HubMessage = StaticOf<(typeof HUB_MESSAGES)[number]>;
+export type AnyMessage = TerminalMessage | HubMessage;
+export type MessageOf<T extends AnyMessage['type']> = Extract<AnyMessage, { type: T }>;
+
+export type HelloMsg = MessageOf<'hello'>;
+export type HeartbeatMsg = MessageOf<'heartbeat'>;
+export type SnapshotMsg = MessageOf<'snapshot'>;
+export type DealMsg = MessageOf<'deal'>;
+export type PositionMsg = MessageOf<'position'>;
+export type SymbolsMsg = MessageOf<'symbols'>;
+export type TickMsg = MessageOf<'tick'>;
+export type ResultMsg = MessageOf<'result'>;
+export type WelcomeMsg = MessageOf<'welcome'>;
+export type OpenMsg = MessageOf<'open'>;
+export type CloseMsg = MessageOf<'close'>;
+export type CloseByMsg = MessageOf<'close_by'>;
+export type ModifyMsg = MessageOf<'modify'>;
+export type WatchMsg = MessageOf<'watch'>;
+export type ErrorMessage = MessageOf<'error'>;
+export type CommandMsg = OpenMsg | CloseMsg | CloseByMsg | ModifyMsg;
+
+/** Messages without the envelope fields the sender stamps (v, seq, ts, account). */
+export type Body<M> = M extends unknown ? Omit<M, 'v' | 'seq' | 'ts' | 'account'> : never;
+
+/** Largest message accepted in either direction, bytes (the bridge's CB_MAX_MESSAGE). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;

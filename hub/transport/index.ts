@@ -1,0 +1,100 @@
+/**
+ * ZeroMQ sockets of the hub: PULL for everything terminals send, PUB for commands addressed by
+ * topic (= account name). Outgoing messages are stamped (v, account, seq, ts) here, once.
+ */
+import { Publisher, Pull } from 'zeromq';
+import { TransportError } from '../errors';
+import { PROTOCOL_VERSION, type Body, type HubMessage } from '../protocol';
+
+export interface TransportOptions {
+  pubEndpoint: string;
+  pullEndpoint: string;
+  maxMessageBytes: number;
+  onMessage(frames: Buffer[], receivedAt: number): void;
+}
+
+export class Transport {
+  private pub = new Publisher({ linger: 0, sendHighWaterMark: 1_000_000, noDrop: false });
+  private pull = new Pull({ linger: 0, receiveHighWaterMark: 1_000_000 });
+  private queue: [string, Buffer][] = [];
+  private sending = false;
+  private closed = false;
+  private seq = new Map<string, number>();
+  private receiving: Promise<void> | undefined;
+  pubEndpoint = '';
+  pullEndpoint = '';
+  sent = 0;
+
+  constructor(private readonly opts: TransportOptions) {
+    // ZeroMQ drops the connection of a peer that sends more than this; the decoder answers
+    // E_TOO_LARGE for anything between the protocol limit and this hard ceiling.
+    this.pull.maxMessageSize = Math.max(opts.maxMessageBytes * 4, 16 * 1024 * 1024);
+  }
+
+  async bind(): Promise<void> {
+    for (const [sock, ep, name] of [
+      [this.pub, this.opts.pubEndpoint, 'pubEndpoint'],
+      [this.pull, this.opts.pullEndpoint, 'pullEndpoint'],
+    ] as const) {
+      try {
+        await sock.bind(ep);
+      } catch (e) {
+        await this.close();
+        throw new TransportError(
+          `cannot bind ${name} ${ep}: ${(e as Error).message}`,
+          (e as { code?: string }).code === 'EADDRINUSE'
+            ? 'another hub (or program) uses this port: stop it or choose another port with --pub/--pull'
+            : 'check the address; only local addresses can be bound',
+        );
+      }
+    }
+    this.pubEndpoint = this.pub.lastEndpoint ?? this.opts.pubEndpoint;
+    this.pullEndpoint = this.pull.lastEndpoint ?? this.opts.pullEndpoint;
+    this.receiving = this.receiveLoop();
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const frames of this.pull) {
+        this.opts.onMessage(frames, Date.now());
+      }
+    } catch (e) {
+      if (!this.closed) throw e;
+    }
+  }
+
+  /** Stamps and publishes a message to one account's topic; never waits. */
+  send(account: string, body: Body<HubMessage>): void {
+    if (this.closed) return;
+    const seq = (this.seq.get(account) ?? 0) + 1;
+    this.seq.set(account, seq);
+    const msg = { v: PROTOCOL_VERSION, ...body, account, seq, ts: Date.now() };
+    this.queue.push([account, Buffer.from(JSON.stringify(msg), 'utf8')]);
+    if (!this.sending) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.sending = true;
+    try {
+      // zeromq.js allows one send in flight per socket; PUB never blocks, so this loop is quick.
+      while (this.queue.length && !this.closed) {
+        const batch = this.queue;
+        this.queue = [];
+        for (const frames of batch) {
+          await this.pub.send(frames);
+          this.sent++;
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pull.close();
+    this.pub.close();
+    await this.receiving?.catch(() => undefined);
+  }
+}

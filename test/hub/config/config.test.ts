@@ -1,0 +1,53 @@
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { DEFAULTS, loadConfig } from '../../../hub/config';
+import { ConfigError } from '../../../hub/errors';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'cb-config-'));
+
+describe('loadConfig', () => {
+  it('starts from the named defaults', () => {
+    expect(loadConfig({ env: {}, cwd: dir() })).toEqual(DEFAULTS);
+  });
+
+  it('layers file < environment < flags', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'copybridge.json'), JSON.stringify({ magic: 111, resendMs: 700, logLevel: 'debug' }));
+    const c = loadConfig({ cwd, env: { COPYBRIDGE_MAGIC: '222', COPYBRIDGE_RESEND_MS: '800' }, flags: { magic: 333 } });
+    expect(c).toMatchObject({ magic: 333, resendMs: 800, logLevel: 'debug' });
+  });
+
+  it('selects MongoDB when a URI is given', () => {
+    expect(loadConfig({ cwd: dir(), env: { MONGO_URI: 'mongodb://127.0.0.1:27017' } }).store).toBe('mongodb');
+  });
+
+  const bad: [string, Parameters<typeof loadConfig>[0], RegExp][] = [
+    ['unknown setting', { flags: { colour: 'red' } as never }, /unknown setting "colour"/],
+    ['non-integer', { env: { COPYBRIDGE_MAGIC: 'abc' } }, /magic must be an integer/],
+    ['out of range', { flags: { resendMs: 1 } }, /resendMs must be between 10/],
+    ['bad enum', { flags: { store: 'redis' } }, /store must be one of embedded, mongodb, memory/],
+    ['bad endpoint', { flags: { pubEndpoint: 'http://x' } }, /not a ZeroMQ endpoint/],
+    ['non-loopback', { flags: { pullEndpoint: 'tcp://0.0.0.0:5556' } }, /not a loopback address/],
+    ['same ports', { flags: { pubEndpoint: 'tcp://127.0.0.1:6000', pullEndpoint: 'tcp://127.0.0.1:6000' } }, /must differ/],
+    ['mongo without uri', { flags: { store: 'mongodb' } }, /no mongoUri/],
+    ['bad uri', { flags: { mongoUri: 'mysql://x' } }, /must start with mongodb/],
+    ['resend >= ttl', { flags: { resendMs: 5000, commandTtlMs: 5000 } }, /must be shorter than commandTtlMs/],
+    ['missing file', { file: 'nope.json' }, /cannot read config file/],
+  ];
+  it.each(bad)('rejects %s with a clear message', (_name, opts, re) => {
+    const call = () => loadConfig({ env: {}, cwd: dir(), ...opts });
+    expect(call).toThrow(ConfigError);
+    expect(call).toThrow(re);
+  });
+
+  it('allows a remote bind only when asked', () => {
+    expect(loadConfig({ env: {}, cwd: dir(), flags: { pullEndpoint: 'tcp://0.0.0.0:5556', allowRemote: true } }).pullEndpoint).toBe('tcp://0.0.0.0:5556');
+  });
+
+  it('rejects a config file that is not a JSON object', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'copybridge.json'), '{"magic": 1,');
+    expect(() => loadConfig({ env: {}, cwd })).toThrow(/is not a JSON object/);
+  });
+});

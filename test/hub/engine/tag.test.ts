@@ -1,0 +1,12 @@
+import { copyComment, masterTag, parseCopyComment } from '../../../hub/engine';
+
+describe('copy comment', () => {
+  it('is FNV-1a based, short, and parses back', () => {
+    // FNV-1a 32 of "a" is 0xe40c292c; the tag keeps the low 16 bits.
+    expect(masterTag('a')).toBe('292c');
+    const c = copyComment('FTMO-Master', '18446744073709551615');
+    expect(c.length).toBeLessThanOrEqual(31);
+    expect(parseCopyComment(c)).toEqual({ tag: masterTag('FTMO-Master'), masterPosition: '18446744073709551615' });
+    expect(parseCopyComment('so 45%')).toBeUndefined();
+  });
+});
