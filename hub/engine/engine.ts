@@ -66,6 +66,8 @@ export interface MasterPosition {
   open: boolean;
   /** Time the hub received the opening deal; undefined for positions first seen in a snapshot. */
   openedAt?: number;
+  /** Time the hub learnt it closed. */
+  closedAt?: number;
 }
 
 export interface Copy {
@@ -130,13 +132,69 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const dir = (s: Side) => (s === 'buy' ? 'BUY' : 'SELL');
 const opposite = (s: Side): Side => (s === 'buy' ? 'sell' : 'buy');
 
+/** Copies by key, indexed by master position and by slave ticket (hot paths must not scan). */
+class CopyTable extends Map<string, Copy> {
+  private byMaster = new Map<string, Set<string>>();
+  private byTicket = new Map<string, string>();
+
+  override set(key: string, c: Copy): this {
+    const old = super.get(key);
+    if (old && old !== c) this.unindex(key, old);
+    super.set(key, c);
+    const pk = posKey(c.master, c.masterPosition);
+    let set = this.byMaster.get(pk);
+    if (!set) this.byMaster.set(pk, (set = new Set()));
+    set.add(key);
+    this.indexTicket(c);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const c = super.get(key);
+    if (c) this.unindex(key, c);
+    return super.delete(key);
+  }
+
+  /** Call after a copy's ticket or position changed. */
+  indexTicket(c: Copy): void {
+    const key = copyKey(c.master, c.masterPosition, c.slave);
+    if (c.ticket) this.byTicket.set(`${c.slave}\u0000${c.ticket}`, key);
+    if (c.position) this.byTicket.set(`${c.slave}\u0000${c.position}`, key);
+  }
+
+  ofMasterPosition(master: string, position: string): Copy[] {
+    const keys = this.byMaster.get(posKey(master, position));
+    return keys ? [...keys].map((k) => super.get(k)!).filter(Boolean) : [];
+  }
+
+  bySlaveTicket(slave: string, ticket: string): Copy | undefined {
+    const key = this.byTicket.get(`${slave}\u0000${ticket}`);
+    return key === undefined ? undefined : super.get(key);
+  }
+
+  private unindex(key: string, c: Copy): void {
+    const pk = posKey(c.master, c.masterPosition);
+    const set = this.byMaster.get(pk);
+    set?.delete(key);
+    if (set && !set.size) this.byMaster.delete(pk);
+    for (const t of [c.ticket, c.position]) {
+      if (t && this.byTicket.get(`${c.slave}\u0000${t}`) === key) this.byTicket.delete(`${c.slave}\u0000${t}`);
+    }
+  }
+}
+
+/** Closed master positions and their settled copies are forgotten this long after the last activity. */
+const FORGET_AFTER_MS = 10 * 60_000;
+
 export class Engine {
   private accounts = new Map<string, Account>();
   private tags = new Map<string, string>();
   readonly terminals = new Map<string, TerminalState>();
   readonly masterPositions = new Map<string, MasterPosition>();
-  readonly copies = new Map<string, Copy>();
+  readonly copies = new CopyTable();
   readonly pending = new Map<string, Pending>();
+  /** Expired commands, so that a result arriving late is still applied (bounded). */
+  private expiredCmds = new Map<string, Pending>();
   private masterSymbols = new Map<string, Set<string>>();
   private seenDeals = new Set<string>();
   private cmdCounter = 0;
@@ -351,6 +409,7 @@ export class Engine {
         const before = mp.volume > remaining ? mp.volume : remaining + d.volume;
         mp.volume = remaining;
         mp.open = remaining > EPS;
+        if (!mp.open) mp.closedAt = receivedAt;
         this.forEachCopy(master.name, d.position, (c) => {
           if (d.entry === 'out_by' && d.position_by && this.tryCloseBy(master, c, d, receivedAt)) return;
           this.reduceCopy(c, before - remaining, remaining, receivedAt, d.entry === 'out_by' ? 'master closed by opposite position' : `master ${remaining > EPS ? 'partially closed' : 'closed'} (${d.reason})`);
@@ -369,6 +428,7 @@ export class Engine {
         mp.price = d.price;
         mp.open = remaining > EPS;
         mp.openedAt = receivedAt;
+        if (!mp.open) mp.closedAt = receivedAt;
         this.forEachCopy(master.name, d.position, (c) => this.reverseCopy(master, mp!, c, receivedAt));
         return;
       }
@@ -586,7 +646,8 @@ export class Engine {
 
   private onResult(t: TerminalState, r: ResultMsg, receivedAt: number): void {
     this.stats.results++;
-    const p = this.pending.get(r.cmd_id);
+    const p = this.pending.get(r.cmd_id) ?? this.expiredCmds.get(r.cmd_id);
+    this.expiredCmds.delete(r.cmd_id);
     this.event({ kind: 'result', account: t.name, cmd_id: r.cmd_id, message: `${r.status} ${r.retcode} ${r.message}`, data: r as unknown as Record<string, unknown> });
     if (!p) {
       this.log.debug(`result for unknown or finished command ${r.cmd_id} from ${t.name} (${r.status})`);
@@ -628,6 +689,7 @@ export class Engine {
       c.status = 'open';
       if (r.ticket) c.ticket = r.ticket;
       c.position = r.position ?? r.ticket ?? c.position;
+      this.copies.indexTicket(c);
       if (body.increase) c.volume = Number((c.volume + (r.volume ?? body.volume)).toFixed(8));
       else if (r.volume !== undefined) c.volume = r.volume;
       else if (!wasOpen) c.volume = body.volume;
@@ -718,8 +780,7 @@ export class Engine {
   // ------------------------------------------------------------------ slave events and snapshots
 
   private copyByTicket(slave: string, position: string): Copy | undefined {
-    for (const c of this.copies.values()) if (c.slave === slave && (c.position === position || c.ticket === position)) return c;
-    return undefined;
+    return this.copies.bySlaveTicket(slave, position);
   }
 
   private onSlaveDeal(t: TerminalState, d: DealMsg): void {
@@ -763,7 +824,7 @@ export class Engine {
       const mp = this.masterPositions.get(key);
       if (!mp) {
         this.masterPositions.set(key, { master: master.name, position: p.position, symbol: p.symbol, side: p.side, volume: p.volume, price: p.price_open, sl: p.sl, tp: p.tp, open: true });
-        const copied = [...this.copies.values()].some((c) => c.master === master.name && c.masterPosition === p.position);
+        const copied = this.copies.ofMasterPosition(master.name, p.position).length > 0;
         if (!copied) {
           this.decision('skip', `master ${master.name}#${p.position} (${p.side} ${p.volume} ${p.symbol}) was opened while the hub was not watching: not copied`, master.name, p.position);
         }
@@ -778,6 +839,7 @@ export class Engine {
       if (mp.master !== master.name || !mp.open || open.has(mp.position)) continue;
       mp.open = false;
       mp.volume = 0;
+      mp.closedAt = receivedAt;
       this.log.info(`reconcile: master ${master.name}#${mp.position} is no longer open (missed close)`);
     }
     if (!master.enabled) return;
@@ -821,6 +883,7 @@ export class Engine {
           c.status = 'open';
           c.ticket = p.ticket;
           c.position = p.position;
+          this.copies.indexTicket(c);
           c.volume = p.volume;
           this.tradeUpdate(c, { status: 'open', slave_ticket: p.ticket, remaining_volume: p.volume });
         }
@@ -850,6 +913,8 @@ export class Engine {
       if (now > p.body.expires_ms + this.cfg.resendMs) {
         // Grace of one resend period for a result already on its way.
         this.pending.delete(id);
+        this.expiredCmds.set(id, p);
+        if (this.expiredCmds.size > 10_000) this.expiredCmds.delete(this.expiredCmds.keys().next().value as string);
         this.stats.expired++;
         const c = this.copies.get(p.copyKey);
         c?.inflight.delete(id);
@@ -867,6 +932,7 @@ export class Engine {
         this.deps.send(p.slave, p.body);
       }
     }
+    if (now - this.lastPrune > 10_000) this.prune(now);
     const offlineAfter = this.cfg.heartbeatMs * 3;
     for (const t of this.terminals.values()) {
       if (t.online && now - t.lastSeen > offlineAfter) {
@@ -875,6 +941,20 @@ export class Engine {
         this.log.warn(`terminal ${t.name} is offline (silent for ${now - t.lastSeen} ms)`);
         this.event({ kind: 'offline', account: t.name, message: `silent for ${now - t.lastSeen} ms` });
       }
+    }
+  }
+
+  private lastPrune = 0;
+
+  /** Forgets closed master positions whose copies are settled, so memory stays flat over months. */
+  private prune(now: number): void {
+    this.lastPrune = now;
+    for (const [key, mp] of this.masterPositions) {
+      if (mp.open || mp.closedAt === undefined || now - mp.closedAt < FORGET_AFTER_MS) continue;
+      const copies = this.copies.ofMasterPosition(mp.master, mp.position);
+      if (copies.some((c) => c.inflight.size || c.status === 'open' || c.status === 'pending')) continue;
+      for (const c of copies) this.copies.delete(copyKey(c.master, c.masterPosition, c.slave));
+      this.masterPositions.delete(key);
     }
   }
 
@@ -911,7 +991,7 @@ export class Engine {
   }
 
   private forEachCopy(master: string, position: string, fn: (c: Copy) => void): void {
-    for (const c of [...this.copies.values()]) if (c.master === master && c.masterPosition === position) fn(c);
+    for (const c of this.copies.ofMasterPosition(master, position)) fn(c);
   }
 
   private decision(kind: string, message: string, account: string, masterTicket: string, level: 'info' | 'warn' = 'info'): void {

@@ -194,4 +194,22 @@ describe('Engine', () => {
     t.hello('S1');
     expect(t.commands('S1', 'open').length).toBeGreaterThan(before);
   });
+
+  it('forgets closed positions and settled copies after a while, keeping memory flat', () => {
+    const t = setup();
+    t.deal({ deal: '10', position: '500', symbol: 'EURUSD', side: 'buy', entry: 'in', volume: 1, price: 1.1, position_volume: 1, position_side: 'buy' });
+    t.result('S1', t.commands('S1', 'open')[0], { status: 'done', ticket: '9001', volume: 1 });
+    t.result('S2', t.commands('S2', 'open')[0], { status: 'done', ticket: '7001', volume: 0.5 });
+    t.deal({ deal: '11', position: '500', symbol: 'EURUSD', side: 'sell', entry: 'out', volume: 1, price: 1.1, position_volume: 0, position_side: 'buy' });
+    t.result('S1', t.commands('S1', 'close')[0], { status: 'done', remaining_volume: 0 });
+    t.advance(11 * 60_000);
+    t.engine.tick();
+    // S2 never answered its close: that copy and its master position are kept.
+    expect(t.engine.masterPositions.size).toBe(1);
+    t.result('S2', t.commands('S2', 'close')[0], { status: 'done', remaining_volume: 0 });
+    t.advance(11_000);
+    t.engine.tick();
+    expect(t.engine.masterPositions.size).toBe(0);
+    expect(t.engine.copies.size).toBe(0);
+  });
 });
