@@ -288,7 +288,7 @@ export const Open = message(
   },
   {
     account: 'Apex-2', seq: 5, ts: 1763900002001, cmd_id: 'c-1763900002001-1', expires_ms: 1763900012001, master: 'FTMO-1', master_position: '5001',
-    symbol: 'EURUSD.c', side: 'buy', volume: 0.5, price: 1.0841, max_deviation_points: 30, sl: 1.08, tp: 1.09, magic: 20250, comment: 'CB:6f1e:5001',
+    symbol: 'EURUSD.c', side: 'buy', volume: 0.5, price: 1.0841, max_deviation_points: 30, sl: 1.08, tp: 1.09, magic: 20250, comment: 'CB:11d1:5001',
   },
 );
 

@@ -10,3 +10,10 @@ describe('copy comment', () => {
     expect(parseCopyComment('so 45%')).toBeUndefined();
   });
 });
+
+describe('protocol example', () => {
+  it('uses the real tag of its master in the documented open command', () => {
+    const { Open } = require('../../../hub/protocol');
+    expect(Open.example.comment).toBe(copyComment(Open.example.master, Open.example.master_position));
+  });
+});

@@ -1,0 +1,702 @@
+/**
+ * SimTerminal: a MetaTrader terminal with our EA attached, speaking the real protocol over real
+ * ZeroMQ sockets (PUSH to the hub's PULL, SUB on the hub's PUB). It behaves as the EA does:
+ * the hub decides, the EA executes, but the EA still refuses a copy whose price has run away and
+ * never opens a second copy of one master position.
+ */
+import { Push, Subscriber } from 'zeromq';
+import {
+  PROTOCOL_VERSION,
+  decodeHubMessage,
+  encode,
+  type Body,
+  type CloseByMsg,
+  type CloseMsg,
+  type CommandMsg,
+  type ErrorMessage,
+  type HubMessage,
+  type ModifyMsg,
+  type OpenMsg,
+  type Position,
+  type ResultMsg,
+  type TerminalMessage,
+  type WelcomeMsg,
+} from '../protocol';
+import {
+  chooseFilling,
+  normalizePrice,
+  normalizeVolume,
+  truncateComment,
+  type BrokerEvent,
+  type OrderRequest,
+  type Quote,
+  type SimBroker,
+  type TradeResult,
+} from './broker';
+import { SimJournal, type StoredResult } from './journal';
+import { RETRYABLE_RETCODES, Retcode } from './retcodes';
+
+export interface CurveKeys {
+  /** the hub's public key (z85) */
+  serverKey: string;
+  publicKey: string;
+  secretKey: string;
+}
+
+export interface SimTerminalOptions {
+  account: string;
+  /** the hub's PULL endpoint; the terminal connects a PUSH socket to it */
+  hubPush: string;
+  /** the hub's PUB endpoint; the terminal connects a SUB socket subscribed to its account */
+  hubPub: string;
+  broker: SimBroker;
+  /** default '1.0.0-sim' */
+  eaVersion?: string;
+  /** heartbeat interval until the welcome says otherwise; default 2000 */
+  heartbeatMs?: number;
+  /** default 1000 */
+  helloRetryMs?: number;
+  /** minimum interval between ticks of one symbol; default 100 (protocol: at most every 100 ms) */
+  tickThrottleMs?: number;
+  login?: number;
+  server?: string;
+  /** ACCOUNT_COMPANY */
+  company?: string;
+  currency?: string;
+  /** the EA's journal file; pass the previous one to simulate a restart with a new object */
+  journal?: SimJournal;
+  curve?: CurveKeys;
+  /** symbols per `symbols` message; default 200 */
+  symbolsChunk?: number;
+  /** how many received/sent/result entries the test hooks keep; default 10000 */
+  recordLimit?: number;
+  /** default Date.now: envelope ts and command expiry */
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+type Action = Omit<OrderRequest, 'symbol' | 'side' | 'volume' | 'position'>;
+type ResultBody = StoredResult;
+
+/** Retries after requote / price changed / off quotes (mql5-facts.md). */
+const MAX_RETRIES = 3;
+const WAIT_POLL_MS = 5;
+
+export class SimTerminal {
+  readonly account: string;
+  readonly broker: SimBroker;
+  readonly journal: SimJournal;
+  /** Hub messages addressed to this account, decoded, oldest first. */
+  readonly received: HubMessage[] = [];
+  /** Every message this terminal sent. */
+  readonly sent: TerminalMessage[] = [];
+  /** Results sent (also in `sent`). */
+  readonly results: ResultMsg[] = [];
+  /** `error` messages from the hub. */
+  readonly errors: ErrorMessage[] = [];
+  /** Frames for this account that could not be decoded, with the reason. */
+  readonly decodeErrors: string[] = [];
+
+  private readonly opts: SimTerminalOptions;
+  private readonly now: () => number;
+  private push?: Push;
+  private sub?: Subscriber;
+  private loop?: Promise<void>;
+  private running = false;
+  private offline = false;
+  private tradeAllowed = true;
+  private seq = 0;
+  private welcomeMsg?: WelcomeMsg;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private helloTimer?: NodeJS.Timeout;
+  private periodic: NodeJS.Timeout[] = [];
+  private outbox: Buffer[] = [];
+  private pumping = false;
+  private watched = new Set<string>();
+  private readonly lastTick = new Map<string, { at: number; bid: number; ask: number }>();
+  private readonly tickTimers = new Map<string, NodeJS.Timeout>();
+  /** Deal/position events raised while a command runs go out after its result, as in the EA
+   *  (OrderSend returns before OnTradeTransaction runs). */
+  private deferring = false;
+  private deferred: Body<TerminalMessage>[] = [];
+  private readonly listeners = new Set<(m: HubMessage) => void>();
+
+  constructor(opts: SimTerminalOptions) {
+    this.opts = opts;
+    this.account = opts.account;
+    this.broker = opts.broker;
+    this.journal = opts.journal ?? new SimJournal();
+    this.now = opts.now ?? Date.now;
+    // Subscribed for the object's lifetime: events while stopped are lost, as in a closed terminal.
+    this.broker.onEvent((e) => this.onBrokerEvent(e));
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  get started(): boolean {
+    return this.running;
+  }
+
+  /** The welcome received since the last start(), if any. */
+  get welcome(): WelcomeMsg | undefined {
+    return this.welcomeMsg;
+  }
+
+  get role(): WelcomeMsg['role'] | undefined {
+    return this.welcomeMsg?.role;
+  }
+
+  /** Connects and says hello every helloRetryMs until a welcome arrives. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const curve = this.opts.curve
+      ? { curveServerKey: this.opts.curve.serverKey, curvePublicKey: this.opts.curve.publicKey, curveSecretKey: this.opts.curve.secretKey }
+      : {};
+    const push = new Push({ linger: 0, sendHighWaterMark: 100000, ...curve });
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100000, ...curve });
+    push.connect(this.opts.hubPush);
+    sub.connect(this.opts.hubPub);
+    sub.subscribe(this.account);
+    this.push = push;
+    this.sub = sub;
+    this.running = true;
+    this.seq = 0; // the EA starts counting again after a (re)start; hello marks the restart
+    this.welcomeMsg = undefined;
+    this.loop = this.receiveLoop(sub);
+    this.sendHello();
+    this.helloTimer = this.every(this.opts.helloRetryMs ?? 1000, () => {
+      if (!this.welcomeMsg) this.sendHello();
+    });
+    this.log(`started, connecting to ${this.opts.hubPush} / ${this.opts.hubPub}`);
+  }
+
+  /** Closes the sockets with linger 0, like a terminal being closed or the EA removed. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.tickTimers.clear();
+    this.periodic = [];
+    this.helloTimer = undefined;
+    this.outbox = [];
+    this.deferred = [];
+    this.watched = new Set();
+    this.lastTick.clear();
+    this.welcomeMsg = undefined;
+    this.push?.close();
+    this.sub?.close();
+    this.push = undefined;
+    this.sub = undefined;
+    await this.loop;
+    this.loop = undefined;
+    this.log('stopped');
+  }
+
+  /** Offline: nothing is sent and everything received is dropped, sockets stay open. */
+  setOffline(offline: boolean): void {
+    this.offline = offline;
+    if (offline) this.outbox = [];
+  }
+
+  /** Algo trading switched off in the terminal: commands are rejected with 10027. */
+  setTradeAllowed(allowed: boolean): void {
+    this.tradeAllowed = allowed;
+  }
+
+  // ------------------------------------------------------------------ user actions (manual trading)
+
+  buy(symbol: string, volume: number, opts: Action = {}): TradeResult {
+    return this.broker.order({ ...opts, symbol, side: 'buy', volume });
+  }
+
+  sell(symbol: string, volume: number, opts: Action = {}): TradeResult {
+    return this.broker.order({ ...opts, symbol, side: 'sell', volume });
+  }
+
+  close(ticketOrPosition: string, volume?: number): TradeResult {
+    return this.broker.close(ticketOrPosition, { volume });
+  }
+
+  modify(position: string, sl: number, tp: number): TradeResult {
+    const p = this.broker.position(position);
+    const spec = p && this.broker.symbol(p.symbol);
+    return spec ? this.broker.modify(position, normalizePrice(sl, spec.digits), normalizePrice(tp, spec.digits)) : this.broker.modify(position, sl, tp);
+  }
+
+  closeBy(position: string, positionBy: string): TradeResult {
+    return this.broker.closeBy(position, positionBy);
+  }
+
+  setQuote(symbol: string, bid: number, ask: number): Quote {
+    return this.broker.setQuote(symbol, bid, ask);
+  }
+
+  positions(): Position[] {
+    return this.snapshotPositions();
+  }
+
+  // ------------------------------------------------------------------ test hooks
+
+  /** Pushes raw bytes to the hub (bad-input tests). */
+  send(raw: Buffer | string): void {
+    this.enqueue(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
+  }
+
+  /** Sends a message with this terminal's envelope (v, account, seq, ts). */
+  sendMessage(body: Body<TerminalMessage>): TerminalMessage {
+    const msg = { v: PROTOCOL_VERSION, ...body, account: this.account, seq: ++this.seq, ts: this.now() } as TerminalMessage;
+    this.record(this.sent, msg);
+    if (msg.type === 'result') this.record(this.results, msg);
+    this.enqueue(encode(msg));
+    return msg;
+  }
+
+  /** Called for every hub message accepted for this account. Returns an unsubscribe function. */
+  onMessage(listener: (m: HubMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Polls until predicate returns something truthy and resolves with it. */
+  waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const poll = () => {
+        let v: T | undefined | null | false;
+        try {
+          v = predicate();
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        if (v) {
+          resolve(v);
+        } else if (Date.now() >= deadline) {
+          const last = this.received.slice(-10).map((m) => m.type).join(', ') || 'nothing';
+          reject(new Error(`SimTerminal ${this.account}: timed out after ${timeoutMs} ms waiting for ${what}; last received: ${last}`));
+        } else {
+          setTimeout(poll, WAIT_POLL_MS);
+        }
+      };
+      poll();
+    });
+  }
+
+  /** Resolves with the first received message of this type (matching predicate), past or future. */
+  waitForMessage<K extends HubMessage['type']>(
+    type: K,
+    predicate: (m: Extract<HubMessage, { type: K }>) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<Extract<HubMessage, { type: K }>> {
+    return this.waitFor(
+      () => this.received.find((m): m is Extract<HubMessage, { type: K }> => m.type === type && predicate(m as Extract<HubMessage, { type: K }>)),
+      timeoutMs,
+      `a "${type}" message`,
+    );
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  private async receiveLoop(sub: Subscriber): Promise<void> {
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await sub.receive();
+      } catch (e) {
+        if (!sub.closed) this.log(`receive failed: ${(e as Error).message}`);
+        return;
+      }
+      if (sub !== this.sub || this.offline) continue;
+      // SUB matches prefixes: "S1" also receives "S10"; keep the exact topic only.
+      if (frames.length < 2 || frames[0].toString('utf8') !== this.account) continue;
+      try {
+        this.onFrame(frames[1]);
+      } catch (e) {
+        this.log(`error handling a message: ${(e as Error).stack ?? String(e)}`);
+      }
+    }
+  }
+
+  private onFrame(payload: Buffer): void {
+    let msg: HubMessage;
+    try {
+      msg = decodeHubMessage(payload);
+    } catch (e) {
+      const why = (e as Error).message;
+      this.record(this.decodeErrors, why);
+      this.log(`dropped an undecodable message: ${why}`);
+      return;
+    }
+    if (msg.account !== this.account) {
+      this.record(this.decodeErrors, `message addressed to ${msg.account} arrived on topic ${this.account}`);
+      return;
+    }
+    this.record(this.received, msg);
+    for (const l of [...this.listeners]) l(msg);
+    switch (msg.type) {
+      case 'welcome':
+        this.onWelcome(msg);
+        break;
+      case 'ping':
+        this.sendHeartbeat();
+        break;
+      case 'snapshot_request':
+        this.sendSnapshot();
+        break;
+      case 'watch':
+        this.onWatch(msg.symbols);
+        break;
+      case 'error':
+        this.record(this.errors, msg);
+        this.log(`hub error ${msg.code}: ${msg.message}`);
+        break;
+      case 'open':
+      case 'close':
+      case 'close_by':
+      case 'modify':
+        this.onCommand(msg);
+        break;
+    }
+  }
+
+  private onWelcome(w: WelcomeMsg): void {
+    this.welcomeMsg = w;
+    for (const t of this.periodic) this.clear(t);
+    this.periodic = [this.every(w.heartbeat_ms > 0 ? w.heartbeat_ms : this.opts.heartbeatMs ?? 2000, () => this.sendHeartbeat())];
+    if (w.snapshot_ms > 0) this.periodic.push(this.every(w.snapshot_ms, () => this.sendSnapshot()));
+    this.log(`welcome: role ${w.role}, magic ${w.magic}`);
+    this.sendSymbols();
+    this.sendSnapshot();
+    this.sendHeartbeat();
+  }
+
+  private onWatch(symbols: string[]): void {
+    this.watched = new Set(symbols);
+    for (const [s, t] of this.tickTimers) {
+      if (!this.watched.has(s)) {
+        this.clear(t);
+        this.tickTimers.delete(s);
+      }
+    }
+    for (const s of [...this.lastTick.keys()]) if (!this.watched.has(s)) this.lastTick.delete(s);
+    for (const s of symbols) {
+      if (this.lastTick.has(s)) continue;
+      const q = this.broker.quote(s);
+      if (q) this.sendTick(s, q);
+    }
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  private sendHello(): void {
+    this.sendMessage({
+      type: 'hello',
+      login: this.opts.login ?? 5000000,
+      server: this.opts.server ?? 'Sim-Server',
+      broker: this.opts.company ?? 'Sim Broker Ltd',
+      currency: this.opts.currency ?? 'USD',
+      margin_mode: this.broker.marginMode,
+      ea_version: this.opts.eaVersion ?? '1.0.0-sim',
+    });
+  }
+
+  private sendHeartbeat(): void {
+    const a = this.broker.account();
+    this.sendMessage({ type: 'heartbeat', balance: a.balance, equity: a.equity, margin: a.margin, free_margin: a.free_margin, trade_allowed: this.tradeAllowed });
+  }
+
+  private sendSymbols(): void {
+    const all = this.broker.symbols();
+    const size = Math.max(1, this.opts.symbolsChunk ?? 200);
+    for (let i = 0; i === 0 || i < all.length; i += size) {
+      this.sendMessage({ type: 'symbols', replace: i === 0, symbols: all.slice(i, i + size) });
+    }
+  }
+
+  private sendSnapshot(): void {
+    this.sendMessage({ type: 'snapshot', positions: this.snapshotPositions() });
+  }
+
+  private snapshotPositions(): Position[] {
+    const positions = this.broker.positions();
+    this.journal.prune(positions.map((p) => p.position));
+    return positions.map((p) => {
+      const c = this.journal.copyOf(p.position);
+      return c ? { ...p, master: c.master, master_position: c.master_position } : p;
+    });
+  }
+
+  private sendTick(symbol: string, q: Quote): void {
+    this.lastTick.set(symbol, { at: Date.now(), bid: q.bid, ask: q.ask });
+    this.sendMessage({ type: 'tick', symbol, bid: q.bid, ask: q.ask, time_ms: q.time_ms });
+  }
+
+  private onBrokerEvent(e: BrokerEvent): void {
+    if (!this.running || this.offline || !this.welcomeMsg) return;
+    if (e.type === 'quote') {
+      this.onQuote(e.symbol);
+      return;
+    }
+    const body: Body<TerminalMessage> = e.type === 'deal' ? { type: 'deal', ...e.deal } : { type: 'position', ...e.change };
+    if (this.deferring) this.deferred.push(body);
+    else this.sendMessage(body);
+  }
+
+  /** First tick of a watched symbol goes at once; later ones at most every tickThrottleMs, the
+   *  latest quote winning (a trailing send, so the hub never keeps a stale price). */
+  private onQuote(symbol: string): void {
+    if (!this.watched.has(symbol) || this.tickTimers.has(symbol)) return;
+    const last = this.lastTick.get(symbol);
+    const throttle = this.opts.tickThrottleMs ?? 100;
+    const wait = last ? last.at + throttle - Date.now() : 0;
+    const q = this.broker.quote(symbol);
+    if (!q) return;
+    if (wait <= 0) {
+      this.sendTick(symbol, q);
+      return;
+    }
+    const t = this.after(wait, () => {
+      this.tickTimers.delete(symbol);
+      const now = this.broker.quote(symbol);
+      const prev = this.lastTick.get(symbol);
+      if (now && this.watched.has(symbol) && (!prev || prev.bid !== now.bid || prev.ask !== now.ask)) this.sendTick(symbol, now);
+    });
+    this.tickTimers.set(symbol, t);
+  }
+
+  private enqueue(bytes: Buffer): void {
+    if (!this.running || this.offline) return;
+    this.outbox.push(bytes);
+    void this.pump();
+  }
+
+  /** zeromq allows one send in flight per socket; this keeps the order and never blocks the caller. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.outbox.length > 0 && this.push && !this.push.closed) {
+        const next = this.outbox.shift() as Buffer;
+        await this.push.send(next);
+      }
+    } catch (e) {
+      if (this.running) this.log(`send failed: ${(e as Error).message}`);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private onCommand(cmd: CommandMsg): void {
+    // Commands before the welcome are ignored; the hub re-sends until it gets a result.
+    if (!this.welcomeMsg) return;
+    const prev = this.journal.command(cmd.cmd_id);
+    if (prev) {
+      this.reply(cmd, replay(cmd.cmd_id, prev));
+      return;
+    }
+    this.deferring = true;
+    let res: ResultBody;
+    try {
+      res = this.execute(cmd, this.welcomeMsg);
+    } finally {
+      this.deferring = false;
+    }
+    this.journal.recordCommand(cmd.cmd_id, res);
+    this.reply(cmd, res);
+    const events = this.deferred;
+    this.deferred = [];
+    for (const body of events) this.sendMessage(body);
+  }
+
+  private reply(cmd: CommandMsg, res: ResultBody): void {
+    const line = `${cmd.type} ${cmd.cmd_id}: ${res.status} ${res.retcode} ${res.message}`;
+    this.log(line);
+    this.sendMessage({ type: 'result', cmd_id: cmd.cmd_id, ...res });
+  }
+
+  private execute(cmd: CommandMsg, welcome: WelcomeMsg): ResultBody {
+    if (welcome.role !== 'slave') return refused(`this terminal's role is ${welcome.role}; only slaves execute ${cmd.type} commands`);
+    const now = this.now();
+    if (now > cmd.expires_ms) {
+      return { status: 'expired', retcode: 0, message: `command expired ${now - cmd.expires_ms} ms ago (expires_ms ${cmd.expires_ms}, now ${now})` };
+    }
+    if (!this.tradeAllowed) return fromTrade({ retcode: Retcode.CLIENT_DISABLES_AT, message: 'autotrading disabled by client: enable Algo Trading in the terminal' });
+    switch (cmd.type) {
+      case 'open':
+        return this.execOpen(cmd);
+      case 'close':
+        return this.execClose(cmd, welcome.magic);
+      case 'close_by':
+        return this.execCloseBy(cmd, welcome.magic);
+      case 'modify':
+        return this.execModify(cmd);
+    }
+  }
+
+  private execOpen(cmd: OpenMsg): ResultBody {
+    if (!cmd.increase) {
+      const copy = this.findCopy(cmd);
+      if (copy) {
+        return {
+          status: 'duplicate',
+          retcode: 0,
+          message: `master position ${cmd.master}/${cmd.master_position} is already copied as position ${copy.position}`,
+          ticket: copy.ticket,
+          position: copy.position,
+          price: copy.price_open,
+          volume: copy.volume,
+        };
+      }
+    }
+    const spec = this.broker.symbol(cmd.symbol);
+    if (!spec) return refused(`symbol ${cmd.symbol} is not known in this terminal`);
+    const volume = normalizeVolume(cmd.volume, spec.volume_step);
+    const request: OrderRequest = {
+      symbol: cmd.symbol,
+      side: cmd.side,
+      volume,
+      sl: cmd.sl ? normalizePrice(cmd.sl, spec.digits) : 0,
+      tp: cmd.tp ? normalizePrice(cmd.tp, spec.digits) : 0,
+      magic: cmd.magic,
+      comment: cmd.comment,
+      filling: chooseFilling(spec.filling_modes),
+      reason: 'expert',
+    };
+    let r: TradeResult | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const q = this.broker.quote(cmd.symbol);
+      if (!q) return refused(`no quote for ${cmd.symbol}`);
+      // Under market execution the broker fills at its own price: check the fresh tick first.
+      const price = cmd.side === 'buy' ? q.ask : q.bid;
+      const points = Math.abs(price - cmd.price) / spec.point;
+      if (points > cmd.max_deviation_points + 1e-6) {
+        const retried = attempt > 0 ? ` after ${attempt} ${attempt === 1 ? 'retry' : 'retries'} (last retcode ${r?.retcode})` : '';
+        return refused(
+          `price moved ${points.toFixed(1)} points: ${cmd.side === 'buy' ? 'ask' : 'bid'} ${price.toFixed(spec.digits)} vs master price ${cmd.price}, more than the allowed ${cmd.max_deviation_points} points${retried}`,
+        );
+      }
+      r = this.broker.order(request);
+      if (!RETRYABLE_RETCODES.has(r.retcode) || attempt >= MAX_RETRIES) break;
+    }
+    if (r.retcode === Retcode.DONE || r.retcode === Retcode.DONE_PARTIAL) this.journal.recordCopy(r.position, cmd.master, cmd.master_position);
+    return fromTrade(r);
+  }
+
+  /** The journal first; then magic + comment, in case the journal file was lost. */
+  private findCopy(cmd: OpenMsg): Position | undefined {
+    for (const id of this.journal.copiesOf(cmd.master, cmd.master_position)) {
+      const p = this.broker.position(id);
+      if (p) return p;
+    }
+    const comment = truncateComment(cmd.comment);
+    return this.broker.positions().find((p) => p.magic === cmd.magic && p.comment === comment);
+  }
+
+  private execClose(cmd: CloseMsg, magic: number): ResultBody {
+    const pos = this.broker.position(cmd.ticket);
+    if (!pos) return { ...refused(`position ${cmd.ticket} not found (already closed?)`), remaining_volume: 0 };
+    const spec = this.broker.symbol(pos.symbol);
+    if (!spec) return refused(`symbol ${pos.symbol} is not known in this terminal`);
+    let volume = normalizeVolume(cmd.volume, spec.volume_step);
+    if (volume >= pos.volume - 1e-9) volume = pos.volume;
+    if (!(volume > 0)) return { ...refused(`close volume ${cmd.volume} rounds to 0 at step ${spec.volume_step}`), remaining_volume: pos.volume };
+    const filling = chooseFilling(spec.filling_modes);
+    // Closes are never refused for deviation: getting out matters more than the price.
+    let r: TradeResult;
+    for (let attempt = 0; ; attempt++) {
+      r = this.broker.close(pos.ticket, { volume, magic, comment: pos.comment, filling, reason: 'expert' });
+      if (!RETRYABLE_RETCODES.has(r.retcode) || attempt >= MAX_RETRIES) break;
+    }
+    const left = this.broker.position(pos.ticket)?.volume ?? 0;
+    return { ...fromTrade(r), remaining_volume: left };
+  }
+
+  private execCloseBy(cmd: CloseByMsg, magic: number): ResultBody {
+    const a = this.broker.position(cmd.ticket);
+    const b = this.broker.position(cmd.ticket_by);
+    if (!a || !b) return refused(`position ${!a ? cmd.ticket : cmd.ticket_by} not found (already closed?)`);
+    let r: TradeResult;
+    for (let attempt = 0; ; attempt++) {
+      r = this.broker.closeBy(a.ticket, b.ticket, { magic, comment: a.comment, reason: 'expert' });
+      if (!RETRYABLE_RETCODES.has(r.retcode) || attempt >= MAX_RETRIES) break;
+    }
+    return { ...fromTrade(r), remaining_volume: this.broker.position(a.ticket)?.volume ?? 0 };
+  }
+
+  private execModify(cmd: ModifyMsg): ResultBody {
+    const pos = this.broker.position(cmd.ticket);
+    if (!pos) return refused(`position ${cmd.ticket} not found (already closed?)`);
+    const spec = this.broker.symbol(pos.symbol);
+    if (!spec) return refused(`symbol ${pos.symbol} is not known in this terminal`);
+    const r = this.broker.modify(pos.ticket, normalizePrice(cmd.sl, spec.digits), normalizePrice(cmd.tp, spec.digits));
+    // Setting what is already set is success: the command is idempotent.
+    if (r.retcode === Retcode.NO_CHANGES) return { ...fromTrade({ ...r, retcode: Retcode.DONE }), message: 'no changes' };
+    return fromTrade(r);
+  }
+
+  // ------------------------------------------------------------------ small helpers
+
+  private every(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.timers.add(t);
+    return t;
+  }
+
+  private after(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+    return t;
+  }
+
+  private clear(t: NodeJS.Timeout): void {
+    clearTimeout(t);
+    this.timers.delete(t);
+  }
+
+  private record<T>(list: T[], item: T): void {
+    list.push(item);
+    const limit = this.opts.recordLimit ?? 10000;
+    // Trim in batches so long benchmark runs don't pay for a shift per message.
+    if (list.length > limit + 1000) list.splice(0, list.length - limit);
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(`[${this.account}] ${line}`);
+  }
+}
+
+function refused(message: string): ResultBody {
+  return { status: 'refused', retcode: 0, message };
+}
+
+function fromTrade(r: Partial<TradeResult> & { retcode: number; message: string }): ResultBody {
+  const status = r.retcode === Retcode.DONE ? 'done' : r.retcode === Retcode.DONE_PARTIAL ? 'partial' : 'rejected';
+  const out: ResultBody = { status, retcode: r.retcode, message: r.message };
+  if (r.ticket) out.ticket = r.ticket;
+  if (r.position) out.position = r.position;
+  if (r.deal) out.deal = r.deal;
+  if (r.deal && r.price !== undefined) out.price = r.price;
+  if (r.deal && r.volume !== undefined) out.volume = r.volume;
+  return out;
+}
+
+/** A repeated cmd_id: an executed command answers duplicate with what it did; one that was not
+ *  executed (refused, rejected, expired) gives the same answer again, so a lost result is not
+ *  turned into a false "already done". */
+function replay(cmdId: string, prev: StoredResult): ResultBody {
+  const executed = prev.status === 'done' || prev.status === 'partial' || prev.status === 'duplicate';
+  return {
+    ...prev,
+    status: executed ? 'duplicate' : prev.status,
+    retcode: executed ? 0 : prev.retcode,
+    message: `cmd_id ${cmdId} already handled (${prev.status}: ${prev.message})`,
+  };
+}
