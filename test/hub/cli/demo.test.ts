@@ -1,0 +1,19 @@
+import { runDemo } from '../../../hub/cli/demo';
+
+jest.setTimeout(30_000);
+
+describe('hub demo', () => {
+  it('copies, partially closes, modifies and closes trades for a suffix slave and a mapped slave, and refuses one', async () => {
+    const lines: string[] = [];
+    const r = await runDemo({ stepMs: 10, out: (l) => lines.push(l) });
+    const text = lines.join('\n');
+    expect(text).toMatch(/COPY open Demo-Master#\d+ buy 1 EURUSD -> Demo-Suffix EURUSD\.c 1 lots/);
+    expect(text).toMatch(/COPY open Demo-Master#\d+ buy 1 EURUSD -> Demo-Mapped EURUSDm 0\.5 lots/);
+    expect(text).toMatch(/COPY open Demo-Master#\d+ sell 0\.3 XAUUSD -> Demo-Mapped GOLD 0\.15 lots/);
+    expect(text).toMatch(/CLOSE master partially closed .* Demo-Suffix ticket \d+: close 0\.4 of 1 lots/);
+    expect(text).toMatch(/MODIFY Demo-Master#\d+ -> Demo-Suffix ticket \d+: SL 1\.075 TP 1\.105/);
+    expect(text).toMatch(/refused open Demo-Master#\d+ -> Demo-Suffix: price moved 40/);
+    expect(text).toMatch(/== done/);
+    expect(r).toEqual({ trades: 6, refusals: 1 });
+  });
+});
