@@ -7,6 +7,7 @@ import { MemoryStore } from './ledger/memory';
 import { openStore } from './ledger/open';
 import type { Store } from './ledger/types';
 import { createLogger, type Logger } from './log';
+import { StoreError } from './errors';
 import { decodeTerminalMessage, ProtocolError, type Body, type HubMessage } from './protocol';
 import { Transport } from './transport';
 
@@ -46,6 +47,14 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const store = opts.store ?? (config.store === 'memory' ? new MemoryStore() : await openStore(config));
   if (ownStore) await store.open();
   await store.ensureIndexes();
+  if ((store as { ledgerOwner?: boolean }).ledgerOwner === false) {
+    if (ownStore) await store.close();
+    throw new StoreError(
+      `the ledger in ${store.location} is held by another running hub`,
+      'only one hub may use a data folder: stop the other hub, or give this one its own --data-dir',
+      'E_STORE_LOCKED',
+    );
+  }
   for (const a of opts.accounts ?? []) await store.upsertAccount(validateAccount(a));
 
   const ledger = new LedgerWriter(store, {
@@ -53,7 +62,9 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     spillDir: config.store === 'memory' ? undefined : config.dataDir,
     onError: (e, n) => log.error(`ledger: ${store.kind} write failed (${e.message}); copying continues, ${n} writes queued`),
     onRecover: (n) => log.info(`ledger: ${store.kind} reachable again, ${n} writes left to flush`),
-  } as ConstructorParameters<typeof LedgerWriter>[1]);
+    onSpill: (file, n) => log.warn(`ledger: write queue full, ${n} writes spill to ${file} until ${store.kind} catches up`),
+    onOverflow: (n) => log.error(`ledger: ${n} writes dropped (no spill file for the ${store.kind} store)`),
+  });
 
   let transport: Transport | undefined;
   const send = (account: string, body: Body<HubMessage>) => transport?.send(account, body);

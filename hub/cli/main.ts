@@ -18,6 +18,9 @@ export const EXIT_CODES: Record<string, number> = {
   E_STORE: 5,
   E_STORE_AUTH: 5,
   E_STORE_UNREACHABLE: 5,
+  E_STORE_LOCKED: 5,
+  E_STORE_READONLY: 5,
+  E_STORE_REJECTED: 5,
   E_TRANSPORT: 6,
 };
 

@@ -44,6 +44,9 @@ export interface TradeUpdate {
 }
 
 export interface LedgerEvent {
+  /** Unique per event; the LedgerWriter assigns one so a replayed batch (retry after a partial
+   *  write, spill replay after a restart) cannot store an event twice. Stores index it unique. */
+  id?: string;
   time: string;
   /** decision, refusal, command, result, reconcile, error, ... */
   kind: string;

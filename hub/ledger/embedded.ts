@@ -1,0 +1,547 @@
+/**
+ * Embedded ledger on @seald-io/nedb: the zero-set-up default store, files in config.dataDir.
+ *
+ * The running hub and the CLI are separate processes that use the folder at the same time, and
+ * nedb rewrites (compacts) a data file whenever it loads one, so every file has one owner:
+ *
+ * | file                | written by                                  | read by                          |
+ * |---------------------|---------------------------------------------|----------------------------------|
+ * | trades.db events.db | the process holding ledger.lock: the hub    | anyone else parses them as they  |
+ * |                     | (taken at start by ensureIndexes, or at its | are, without rewriting, and      |
+ * |                     | first ledger write; released by close)      | re-parses only when they changed |
+ * | accounts.db         | the CLI (accounts add/remove/enable,        | the hub every accountsReloadMs;  |
+ * |                     | setup-db): one appended line per change,    | re-parsed only when its size,    |
+ * |                     | never a rewrite while the hub may read it   | mtime or inode changed           |
+ * | ledger-spill.jsonl  | the hub's LedgerWriter (writer.ts)          | the hub's LedgerWriter           |
+ *
+ * Only the ledger lock owner ever loads trades.db/events.db with nedb (and so compacts them, at
+ * hub start). `readOnly: true` never takes the lock: trade and event writes are refused, reads
+ * parse the files. Accounts can be written in both modes, since appends from several processes
+ * cannot clobber each other.
+ *
+ * All three files keep nedb's line format (one JSON document per line, later lines win,
+ * `{"$$deleted":true,"_id":...}` removes), so nedb itself can still open them.
+ * A trade's _id is its unique key (master + position + slave): nedb's primary index is the unique
+ * index on the key. An event's _id is its id, so a replayed event is recognised and skipped.
+ */
+import Datastore from '@seald-io/nedb';
+import { appendFile } from 'fs/promises';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { join, resolve } from 'path';
+import { randomUUID } from 'crypto';
+import type { Account } from '../accounts';
+import { StoreError } from '../errors';
+import {
+  matchesTradeQuery,
+  tradeKeyString,
+  type EventQuery,
+  type LedgerEvent,
+  type Store,
+  type Trade,
+  type TradeQuery,
+  type TradeUpdate,
+} from './types';
+
+// nedb's own line decoder (turns {"$$date": n} back into Dates), for full format compatibility.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nedbModel = require('@seald-io/nedb/lib/model') as { deserialize(line: string): unknown; checkObject(o: unknown): void };
+
+type Doc = Record<string, unknown> & { _id: string };
+
+export const EMBEDDED_FILES = {
+  accounts: 'accounts.db',
+  trades: 'trades.db',
+  events: 'events.db',
+  lock: 'ledger.lock',
+} as const;
+
+export interface EmbeddedStoreOptions {
+  /** Never take the ledger lock: trade/event writes are refused, trades/events are parsed, not loaded. */
+  readOnly?: boolean;
+}
+
+interface ParsedFile {
+  stamp: string;
+  docs: Map<string, Doc>;
+  corrupt: number;
+}
+
+/** Changes whenever the file is appended to (size), rewritten (inode) or touched (mtime). */
+function fileStamp(path: string): string | undefined {
+  try {
+    const s = statSync(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads an nedb data file the way nedb's loader does, without rewriting it. A last line torn by a
+ * concurrent append (or a crash) does not parse and is skipped.
+ */
+export function readNedbFile(path: string): ParsedFile {
+  let file = path;
+  // nedb writes a compacted file to `name~` and renames it; during that instant only `name~` exists.
+  if (!existsSync(file) && existsSync(`${file}~`)) file = `${file}~`;
+  const stamp = fileStamp(file) ?? 'missing';
+  const docs = new Map<string, Doc>();
+  let corrupt = 0;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { stamp, docs, corrupt };
+    throw new StoreError(`cannot read ${file}: ${(e as Error).message}`, 'check the data folder and its permissions');
+  }
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (!line) continue;
+    let doc: Doc;
+    try {
+      doc = (line.includes('"$$date"') ? nedbModel.deserialize(line) : JSON.parse(line)) as Doc;
+    } catch {
+      corrupt++;
+      continue;
+    }
+    if (doc && typeof doc._id === 'string') {
+      if (doc.$$deleted === true) docs.delete(doc._id);
+      else docs.set(doc._id, doc);
+    }
+  }
+  return { stamp, docs, corrupt };
+}
+
+/**
+ * Cuts a last line left half-written by a crash. nedb would count it as corrupt, and in a small
+ * file one such line is over its 10% limit and it refuses to load. Only the lock holder calls this,
+ * so no append can be in flight; the cut bytes are kept in `<file>.torn` for inspection.
+ */
+function repairTornTail(path: string): void {
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch {
+    return;
+  }
+  if (text.length === 0 || text[text.length - 1] === 0x0a) return;
+  const keep = text.lastIndexOf(0x0a) + 1;
+  appendFileSync(`${path}.torn`, Buffer.concat([text.subarray(keep), Buffer.from('\n')]));
+  truncateSync(path, keep);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isNedbFieldError(e: unknown): boolean {
+  return /^Field names cannot/.test((e as Error)?.message ?? '');
+}
+
+function withoutId<T>(d: Doc): T {
+  const { _id, ...rest } = d;
+  void _id;
+  return structuredClone(rest) as unknown as T;
+}
+
+function eventFromDoc(d: Doc): LedgerEvent {
+  const { _id, _seq, data_json, ...e } = d;
+  void _seq;
+  const ev = structuredClone(e) as unknown as LedgerEvent;
+  ev.id = _id;
+  if (typeof data_json === 'string') ev.data = JSON.parse(data_json) as Record<string, unknown>;
+  return ev;
+}
+
+function sortKey(d: Doc): string {
+  return String(d.open_time ?? d.updated_at ?? '');
+}
+
+/** Newest first, the order of compareTradesNewestFirst. */
+function sortTradeDocs(docs: Iterable<Doc>): Doc[] {
+  const rows = [...docs].map((d) => ({ k: sortKey(d), u: String(d.updated_at ?? ''), d }));
+  rows.sort((a, b) => (a.k !== b.k ? (a.k < b.k ? 1 : -1) : a.u < b.u ? 1 : a.u > b.u ? -1 : 0));
+  return rows.map((r) => r.d);
+}
+
+export class EmbeddedStore implements Store {
+  readonly kind = 'embedded' as const;
+  readonly location: string;
+  readonly readOnly: boolean;
+  private readonly files: { accounts: string; trades: string; events: string; lock: string };
+  private opened = false;
+  /** Loaded with nedb while this store holds the ledger lock. */
+  private trades: Datastore<Doc> | undefined;
+  private events: Datastore<Doc> | undefined;
+  private eventSeq = 0;
+  private version = 0;
+  private claiming: Promise<boolean> | undefined;
+  /** pid of another live process holding the ledger lock, when we found one. */
+  private lockedBy: number | undefined;
+  private accountsCache: ParsedFile | undefined;
+  private parsed: { trades?: ParsedFile; events?: ParsedFile } = {};
+  private sorted: { trades?: { tag: string; docs: Doc[] }; events?: { tag: string; docs: Doc[] } } = {};
+
+  constructor(dir: string, opts: EmbeddedStoreOptions = {}) {
+    this.location = resolve(dir);
+    this.readOnly = opts.readOnly ?? false;
+    this.files = {
+      accounts: join(this.location, EMBEDDED_FILES.accounts),
+      trades: join(this.location, EMBEDDED_FILES.trades),
+      events: join(this.location, EMBEDDED_FILES.events),
+      lock: join(this.location, EMBEDDED_FILES.lock),
+    };
+  }
+
+  /** True while this store holds the ledger lock (it is the process writing trades and events). */
+  get ledgerOwner(): boolean {
+    return this.trades !== undefined;
+  }
+
+  async open(): Promise<void> {
+    if (this.opened) return;
+    if (!this.readOnly) {
+      try {
+        mkdirSync(this.location, { recursive: true });
+      } catch (e) {
+        throw new StoreError(`cannot create data folder ${this.location}: ${(e as Error).message}`, 'set --data-dir to a writable folder');
+      }
+    }
+    this.opened = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.trades) {
+      this.trades = undefined;
+      this.events = undefined;
+      this.releaseLock();
+    }
+    this.opened = false;
+  }
+
+  /**
+   * Takes the ledger lock when it is free and loads (and so compacts) trades.db and events.db:
+   * the hub does this at start so a damaged file is reported then, not at the first trade.
+   * While another live process holds the lock this is a no-op: that process owns the files.
+   * Also compacts accounts.db when it is mostly superseded lines.
+   */
+  async ensureIndexes(): Promise<void> {
+    if (this.readOnly) return;
+    await this.open();
+    await this.claimLedger();
+    this.compactAccounts();
+  }
+
+  /**
+   * Makes this store the ledger writer: takes ledger.lock and loads the files. Returns false when
+   * another live process (a running hub) holds the lock.
+   */
+  async claimLedger(): Promise<boolean> {
+    if (this.readOnly) return false;
+    if (this.trades) return true;
+    this.claiming ??= this.doClaim().finally(() => {
+      this.claiming = undefined;
+    });
+    return this.claiming;
+  }
+
+  private async doClaim(): Promise<boolean> {
+    await this.open();
+    if (!this.takeLock()) return false;
+    try {
+      repairTornTail(this.files.trades);
+      repairTornTail(this.files.events);
+      const trades = new Datastore<Doc>({ filename: this.files.trades });
+      const events = new Datastore<Doc>({ filename: this.files.events });
+      await trades.loadDatabaseAsync();
+      await events.loadDatabaseAsync();
+      let seq = 0;
+      for (const d of events.getAllData()) if (typeof d._seq === 'number' && d._seq > seq) seq = d._seq;
+      this.eventSeq = seq;
+      this.trades = trades;
+      this.events = events;
+      this.version++;
+      return true;
+    } catch (e) {
+      this.releaseLock();
+      throw new StoreError(
+        `cannot load the ledger in ${this.location}: ${(e as Error).message}`,
+        'a data file is damaged; move trades.db / events.db aside (the terminals still hold every open position) and start again',
+      );
+    }
+  }
+
+  private takeLock(): boolean {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(this.files.lock, 'wx');
+        writeSync(fd, JSON.stringify({ pid: process.pid, since: new Date().toISOString() }));
+        closeSync(fd);
+        this.lockedBy = undefined;
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new StoreError(`cannot create ${this.files.lock}: ${(e as Error).message}`, 'check that the data folder is writable');
+        }
+      }
+      let pid = NaN;
+      try {
+        pid = Number((JSON.parse(readFileSync(this.files.lock, 'utf8')) as { pid?: unknown }).pid);
+      } catch {
+        // Unreadable lock: treat as stale.
+      }
+      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) {
+        this.lockedBy = pid;
+        return false;
+      }
+      try {
+        unlinkSync(this.files.lock);
+      } catch {
+        // Someone else removed it first; try again.
+      }
+    }
+    return false;
+  }
+
+  private releaseLock(): void {
+    try {
+      const held = JSON.parse(readFileSync(this.files.lock, 'utf8')) as { pid?: unknown };
+      if (held.pid === process.pid) unlinkSync(this.files.lock);
+    } catch {
+      // Gone already.
+    }
+  }
+
+  private async ledgerForWrite(): Promise<{ trades: Datastore<Doc>; events: Datastore<Doc> }> {
+    if (this.readOnly) {
+      throw new StoreError(`the embedded store in ${this.location} is open read-only`, 'trades and events are written by the running hub only', 'E_STORE_READONLY');
+    }
+    if (!(await this.claimLedger())) {
+      throw new StoreError(
+        `the ledger in ${this.location} is being written by another process (pid ${this.lockedBy})`,
+        `only one hub may use a data folder; stop the other hub, or if none is running delete ${this.files.lock}`,
+        'E_STORE_LOCKED',
+      );
+    }
+    return { trades: this.trades!, events: this.events! };
+  }
+
+  // ---- accounts: shared file, appended to by any process ----
+
+  private accountDocs(): Map<string, Doc> {
+    const stamp = fileStamp(this.files.accounts) ?? 'missing';
+    if (this.accountsCache?.stamp !== stamp) this.accountsCache = readNedbFile(this.files.accounts);
+    return this.accountsCache.docs;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return [...this.accountDocs().values()]
+      .map((d) => withoutId<Account>(d))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async getAccount(name: string): Promise<Account | undefined> {
+    const d = this.accountDocs().get(name);
+    return d && (withoutId<Account>(d));
+  }
+
+  async upsertAccount(account: Account): Promise<void> {
+    // Plain JSON, not nedb's serializer: symbol_map keys such as "XAUUSD.c" contain dots, which
+    // nedb refuses in field names but reads back without complaint.
+    await this.appendAccountLine(JSON.stringify({ ...account, _id: account.name }));
+  }
+
+  async removeAccount(name: string): Promise<boolean> {
+    if (!this.accountDocs().has(name)) return false;
+    await this.appendAccountLine(JSON.stringify({ $$deleted: true, _id: name }));
+    return true;
+  }
+
+  private async appendAccountLine(line: string): Promise<void> {
+    try {
+      mkdirSync(this.location, { recursive: true });
+      await appendFile(this.files.accounts, line + '\n');
+    } catch (e) {
+      throw new StoreError(`cannot write ${this.files.accounts}: ${(e as Error).message}`, 'check that the data folder is writable');
+    }
+    this.accountsCache = undefined;
+  }
+
+  /** Rewrites accounts.db without superseded lines; skipped if it changed meanwhile. */
+  private compactAccounts(): void {
+    const stamp = fileStamp(this.files.accounts);
+    if (!stamp) return;
+    const parsed = readNedbFile(this.files.accounts);
+    const lines = readFileSync(this.files.accounts, 'utf8').split('\n').filter(Boolean).length;
+    if (lines < 64 || lines < parsed.docs.size * 4) return;
+    const tmp = `${this.files.accounts}.${process.pid}.tmp`;
+    writeFileSync(tmp, [...parsed.docs.values()].map((d) => JSON.stringify(d) + '\n').join(''));
+    if (fileStamp(this.files.accounts) !== parsed.stamp) {
+      unlinkSync(tmp);
+      return;
+    }
+    renameSync(tmp, this.files.accounts);
+    this.accountsCache = undefined;
+  }
+
+  // ---- trades ----
+
+  async upsertTrades(updates: TradeUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    const { trades } = await this.ledgerForWrite();
+    // Fold the batch per key first (in order, later fields win) so each trade costs one write.
+    const folded = new Map<string, Doc>();
+    for (const u of updates) {
+      const id = tradeKeyString(u.key);
+      const prev = folded.get(id);
+      if (prev) Object.assign(prev, u.set, u.key);
+      else folded.set(id, { ...u.set, ...u.key, _id: id } as Doc);
+    }
+    const existing = await trades.findAsync({ _id: { $in: [...folded.keys()] } });
+    const toInsert: Doc[] = [];
+    const seen = new Set<string>();
+    try {
+      for (const doc of existing) {
+        seen.add(doc._id);
+        const next = { ...doc, ...folded.get(doc._id)! };
+        await trades.updateAsync({ _id: doc._id }, next, {});
+      }
+      for (const [id, doc] of folded) if (!seen.has(id)) toInsert.push(doc);
+      if (toInsert.length) await trades.insertAsync(toInsert);
+    } catch (e) {
+      throw this.writeError(e, 'trade');
+    } finally {
+      this.version++;
+    }
+  }
+
+  private writeError(e: unknown, what: string): Error {
+    if (isNedbFieldError(e)) {
+      return new StoreError(`embedded store refused a ${what}: ${(e as Error).message}`, 'a field name starts with $ or contains a dot', 'E_STORE_REJECTED');
+    }
+    return new StoreError(`embedded store write failed: ${(e as Error).message}`, `check free disk space and permissions of ${this.location}`);
+  }
+
+  /** Tag changes whenever the trades change; docs() is only called when the tag is new. */
+  private tradeSource(): { tag: string; docs: () => Iterable<Doc> } {
+    const ds = this.trades;
+    if (ds) return { tag: `v${this.version}`, docs: () => ds.getAllData() };
+    const stamp = fileStamp(this.files.trades) ?? 'missing';
+    if (this.parsed.trades?.stamp !== stamp) this.parsed.trades = readNedbFile(this.files.trades);
+    const parsed = this.parsed.trades;
+    return { tag: parsed.stamp, docs: () => parsed.docs.values() };
+  }
+
+  /** All trades newest first; kept until the data changes, so paging costs one sort. */
+  private sortedTrades(): Doc[] {
+    const { tag, docs } = this.tradeSource();
+    if (this.sorted.trades?.tag !== tag) this.sorted.trades = { tag, docs: sortTradeDocs(docs()) };
+    return this.sorted.trades.docs;
+  }
+
+  async findTrades(q: TradeQuery): Promise<Trade[]> {
+    const skip = q.skip ?? 0;
+    const limit = q.limit ?? Infinity;
+    const out: Trade[] = [];
+    if (limit <= 0) return out;
+    const all = this.sortedTrades();
+    if (!q.account && !q.open && !q.status) {
+      for (let i = skip; i < all.length && out.length < limit; i++) out.push(withoutId<Trade>(all[i]));
+      return out;
+    }
+    let matched = 0;
+    for (const d of all) {
+      if (!matchesTradeQuery(d as unknown as Trade, q)) continue;
+      if (matched++ < skip) continue;
+      out.push(withoutId<Trade>(d));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async countTrades(q: TradeQuery): Promise<number> {
+    const all = this.sortedTrades();
+    if (!q.account && !q.open && !q.status) return all.length;
+    let n = 0;
+    for (const d of all) if (matchesTradeQuery(d as unknown as Trade, q)) n++;
+    return n;
+  }
+
+  // ---- events ----
+
+  async appendEvents(events: LedgerEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const ledger = await this.ledgerForWrite();
+    const docs: Doc[] = [];
+    const ids = new Set<string>();
+    for (const e of events) {
+      const id = e.id ?? randomUUID();
+      if (ids.has(id)) continue;
+      ids.add(id);
+      const { id: _drop, data, ...rest } = e;
+      void _drop;
+      const doc = { ...rest, _id: id } as Doc;
+      if (data !== undefined) {
+        // nedb refuses field names with $ or dots; keep such payloads as JSON text instead.
+        try {
+          nedbModel.checkObject(data);
+          doc.data = data;
+        } catch {
+          doc.data_json = JSON.stringify(data);
+        }
+      }
+      docs.push(doc);
+    }
+    const seen = new Set((await ledger.events.findAsync({ _id: { $in: [...ids] } }, { _id: 1 })).map((d) => d._id));
+    const fresh = docs.filter((d) => !seen.has(d._id));
+    for (const d of fresh) d._seq = ++this.eventSeq;
+    try {
+      if (fresh.length) await ledger.events.insertAsync(fresh);
+    } catch (e) {
+      throw this.writeError(e, 'event');
+    } finally {
+      this.version++;
+    }
+  }
+
+  private sortedEvents(): Doc[] {
+    let tag: string;
+    let docs: Iterable<Doc>;
+    if (this.events) {
+      tag = `v${this.version}`;
+      docs = this.events.getAllData();
+    } else {
+      const stamp = fileStamp(this.files.events) ?? 'missing';
+      if (this.parsed.events?.stamp !== stamp) this.parsed.events = readNedbFile(this.files.events);
+      tag = this.parsed.events.stamp;
+      docs = this.parsed.events.docs.values();
+    }
+    if (this.sorted.events?.tag !== tag) {
+      // Insertion order: the memory store's "newest first" is the reverse of it.
+      this.sorted.events = { tag, docs: [...docs].sort((a, b) => Number(a._seq ?? 0) - Number(b._seq ?? 0)) };
+    }
+    return this.sorted.events.docs;
+  }
+
+  async findEvents(q: EventQuery): Promise<LedgerEvent[]> {
+    const all = this.sortedEvents();
+    const out: LedgerEvent[] = [];
+    const limit = q.limit ?? Infinity;
+    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+      const d = all[i];
+      if (q.account && d.account !== q.account) continue;
+      if (q.kind && d.kind !== q.kind) continue;
+      out.push(eventFromDoc(d));
+    }
+    return out;
+  }
+}
