@@ -42,7 +42,9 @@ export interface TerminalState {
   marginMode?: 'hedging' | 'netting' | 'exchange';
   lastSeen: number;
   online: boolean;
+  /** The terminal answered a welcome (hello retried until welcomed, or symbols received). */
   welcomed: boolean;
+  welcomeSentAt?: number;
   symbols?: Map<string, SymbolSpec>;
   symbolNames?: Set<string>;
   ticks: Map<string, Quote>;
@@ -128,7 +130,10 @@ function copyKey(master: string, position: string, slave: string): string {
 function posKey(master: string, position: string): string {
   return `${master}\u0000${position}`;
 }
-const iso = (ms: number) => new Date(ms).toISOString();
+// Several ledger fields per decision carry the same millisecond: format it once.
+let isoMs = NaN;
+let isoText = '';
+const iso = (ms: number) => (ms === isoMs ? isoText : ((isoMs = ms), (isoText = new Date(ms).toISOString())));
 const dir = (s: Side) => (s === 'buy' ? 'BUY' : 'SELL');
 const opposite = (s: Side): Side => (s === 'buy' ? 'sell' : 'buy');
 
@@ -198,6 +203,8 @@ export class Engine {
   private masterSymbols = new Map<string, Set<string>>();
   private seenDeals = new Set<string>();
   private cmdCounter = 0;
+  /** Decision log lines held back while a fan-out sends its commands (see fanOut). */
+  private heldLines: [level: 'info' | 'warn', line: string][] | undefined;
   readonly stats: EngineStats = { decisions: 0, commandsSent: 0, resends: 0, results: 0, refusals: 0, expired: 0 };
   private readonly now: () => number;
 
@@ -259,8 +266,11 @@ export class Engine {
       this.log.info(`terminal ${t.name} is back online`);
       this.resendPendingFor(t.name);
     }
-    if (msg.type !== 'hello' && !t.welcomed) {
-      // The hub restarted while the terminal kept running: a welcome makes it resend symbols and a snapshot.
+    if (msg.type === 'symbols') t.welcomed = true;
+    else if (msg.type !== 'hello' && !t.welcomed && (t.welcomeSentAt === undefined || receivedAt - t.welcomeSentAt >= 1000)) {
+      // The hub restarted while the terminal kept running: a welcome makes it resend symbols and a
+      // snapshot. Repeated each second until symbols arrive, since the first may reach a SUB
+      // socket that has not reconnected yet.
       this.log.info(`terminal ${t.name} sent ${msg.type} without hello (hub restarted?): sending welcome`);
       this.sendWelcome(t.name);
     }
@@ -276,9 +286,9 @@ export class Engine {
       case 'snapshot':
         return this.onSnapshot(t, account, msg, receivedAt);
       case 'deal':
-        return account.type === 'MASTER' ? this.onMasterDeal(account, msg, receivedAt) : this.onSlaveDeal(t, msg);
+        return account.type === 'MASTER' ? this.fanOut(() => this.onMasterDeal(account, msg, receivedAt)) : this.onSlaveDeal(t, msg);
       case 'position':
-        return account.type === 'MASTER' ? this.onMasterPosition(account, msg, receivedAt) : undefined;
+        return account.type === 'MASTER' ? this.fanOut(() => this.onMasterPosition(account, msg, receivedAt)) : undefined;
       case 'tick':
         t.ticks.set(msg.symbol, { bid: msg.bid, ask: msg.ask, receivedAt });
         return;
@@ -321,7 +331,7 @@ export class Engine {
       hub_version: HUB_VERSION,
     });
     if (t) {
-      t.welcomed = true;
+      t.welcomeSentAt = this.now();
       if (role === 'slave') this.sendWatch(t, true);
     }
   }
@@ -334,6 +344,8 @@ export class Engine {
     if (first || !t.welcomed) {
       this.log.info(`terminal ${t.name} connected: ${msg.broker} ${msg.server} login ${msg.login}, ${msg.margin_mode}, EA ${msg.ea_version}; role ${role}`);
     }
+    // A lost welcome costs nothing: the terminal repeats hello until one arrives.
+    t.welcomed = true;
     this.sendWelcome(t.name);
     this.resendPendingFor(t.name);
   }
@@ -496,6 +508,16 @@ export class Engine {
     if (spec && spec.trade_mode !== 'full') {
       const allowed = spec.trade_mode === (mp.side === 'buy' ? 'longonly' : 'shortonly');
       if (!allowed) return refuse(`${tr.symbol} trade mode is ${spec.trade_mode} on ${slave.name}`);
+    }
+    if (!increase && t?.marginMode && t.marginMode !== 'hedging') {
+      const other = [...this.copies.values()].find(
+        (c) => c.slave === slave.name && c.symbol === tr.symbol && c.side !== mp.side && (c.status === 'open' || c.status === 'pending'),
+      );
+      if (other) {
+        return refuse(
+          `${slave.name} is a ${t.marginMode} account and already holds a ${other.side} copy of ${other.master}#${other.masterPosition} on ${tr.symbol}; an opposite copy would net it away`,
+        );
+      }
     }
     const masterSpec = this.terminals.get(master.name)?.symbols?.get(mp.symbol);
     const sized = sizeVolume({
@@ -995,8 +1017,27 @@ export class Engine {
   }
 
   private decision(kind: string, message: string, account: string, masterTicket: string, level: 'info' | 'warn' = 'info'): void {
-    this.log[level](`${kind.toUpperCase()} ${message}`);
+    const line = `${kind.toUpperCase()} ${message}`;
+    if (this.heldLines) this.heldLines.push([level, line]);
+    else this.log[level](line);
     this.event({ kind, account, master_ticket: masterTicket, message });
+  }
+
+  /**
+   * Runs the decisions for one master event: every slave's command is sent as it is decided and
+   * the decision log lines (one per slave, same text, same order) are written once all commands
+   * are out, before this returns. Writing a line costs about as much as deciding, so the last
+   * of N slaves no longer waits for N - 1 log lines.
+   */
+  private fanOut(fn: () => void): void {
+    if (this.heldLines) return fn();
+    const lines: [level: 'info' | 'warn', line: string][] = (this.heldLines = []);
+    try {
+      fn();
+    } finally {
+      this.heldLines = undefined;
+      for (const [level, line] of lines) this.log[level](line);
+    }
   }
 
   private event(e: Omit<LedgerEvent, 'time'>): void {

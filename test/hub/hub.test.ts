@@ -193,7 +193,9 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
   });
 
   it('rebuilds the copy map after a hub restart from the terminals own positions', async () => {
-    const { w, m, s1 } = await standard();
+    // Fixed ports below the kernel's ephemeral range, so no outgoing connection takes them while the hub is down.
+    const base = 20000 + Math.floor(Math.random() * 6000) * 2;
+    const { w, m, s1 } = await standard([], { pubEndpoint: `tcp://127.0.0.1:${base}`, pullEndpoint: `tcp://127.0.0.1:${base + 1}` });
     const p = m.buy('EURUSD', 0.5);
     await until(s1, () => vol(s1, 'EURUSD.c') === 0.5, 'copy');
     // New hub on the same ports, empty memory.
@@ -217,6 +219,23 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
     await s1.waitFor(() => hub2.engine.masterPositions.size > 0 || undefined, 8000, 'master snapshot');
     m.close(p.position);
     await until(s1, () => s1.positions().length === 0, 'close after hub restart');
+  });
+
+  it('refuses a second hub on the same data folder before it binds', async () => {
+    const dataDir = require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'cb-lock-'));
+    const cfg = { store: 'embedded', dataDir, pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*' };
+    const first = await startHub({ config: cfg, logger: memoryLogger() });
+    try {
+      await expect(startHub({ config: cfg, logger: memoryLogger() })).rejects.toMatchObject({
+        code: 'E_STORE_LOCKED',
+        hint: expect.stringMatching(/only one hub may use a data folder/),
+      });
+    } finally {
+      await first.stop();
+    }
+    // Once the first hub stopped, the folder is free again.
+    const again = await startHub({ config: cfg, logger: memoryLogger() });
+    await again.stop();
   });
 
   describe('bad input', () => {

@@ -212,4 +212,32 @@ describe('Engine', () => {
     expect(t.engine.masterPositions.size).toBe(0);
     expect(t.engine.copies.size).toBe(0);
   });
+
+  it('refuses an opposite copy on a netting slave, which would net the first one away', () => {
+    const t = setup();
+    t.hello('S1', 'netting');
+    t.deal({ deal: '10', position: '500', symbol: 'EURUSD', side: 'buy', entry: 'in', volume: 1, price: 1.1, position_volume: 1, position_side: 'buy' });
+    t.deal({ deal: '11', position: '501', symbol: 'EURUSD', side: 'sell', entry: 'in', volume: 0.4, price: 1.1, position_volume: 0.4, position_side: 'sell' });
+    expect(t.commands('S1', 'open')).toHaveLength(1);
+    expect(t.log.lines.some((l) => /REFUSE open M1#501 .* -> S1: S1 is a netting account and already holds a buy copy of M1#500 on EURUSD.c/.test(l.message))).toBe(true);
+    // The hedging slave S2 takes both.
+    expect(t.commands('S2', 'open')).toHaveLength(2);
+  });
+
+  it('after a hub restart, welcomes a terminal that never said hello, once a second until it answers', () => {
+    const t = setup();
+    const before = t.commands('M1', 'welcome').length;
+    t.engine.terminals.get('M1')!.welcomed = false; // as after a restart
+    t.engine.terminals.get('M1')!.welcomeSentAt = undefined;
+    t.msg('M1', { type: 'heartbeat', balance: 1, equity: 1, margin: 0 });
+    t.msg('M1', { type: 'heartbeat', balance: 1, equity: 1, margin: 0 });
+    expect(t.commands('M1', 'welcome').length).toBe(before + 1);
+    t.advance(1000);
+    t.msg('M1', { type: 'heartbeat', balance: 1, equity: 1, margin: 0 });
+    expect(t.commands('M1', 'welcome').length).toBe(before + 2);
+    t.msg('M1', { type: 'symbols', replace: true, symbols: [] });
+    t.advance(1000);
+    t.msg('M1', { type: 'heartbeat', balance: 1, equity: 1, margin: 0 });
+    expect(t.commands('M1', 'welcome').length).toBe(before + 2);
+  });
 });

@@ -1,0 +1,431 @@
+// harness.cpp - one MetaTrader terminal as a Linux process: the EA (compiled from its MQL5
+// source), the MQL5 stand-in and a fake broker, driven by a real clock. Jest talks to it over
+// stdin/stdout, one command per line, and gets exactly one "@@ <json>" line back per command.
+// Everything the EA prints arrives as "LOG <text>" lines; "EVT <name> <json>" lines announce
+// start-up ("ready", "initfailed").
+//
+// Commands (what a user does in the terminal, and test controls):
+//   buy SYMBOL VOLUME [SL] [TP]      market order by the user (reason client)
+//   sell SYMBOL VOLUME [SL] [TP]
+//   close TICKET [VOLUME]            close a position in full or in part
+//   modify TICKET SL TP              set SL/TP of a position
+//   closeby TICKET TICKET_BY         close a position by an opposite one (hedging)
+//   quote SYMBOL BID ASK             new prices (SL/TP are checked; OnTick for the chart symbol)
+//   stopout TICKET                   the broker closes a position (reason so)
+//   reticket TICKET                  the server gives a position a new ticket (same identifier)
+//   fail RETCODE [COUNT]             the next COUNT expert requests get RETCODE (10004 requote, ...)
+//   slip POINTS                      expert market orders fill POINTS worse than the quote
+//   market SYMBOL open|closed        market hours
+//   algo on|off                      the terminal's Algo Trading button
+//   positions | deals | account | status | inputs | handles | ping
+//   chartchange                      OnDeinit(REASON_CHARTCHANGE) + OnInit in the same process
+//   restart                          terminal restart: OnDeinit(REASON_CLOSE), broker state saved,
+//                                    the process re-executes itself (fresh EA, same account/files)
+//   quit
+//
+// Options: --account NAME  --login N  --netting  --tickets BASE  --suffix S  --rename A=B
+//          --symbols A,B,...  --extra-symbols N  --files DIR  --state FILE  --input Name=Value
+//          --no-dlls  --no-ea-dlls  --no-algo  --balance N  --server NAME
+#include "MQL5.h"
+#include "Terminal.h"
+
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+// the EA, as rewritten by test/mql5/build.js
+#include "CopyBridge.mq5.cpp"
+
+namespace {
+
+bool g_running = false;
+std::vector<std::string> g_argv;
+std::string g_state_path;
+std::string g_chart_symbol;
+
+std::string JsonStr(const std::string &s) {
+  std::string o = "\"";
+  for (unsigned char c : s) {
+    if (c == '"') o += "\\\"";
+    else if (c == '\\') o += "\\\\";
+    else if (c == '\n') o += "\\n";
+    else if (c == '\r') o += "\\r";
+    else if (c == '\t') o += "\\t";
+    else if (c < 32) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); o += b; }
+    else o += (char)c;
+  }
+  return o + "\"";
+}
+std::string Num(double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.10g", v);
+  return b;
+}
+void Reply(const std::string &json) {
+  std::fprintf(stdout, "@@ %s\n", json.c_str());
+  std::fflush(stdout);
+}
+void ReplyError(const std::string &text) { Reply("{\"ok\":false,\"error\":" + JsonStr(text) + "}"); }
+
+struct Preset {
+  const char *name;
+  int digits;
+  double contract, vmin, vstep, vmax;
+  int filling, stops;
+  double bid, ask;
+};
+const Preset kPresets[] = {
+    {"EURUSD", 5, 100000, 0.01, 0.01, 100, 3, 0, 1.10000, 1.10010},
+    {"GBPUSD", 5, 100000, 0.01, 0.01, 100, 2, 0, 1.27000, 1.27012},
+    {"USDJPY", 3, 100000, 0.01, 0.01, 100, 1, 0, 150.000, 150.012},
+    {"XAUUSD", 2, 100, 0.01, 0.01, 50, 2, 10, 2000.00, 2000.30},
+    {"US30", 1, 1, 0.1, 0.1, 100, 0, 0, 38000.0, 38002.0},
+};
+
+void SetupSymbols(fb::Broker &b, const std::string &only, const std::string &suffix, const std::vector<std::pair<std::string, std::string>> &renames,
+                  int extra) {
+  for (const Preset &p : kPresets) {
+    std::string name = p.name;
+    if (!only.empty() && ("," + only + ",").find("," + name + ",") == std::string::npos) continue;
+    for (auto &r : renames)
+      if (r.first == name) name = r.second;
+    name += suffix;
+    fb::Symbol s;
+    s.name = name;
+    s.digits = p.digits;
+    s.point = std::pow(10.0, -p.digits);
+    s.contract = p.contract;
+    s.vmin = p.vmin;
+    s.vstep = p.vstep;
+    s.vmax = p.vmax;
+    s.filling = p.filling;
+    s.exec_mode = p.filling == 0 ? SYMBOL_TRADE_EXECUTION_EXCHANGE : SYMBOL_TRADE_EXECUTION_MARKET;
+    s.stops_level = p.stops;
+    s.bid = p.bid;
+    s.ask = p.ask;
+    s.time_msc = b.ServerMs();
+    b.symbols.push_back(s);
+  }
+  for (int i = 0; i < extra; i++) {
+    fb::Symbol s;
+    char n[32];
+    std::snprintf(n, sizeof n, "X%03d%s", i, suffix.c_str());
+    s.name = n;
+    s.bid = 1.0;
+    s.ask = 1.0001;
+    b.symbols.push_back(s);
+  }
+  if (!b.symbols.empty()) b.symbols[0].selected = true;  // the chart's symbol
+}
+
+std::string PositionJson(const fb::Position &p) {
+  return "{\"ticket\":\"" + std::to_string(p.ticket) + "\",\"position\":\"" + std::to_string(p.identifier) + "\",\"symbol\":" + JsonStr(p.symbol) +
+         ",\"side\":\"" + (p.type == POSITION_TYPE_BUY ? "buy" : "sell") + "\",\"volume\":" + Num(p.volume) + ",\"price_open\":" + Num(p.price_open) +
+         ",\"sl\":" + Num(p.sl) + ",\"tp\":" + Num(p.tp) + ",\"magic\":" + std::to_string(p.magic) + ",\"comment\":" + JsonStr(p.comment) + "}";
+}
+std::string DealJson(const fb::Deal &d) {
+  return "{\"deal\":\"" + std::to_string(d.ticket) + "\",\"order\":\"" + std::to_string(d.order) + "\",\"position\":\"" + std::to_string(d.position_id) +
+         "\",\"symbol\":" + JsonStr(d.symbol) + ",\"type\":" + std::to_string(d.type) + ",\"entry\":" + std::to_string(d.entry) +
+         ",\"reason\":" + std::to_string(d.reason) + ",\"volume\":" + Num(d.volume) + ",\"price\":" + Num(d.price) + ",\"profit\":" + Num(d.profit) +
+         ",\"magic\":" + std::to_string(d.magic) + ",\"comment\":" + JsonStr(d.comment) + "}";
+}
+std::string ResultJson(uint rc, const MqlTradeResult &r) {
+  fb::Broker &b = g_terminal.broker;
+  const fb::Deal *d = b.FindDeal(r.deal);
+  return std::string("{\"ok\":") + (rc == TRADE_RETCODE_DONE ? "true" : "false") + ",\"retcode\":" + std::to_string(rc) + ",\"comment\":" +
+         JsonStr(r.comment.utf8()) + ",\"order\":\"" + std::to_string(r.order) + "\",\"deal\":\"" + std::to_string(r.deal) + "\",\"position\":\"" +
+         (d ? std::to_string(d->position_id) : std::string("0")) + "\",\"price\":" + Num(r.price) + ",\"volume\":" + Num(r.volume) + "}";
+}
+
+// A request made by the user in the terminal's window: no algo-trading check, reason client.
+void UserRequest(MqlTradeRequest &req) {
+  fb::Broker &b = g_terminal.broker;
+  fb::Symbol *s = b.FindSymbol(req.symbol.utf8());
+  if (s && req.action == TRADE_ACTION_DEAL) {
+    req.type_filling = (s->filling & SYMBOL_FILLING_FOK) ? ORDER_FILLING_FOK : (s->filling & SYMBOL_FILLING_IOC) ? ORDER_FILLING_IOC : ORDER_FILLING_RETURN;
+    req.price = req.type == ORDER_TYPE_BUY ? s->ask : s->bid;
+  }
+  MqlTradeResult res;
+  uint rc = b.Execute(req, res, fb::FROM_CLIENT);
+  Reply(ResultJson(rc, res));
+}
+
+void StartEa() {
+  int rc = OnInit();
+  g_running = rc == INIT_SUCCEEDED;
+  if (!g_running) {
+    std::fprintf(stdout, "EVT initfailed {\"code\":%d,\"comment\":%s}\n", rc, JsonStr(g_terminal.comment).c_str());
+    EventKillTimer();
+  } else {
+    std::fprintf(stdout, "EVT ready {\"login\":%ld,\"pid\":%d}\n", g_terminal.broker.login, (int)getpid());
+  }
+  std::fflush(stdout);
+}
+
+void StopEa(int reason) {
+  if (!g_running) return;
+  OnDeinit(reason);
+  g_running = false;
+  EventKillTimer();
+}
+
+void Restart() {
+  StopEa(REASON_CLOSE);
+  g_terminal.broker.queue.clear();
+  g_terminal.broker.Save(g_state_path);
+  Reply("{\"ok\":true,\"restarting\":true}");
+  std::vector<std::string> args = g_argv;
+  bool has_state = false;
+  for (auto &a : args)
+    if (a == "--state") has_state = true;
+  if (!has_state) {
+    args.push_back("--state");
+    args.push_back(g_state_path);
+  }
+  args.push_back("--resume");
+  std::vector<char *> cargs;
+  for (auto &a : args) cargs.push_back(const_cast<char *>(a.c_str()));
+  cargs.push_back(nullptr);
+  std::fflush(stdout);
+  execv("/proc/self/exe", cargs.data());
+  std::fprintf(stdout, "LOG restart failed: execv: %s\n", std::strerror(errno));
+  std::exit(4);
+}
+
+bool Command(const std::string &line) {
+  std::vector<std::string> w;
+  {
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
+      size_t j = i;
+      while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') j++;
+      if (j > i) w.push_back(line.substr(i, j - i));
+      i = j;
+    }
+  }
+  if (w.empty()) return true;
+  fb::Broker &b = g_terminal.broker;
+  const std::string &c = w[0];
+  auto D = [&](size_t i, double def) { return i < w.size() ? std::stod(w[i]) : def; };
+  auto U = [&](size_t i) { return i < w.size() ? (ulong)std::stoull(w[i]) : 0UL; };
+  try {
+    if (c == "buy" || c == "sell") {
+      if (w.size() < 3) { ReplyError("usage: buy|sell SYMBOL VOLUME [SL] [TP]"); return true; }
+      MqlTradeRequest req;
+      ZeroMemory(req);
+      req.action = TRADE_ACTION_DEAL;
+      req.symbol = MqlString(w[1]);
+      req.volume = D(2, 0);
+      req.sl = D(3, 0);
+      req.tp = D(4, 0);
+      req.type = c == "buy" ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
+      UserRequest(req);
+    } else if (c == "close") {
+      fb::Position *p = b.FindPosition(U(1));
+      if (!p) { ReplyError("no position " + (w.size() > 1 ? w[1] : std::string())); return true; }
+      MqlTradeRequest req;
+      ZeroMemory(req);
+      req.action = TRADE_ACTION_DEAL;
+      req.symbol = MqlString(p->symbol);
+      req.position = p->ticket;
+      req.volume = D(2, p->volume);
+      req.type = p->type == POSITION_TYPE_BUY ? ORDER_TYPE_SELL : ORDER_TYPE_BUY;
+      UserRequest(req);
+    } else if (c == "modify") {
+      MqlTradeRequest req;
+      ZeroMemory(req);
+      req.action = TRADE_ACTION_SLTP;
+      req.position = U(1);
+      fb::Position *p = b.FindPosition(req.position);
+      if (p) req.symbol = MqlString(p->symbol);
+      req.sl = D(2, 0);
+      req.tp = D(3, 0);
+      UserRequest(req);
+    } else if (c == "closeby") {
+      MqlTradeRequest req;
+      ZeroMemory(req);
+      req.action = TRADE_ACTION_CLOSE_BY;
+      req.position = U(1);
+      req.position_by = U(2);
+      fb::Position *p = b.FindPosition(req.position);
+      if (p) req.symbol = MqlString(p->symbol);
+      UserRequest(req);
+    } else if (c == "quote") {
+      if (w.size() < 4 || !b.FindSymbol(w[1])) { ReplyError("usage: quote SYMBOL BID ASK (known symbol)"); return true; }
+      b.SetQuote(w[1], D(2, 0), D(3, 0));
+      Reply("{\"ok\":true}");
+      if (g_running && w[1] == g_chart_symbol) OnTick();
+    } else if (c == "stopout") {
+      fb::Position *p = b.FindPosition(U(1));
+      if (!p) { ReplyError("no position"); return true; }
+      bool ok = b.ServerClose(p->ticket, DEAL_REASON_SO, "[so 45.20%]");
+      Reply(std::string("{\"ok\":") + (ok ? "true" : "false") + "}");
+    } else if (c == "reticket") {
+      // a service operation of the server (e.g. swap charged by re-opening): new ticket, same identifier
+      fb::Position *p = b.FindPosition(U(1));
+      if (!p) { ReplyError("no position"); return true; }
+      p->ticket = b.next_order++;
+      Reply("{\"ok\":true,\"ticket\":\"" + std::to_string(p->ticket) + "\"}");
+    } else if (c == "fail") {
+      int n = w.size() > 2 ? std::stoi(w[2]) : 1;
+      for (int i = 0; i < n; i++) b.failures.push_back((uint)std::stoul(w.at(1)));
+      Reply("{\"ok\":true}");
+    } else if (c == "slip") {
+      b.slip_points = D(1, 0);
+      Reply("{\"ok\":true}");
+    } else if (c == "market") {
+      fb::Symbol *s = b.FindSymbol(w.at(1));
+      if (!s) { ReplyError("unknown symbol"); return true; }
+      s->market_open = w.at(2) == "open";
+      Reply("{\"ok\":true}");
+    } else if (c == "algo") {
+      b.terminal_algo = w.at(1) == "on";
+      Reply("{\"ok\":true}");
+    } else if (c == "positions") {
+      std::string o = "{\"ok\":true,\"positions\":[";
+      for (size_t i = 0; i < b.positions.size(); i++) o += (i ? "," : "") + PositionJson(b.positions[i]);
+      Reply(o + "]}");
+    } else if (c == "deals") {
+      std::string o = "{\"ok\":true,\"deals\":[";
+      for (size_t i = 0; i < b.deals.size(); i++) o += (i ? "," : "") + DealJson(b.deals[i]);
+      Reply(o + "]}");
+    } else if (c == "account") {
+      Reply("{\"ok\":true,\"balance\":" + Num(b.balance) + ",\"equity\":" + Num(b.Equity()) + ",\"margin\":" + Num(b.Margin()) + "}");
+    } else if (c == "status") {
+      Reply("{\"ok\":true,\"running\":" + std::string(g_running ? "true" : "false") + ",\"comment\":" + JsonStr(g_terminal.comment) + "}");
+    } else if (c == "inputs") {
+      Reply("{\"ok\":true,\"inputs\":" + JsonStr(MqlListInputs()) + "}");
+    } else if (c == "handles") {
+      Reply("{\"ok\":true,\"handles\":" + std::to_string(cb_handle_count()) + "}");
+    } else if (c == "ping") {
+      Reply("{\"ok\":true}");
+    } else if (c == "chartchange") {
+      StopEa(REASON_CHARTCHANGE);
+      StartEa();
+      Reply(std::string("{\"ok\":") + (g_running ? "true" : "false") + "}");
+    } else if (c == "restart") {
+      Restart();
+    } else if (c == "quit") {
+      StopEa(REASON_CLOSE);
+      Reply("{\"ok\":true}");
+      return false;
+    } else {
+      ReplyError("unknown command " + c);
+    }
+  } catch (const std::exception &e) {
+    ReplyError(std::string("bad command: ") + e.what());
+  }
+  return true;
+}
+
+long SteadyMs() { return (long)GetTickCount64(); }
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  for (int i = 0; i < argc; i++) g_argv.push_back(argv[i]);
+  fb::Broker &b = g_terminal.broker;
+  std::string only, suffix, state;
+  std::vector<std::pair<std::string, std::string>> renames, inputs;
+  int extra = 0;
+  long tickets = 0;
+  bool resume = false;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) { std::fprintf(stderr, "%s needs a value\n", a.c_str()); std::exit(2); }
+      return argv[++i];
+    };
+    if (a == "--account") inputs.push_back({"InpAccountName", next()});
+    else if (a == "--login") b.login = std::stol(next());
+    else if (a == "--server") b.server = next();
+    else if (a == "--netting") b.hedging = false;
+    else if (a == "--tickets") tickets = std::stol(next());
+    else if (a == "--suffix") suffix = next();
+    else if (a == "--rename") { std::string r = next(); size_t eq = r.find('='); renames.push_back({r.substr(0, eq), r.substr(eq + 1)}); }
+    else if (a == "--symbols") only = next();
+    else if (a == "--extra-symbols") extra = std::stoi(next());
+    else if (a == "--files") g_terminal.files_dir = next();
+    else if (a == "--state") state = next();
+    else if (a == "--resume") resume = true;
+    else if (a == "--input") { std::string r = next(); size_t eq = r.find('='); inputs.push_back({r.substr(0, eq), r.substr(eq + 1)}); }
+    else if (a == "--no-dlls") b.terminal_dlls = false;
+    else if (a == "--no-ea-dlls") b.ea_dlls = false;
+    else if (a == "--no-algo") b.terminal_algo = false;
+    else if (a == "--balance") b.balance = std::stod(next());
+    else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
+  }
+  mkdir(g_terminal.files_dir.c_str(), 0755);
+  g_state_path = state.empty() ? g_terminal.files_dir + "/broker.state" : state;
+  if (tickets > 0) {
+    b.next_order = (ulong)tickets + 1;
+    b.next_deal = (ulong)tickets + 500001;
+  }
+  if (resume && b.Load(g_state_path)) {
+    std::fprintf(stdout, "LOG terminal restarted: %zu positions, %zu deals on the account\n", b.positions.size(), b.deals.size());
+  } else {
+    SetupSymbols(b, only, suffix, renames, extra);
+  }
+  g_chart_symbol = b.symbols.empty() ? std::string() : b.symbols[0].name;
+  for (auto &in : inputs)
+    if (!MqlSetInput(in.first, in.second)) { std::fprintf(stderr, "unknown input %s\n", in.first.c_str()); return 2; }
+  StartEa();
+
+  std::string buffer;
+  long next_timer = SteadyMs() + g_terminal.timer_ms;
+  bool alive = true;
+  bool stdin_open = true;
+  while (alive) {
+    // trade transactions first, in order, as the terminal queues them
+    while (!b.queue.empty()) {
+      fb::Tx tx = b.queue.front();
+      b.queue.pop_front();
+      if (g_running) OnTradeTransaction(tx.trans, tx.request, tx.result);
+    }
+    long now = SteadyMs();
+    if (g_running && g_terminal.timer_ms > 0 && now >= next_timer) {
+      OnTimer();
+      // a new timer event is not queued while one is pending: no catching up
+      next_timer = std::max(next_timer + g_terminal.timer_ms, SteadyMs());
+      continue;
+    }
+    int wait = 50;
+    if (g_running && g_terminal.timer_ms > 0) wait = (int)std::max(0L, std::min<long>(50, next_timer - now));
+    if (!b.queue.empty()) wait = 0;
+    if (!stdin_open) {
+      usleep((useconds_t)wait * 1000);
+      continue;
+    }
+    struct pollfd pfd = {0, POLLIN, 0};
+    int r = poll(&pfd, 1, wait);
+    if (r > 0 && (pfd.revents & (POLLIN | POLLHUP))) {
+      char chunk[4096];
+      ssize_t n = read(0, chunk, sizeof chunk);
+      if (n <= 0) {
+        // Jest went away: behave like a terminal being closed
+        StopEa(REASON_CLOSE);
+        break;
+      }
+      buffer.append(chunk, (size_t)n);
+      size_t nl;
+      while (alive && (nl = buffer.find('\n')) != std::string::npos) {
+        std::string line = buffer.substr(0, nl);
+        buffer.erase(0, nl + 1);
+        alive = Command(line);
+        // transactions caused by the command reach the EA before the next command
+        while (!b.queue.empty()) {
+          fb::Tx tx = b.queue.front();
+          b.queue.pop_front();
+          if (g_running) OnTradeTransaction(tx.trans, tx.request, tx.result);
+        }
+      }
+    }
+  }
+  std::fflush(stdout);
+  return 0;
+}

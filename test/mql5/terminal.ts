@@ -1,0 +1,254 @@
+/**
+ * One simulated MetaTrader terminal for the tests: the EA compiled from its MQL5 source with the
+ * MQL5 stand-in and the fake broker (build/ea/copybridge-terminal), loading the Linux build of
+ * the bridge. Commands go in over stdin, one line each, and every command gets one "@@ <json>"
+ * answer; the EA's Experts-tab lines arrive as "LOG <text>".
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
+import { existsSync, mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const builder = require('./build.js') as {
+  build(opts?: { force?: boolean; quiet?: boolean }): { bin: string; bridge: string; rebuilt: boolean };
+  bridgeLibrary(): string;
+};
+
+export interface TerminalPosition {
+  ticket: string;
+  position: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  volume: number;
+  price_open: number;
+  sl: number;
+  tp: number;
+  magic: number;
+  comment: string;
+}
+
+export interface TerminalOptions {
+  account: string;
+  /** the hub's endpoints, e.g. hub.pullEndpoint / hub.pubEndpoint */
+  pullEndpoint: string;
+  pubEndpoint: string;
+  login?: number;
+  netting?: boolean;
+  /** first order ticket - 1 (deals start 500000 above); keeps tickets of terminals apart */
+  tickets?: number;
+  suffix?: string;
+  rename?: Record<string, string>;
+  symbols?: string[];
+  extraSymbols?: number;
+  filesDir?: string;
+  inputs?: Record<string, string | number>;
+  noDlls?: boolean;
+  noAlgo?: boolean;
+  /** print every line of the terminal to the test output */
+  echo?: boolean;
+}
+
+/** Builds the EA once per source change (cached) and checks that the bridge library exists. */
+export function buildTerminal(): { bin: string; bridge: string } {
+  const r = builder.build({ quiet: true });
+  if (!existsSync(r.bridge)) {
+    throw new Error(`the Linux bridge library ${r.bridge} is missing: run npm run build:bridge`);
+  }
+  return r;
+}
+
+function endpointParts(ep: string): { host: string; port: number } {
+  const m = /^tcp:\/\/([^:]+):(\d+)$/.exec(ep);
+  if (!m) throw new Error(`unexpected endpoint ${ep}`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+type Waiter = { resolve(v: Record<string, unknown>): void; reject(e: Error): void };
+
+export class Terminal {
+  readonly logs: string[] = [];
+  readonly events: string[] = [];
+  readonly filesDir: string;
+  private proc!: ChildProcessWithoutNullStreams;
+  private waiters: Waiter[] = [];
+  private buf = '';
+  private readyCount = 0;
+  private exited = false;
+  private exitCode: number | null = null;
+
+  private constructor(
+    readonly opts: TerminalOptions,
+    private readonly bin: string,
+    private readonly bridge: string,
+  ) {
+    this.filesDir = opts.filesDir ?? mkdtempSync(join(tmpdir(), `cb-${opts.account}-`));
+  }
+
+  static async start(opts: TerminalOptions): Promise<Terminal> {
+    const { bin, bridge } = buildTerminal();
+    const t = new Terminal(opts, bin, bridge);
+    t.spawn();
+    await t.waitReady(1);
+    return t;
+  }
+
+  get account(): string {
+    return this.opts.account;
+  }
+
+  private args(): string[] {
+    const o = this.opts;
+    const pull = endpointParts(o.pullEndpoint);
+    const pub = endpointParts(o.pubEndpoint);
+    const a = ['--account', o.account, '--files', this.filesDir, '--input', `InpHubHost=${pull.host}`, '--input', `InpHubPullPort=${pull.port}`, '--input', `InpHubPubPort=${pub.port}`];
+    if (o.login) a.push('--login', String(o.login));
+    if (o.netting) a.push('--netting');
+    if (o.tickets) a.push('--tickets', String(o.tickets));
+    if (o.suffix) a.push('--suffix', o.suffix);
+    for (const [k, v] of Object.entries(o.rename ?? {})) a.push('--rename', `${k}=${v}`);
+    if (o.symbols) a.push('--symbols', o.symbols.join(','));
+    if (o.extraSymbols) a.push('--extra-symbols', String(o.extraSymbols));
+    for (const [k, v] of Object.entries(o.inputs ?? {})) a.push('--input', `${k}=${v}`);
+    if (o.noDlls) a.push('--no-dlls');
+    if (o.noAlgo) a.push('--no-algo');
+    return a;
+  }
+
+  private spawn(): void {
+    this.proc = spawn(this.bin, this.args(), { env: { ...process.env, CB_BRIDGE_LIB: this.bridge }, stdio: 'pipe' });
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stdout.on('data', (d: string) => this.onData(d));
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stderr.on('data', (d: string) => this.logs.push(`STDERR ${d.trimEnd()}`));
+    this.proc.on('exit', (code) => {
+      this.exited = true;
+      this.exitCode = code;
+      this.logs.push(`EXIT code ${code}`);
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`terminal ${this.account} exited (${code}); last lines:\n${this.tail()}`));
+    });
+  }
+
+  private onData(d: string): void {
+    this.buf += d;
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      if (this.opts.echo) process.stdout.write(`[${this.account}] ${line}\n`);
+      if (line.startsWith('@@ ')) {
+        const w = this.waiters.shift();
+        if (w) w.resolve(JSON.parse(line.slice(3)));
+      } else if (line.startsWith('LOG ')) {
+        this.logs.push(line.slice(4));
+      } else if (line.startsWith('EVT ')) {
+        this.events.push(line.slice(4));
+        if (line.startsWith('EVT ready') || line.startsWith('EVT initfailed')) this.readyCount++;
+      }
+    }
+  }
+
+  tail(n = 30): string {
+    return this.logs.slice(-n).join('\n');
+  }
+
+  private async waitReady(count: number, timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.readyCount < count) {
+      if (this.exited) throw new Error(`terminal ${this.account} exited (${this.exitCode}):\n${this.tail()}`);
+      if (Date.now() > until) throw new Error(`terminal ${this.account} did not start:\n${this.tail()}`);
+      await sleep(10);
+    }
+  }
+
+  /** Sends one command line; resolves with its JSON answer. */
+  cmd(line: string): Promise<Record<string, unknown>> {
+    if (this.exited) return Promise.reject(new Error(`terminal ${this.account} has exited`));
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.proc.stdin.write(line + '\n');
+    });
+  }
+
+  /** A command that must succeed. */
+  async ok(line: string): Promise<Record<string, unknown>> {
+    const r = await this.cmd(line);
+    if (r.ok !== true) throw new Error(`${this.account}: "${line}" failed: ${JSON.stringify(r)}\n${this.tail()}`);
+    return r;
+  }
+
+  async positions(): Promise<TerminalPosition[]> {
+    return (await this.ok('positions')).positions as TerminalPosition[];
+  }
+
+  async status(): Promise<string> {
+    return (await this.ok('status')).comment as string;
+  }
+
+  /** Places a market order as a user would; resolves with the new/affected position identifier. */
+  async trade(side: 'buy' | 'sell', symbol: string, volume: number, sl = 0, tp = 0): Promise<string> {
+    const r = await this.ok(`${side} ${symbol} ${volume} ${sl} ${tp}`);
+    return r.position as string;
+  }
+
+  async waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
+    const until = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v !== undefined && v !== false) return v as T;
+      } catch (e) {
+        last = e;
+      }
+      if (Date.now() > until) {
+        throw new Error(`${this.account}: timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}\npositions: ${JSON.stringify(await this.positions().catch(() => []))}\nlog:\n${this.tail(40)}`);
+      }
+      await sleep(20);
+    }
+  }
+
+  /** Waits until the positions satisfy the predicate. */
+  waitPositions(what: string, pred: (ps: TerminalPosition[]) => boolean, timeoutMs = 8000): Promise<TerminalPosition[]> {
+    return this.waitFor(what, async () => {
+      const ps = await this.positions();
+      return pred(ps) ? ps : undefined;
+    }, timeoutMs);
+  }
+
+  async waitLog(re: RegExp, timeoutMs = 8000, from = 0): Promise<string> {
+    return this.waitFor(`log line ${re}`, async () => this.logs.slice(from).find((l) => re.test(l)), timeoutMs);
+  }
+
+  /** Terminal restart: the EA stops, the process re-executes itself with the account's state. */
+  async restart(): Promise<void> {
+    const before = this.readyCount;
+    await this.ok('restart');
+    await this.waitReady(before + 1);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exit = new Promise<void>((r) => this.proc.once('exit', () => r()));
+    let t: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([this.cmd('quit'), new Promise((r) => (t = setTimeout(r, 2000)))]);
+    } catch {
+      /* already gone */
+    } finally {
+      clearTimeout(t);
+    }
+    this.proc.stdin.end();
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
+    await exit;
+    clearTimeout(timer);
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
