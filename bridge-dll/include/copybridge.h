@@ -3,16 +3,21 @@
  *
  * Rules every call follows (MQL5 can only pass simple types, arrays of simple types by
  * reference with a separate length, and cannot read errno):
- *   - strings are UTF-8 byte arrays with an explicit length (no terminating NUL needed);
+ *   - strings are UTF-8 byte arrays with an explicit length (no terminating NUL needed; trailing
+ *     NULs, which StringToCharArray(..., WHOLE_ARRAY, CP_UTF8) counts, are ignored everywhere,
+ *     also at the end of a cb_send message);
  *   - handles are 64-bit integers > 0, never pointers; an unknown or closed handle is an error,
  *     not a crash;
  *   - every call returns an int status (CB_OK or a negative CB_E* code) or a non-negative
- *     count/length; the text of the last error is kept per handle (handle 0: the calling
- *     thread's last cb_open error) and read with cb_last_error;
+ *     count/length; the text of the last error is kept per handle and read with cb_last_error
+ *     (handle 0: the calling thread's last error of a call that had no live handle, such as a
+ *     failed cb_open or a call with a closed handle);
  *   - buffers are owned by the caller; a message larger than the buffer is not lost: the call
  *     reports CB_ETRUNC and the size needed, and the same message is returned by the next call;
  *   - no call blocks: sends never wait (a full queue drops the message and says so), receives
- *     return 0 when nothing waits, close uses zero linger and never terminates the shared context.
+ *     return 0 when nothing waits, close uses zero linger and never terminates the shared context
+ *     (the one bounded wait: cb_open waits up to 250 ms when a burst of closes left the process
+ *     out of ZeroMQ sockets that libzmq is still releasing).
  *
  * Wire format (see docs/protocol.md): the terminal PUSHes one-frame JSON messages to the hub's
  * PULL socket; the hub PUBlishes two-frame messages [topic = account name, JSON] and the bridge
@@ -77,15 +82,19 @@ CB_EXPORT long long cb_open_curve(const unsigned char *push_endpoint, int push_l
                                   const unsigned char *client_public, int client_public_len,
                                   const unsigned char *client_secret, int client_secret_len);
 
-/* Queues one message to the hub without blocking. CB_OK, or CB_EAGAIN when the queue is full. */
+/* Queues one message to the hub without blocking. CB_OK, or CB_EAGAIN when the queue is full
+ * (1000 messages wait for an unreachable or slow hub: this one is dropped and counted in
+ * cb_dropped), CB_EARG for a null/negative/empty message, CB_ETOOBIG above CB_MAX_MESSAGE. */
 CB_EXPORT int cb_send(long long handle, const unsigned char *data, int len);
 
 /* Copies the next message for this topic into buf without blocking.
  * Returns its length (> 0), 0 when nothing waits, CB_ETRUNC with *needed set when cap is too
- * small (the message is kept for the next call), or another negative status. needed may be null. */
+ * small (the message is kept for the next call), or another negative status. needed may be null;
+ * on success it is set to the length too. buf may be null with cap 0 to ask for the size. */
 CB_EXPORT int cb_recv(long long handle, unsigned char *buf, int cap, int *needed);
 
-/* Number of messages received and waiting to be read with cb_recv. */
+/* Number of messages received and waiting to be read with cb_recv (at most 10000 per handle:
+ * beyond that, or beyond 32 MiB, arriving messages are dropped and counted in cb_recv_dropped). */
 CB_EXPORT int cb_pending(long long handle);
 
 /* Windows: when messages arrive, the receive thread posts window message `msg` to the window hwnd
@@ -97,11 +106,14 @@ CB_EXPORT int cb_pending(long long handle);
  * A non-zero hwnd is CB_EARG if it is not a window, CB_ENOTSUP on other platforms. */
 CB_EXPORT int cb_set_wakeup(long long handle, long long hwnd, int msg);
 
-/* Copies the last error text of the handle (0: this thread's last cb_open error) as UTF-8 into
- * buf, NUL-terminated and truncated to cap-1 bytes. Returns the full text length. */
+/* Copies the last error text of the handle (0: this thread's last error without a live handle;
+ * an unknown or closed handle: a text saying so) as UTF-8 into buf, NUL-terminated and truncated
+ * to cap-1 bytes (never inside a UTF-8 sequence). Returns the full text length (buf may be null
+ * with cap 0 to ask for it), or CB_EARG for a negative cap or a null buf with cap > 0. */
 CB_EXPORT int cb_last_error(long long handle, unsigned char *buf, int cap);
 
-/* Closes the handle's sockets with zero linger. CB_OK, or CB_EHANDLE. Closing twice is CB_EHANDLE. */
+/* Closes the handle's sockets with zero linger (unsent and unread messages are discarded) and
+ * returns at once; the shared context stays. CB_OK, or CB_EHANDLE. Closing twice is CB_EHANDLE. */
 CB_EXPORT int cb_close(long long handle);
 
 /* Diagnostics for tests and the EA's status line. */

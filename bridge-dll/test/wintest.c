@@ -1,0 +1,642 @@
+/*
+ * cb_wintest.exe - drives copybridge.dll the way a MetaTrader 5 terminal does (LoadLibrary,
+ * calls from a GUI thread, a chart window for the wake-up), against an echo hub on loopback.
+ * Run under wine by test/bridge-dll/wine.test.ts; usable on real Windows as well.
+ *
+ *   cb_wintest <push endpoint> <sub endpoint> <mode> <topic> [n]
+ *
+ * The echo hub (the test) answers every {"type":"echo",...} message it PULLs by publishing the
+ * same bytes on the topic named in "to" (default: "account").
+ *
+ * Modes
+ *   basic    connect, messages both ways, large message, truncation, bad arguments, topic
+ *            isolation, wake-up message, FreeLibrary while a handle is open
+ *   latency  2n stamped messages from the hub, picked up alternately via the DLL's window
+ *            message and via a 10 ms window timer (what EventSetMillisecondTimer gives an EA)
+ *   cycles   n x (open, wake-up on, send, close); every 100th cycle waits for its echo;
+ *            pauses at checkpoints so the test can read the process's fds/threads/memory
+ *   many     n handles open at once (n > 64 checks the select() limit), each gets its echo,
+ *            then the handle limit
+ *   exit     leaves handles open and returns from main: the process must end at once
+ *   curve    cb_open_curve (keys in CB_CURVE_* environment variables) against CURVE servers
+ *
+ * Output: "RESULT <json>" lines, "CHECKPOINT <k> <json>" lines (then it waits for a line on
+ * stdin), "FAIL <text>" lines; exit code 0 when every check passed.
+ */
+#define __USE_MINGW_ANSI_STDIO 1
+#include <windows.h>
+#include <psapi.h>
+#include <tlhelp32.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copybridge.h"
+
+#define WAKE_MSG (WM_USER + 4096)
+
+typedef int (*fn_version)(void);
+typedef long long (*fn_open)(const unsigned char *, int, const unsigned char *, int, const unsigned char *, int);
+typedef long long (*fn_open_curve)(const unsigned char *, int, const unsigned char *, int, const unsigned char *, int,
+                                   const unsigned char *, int, const unsigned char *, int, const unsigned char *, int);
+typedef int (*fn_send)(long long, const unsigned char *, int);
+typedef int (*fn_recv)(long long, unsigned char *, int, int *);
+typedef int (*fn_pending)(long long);
+typedef int (*fn_set_wakeup)(long long, long long, int);
+typedef int (*fn_last_error)(long long, unsigned char *, int);
+typedef int (*fn_close)(long long);
+typedef int (*fn_handle_count)(void);
+typedef long long (*fn_dropped)(long long);
+
+static struct {
+    HMODULE dll;
+    fn_version version, zmq_version;
+    fn_open open;
+    fn_open_curve open_curve;
+    fn_send send;
+    fn_recv recv;
+    fn_pending pending;
+    fn_set_wakeup set_wakeup;
+    fn_last_error last_error;
+    fn_close close;
+    fn_handle_count handle_count;
+    fn_dropped dropped;
+} cb;
+
+static const char *g_push, *g_sub;
+static HWND g_hwnd;
+static int g_failures;
+static LARGE_INTEGER g_freq;
+
+static double now_ms(void)
+{
+    LARGE_INTEGER t;
+    QueryPerformanceCounter(&t);
+    return (double)t.QuadPart * 1000.0 / (double)g_freq.QuadPart;
+}
+
+#define CHECK(cond, ...)                                                                            \
+    do {                                                                                            \
+        if (!(cond)) {                                                                              \
+            printf("FAIL line %d: %s: ", __LINE__, #cond);                                          \
+            printf(__VA_ARGS__);                                                                    \
+            printf("\n");                                                                           \
+            fflush(stdout);                                                                         \
+            g_failures++;                                                                           \
+        }                                                                                           \
+    } while (0)
+
+static const char *err_text(long long h)
+{
+    static unsigned char buf[600];
+    cb.last_error(h, buf, sizeof buf);
+    return (const char *)buf;
+}
+
+static int load_dll(void)
+{
+    cb.dll = LoadLibraryW(L"copybridge.dll");
+    if (cb.dll == NULL) {
+        printf("FAIL LoadLibrary(copybridge.dll): Windows error %lu\n", (unsigned long)GetLastError());
+        return -1;
+    }
+#define RESOLVE(field, name)                                                                        \
+    if ((*(FARPROC *)&cb.field = GetProcAddress(cb.dll, name)) == NULL) {                           \
+        printf("FAIL GetProcAddress(%s)\n", name);                                                 \
+        return -1;                                                                                  \
+    }
+    RESOLVE(version, "cb_version");
+    RESOLVE(zmq_version, "cb_zmq_version");
+    RESOLVE(open, "cb_open");
+    RESOLVE(open_curve, "cb_open_curve");
+    RESOLVE(send, "cb_send");
+    RESOLVE(recv, "cb_recv");
+    RESOLVE(pending, "cb_pending");
+    RESOLVE(set_wakeup, "cb_set_wakeup");
+    RESOLVE(last_error, "cb_last_error");
+    RESOLVE(close, "cb_close");
+    RESOLVE(handle_count, "cb_handle_count");
+    RESOLVE(dropped, "cb_dropped");
+#undef RESOLVE
+    return 0;
+}
+
+static LRESULT CALLBACK wndproc(HWND h, UINT m, WPARAM w, LPARAM l) { return DefWindowProcW(h, m, w, l); }
+
+static HWND make_window(void)
+{
+    WNDCLASSW wc;
+    memset(&wc, 0, sizeof wc);
+    wc.lpfnWndProc = wndproc;
+    wc.hInstance = GetModuleHandleW(NULL);
+    wc.lpszClassName = L"CopyBridgeTestChart";
+    RegisterClassW(&wc);
+    /* A message-only window stands in for the chart: it has a handle and a message queue. */
+    return CreateWindowExW(0, wc.lpszClassName, L"chart", 0, 0, 0, 0, 0, HWND_MESSAGE, NULL, wc.hInstance, NULL);
+}
+
+static long long open_topic(const char *topic)
+{
+    return cb.open((const unsigned char *)g_push, (int)strlen(g_push), (const unsigned char *)g_sub,
+                   (int)strlen(g_sub), (const unsigned char *)topic, (int)strlen(topic));
+}
+
+static int send_str(long long h, const char *s) { return cb.send(h, (const unsigned char *)s, (int)strlen(s)); }
+
+/* Waits up to timeout_ms for window messages; returns the message id seen (WAKE_MSG, WM_TIMER)
+ * or 0 on timeout. */
+static UINT pump(DWORD timeout_ms)
+{
+    MSG msg;
+    double end = now_ms() + timeout_ms;
+    for (;;) {
+        double left = end - now_ms();
+        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) {
+            if (msg.message == WAKE_MSG || msg.message == WM_TIMER)
+                return msg.message;
+            DispatchMessageW(&msg);
+        }
+        if (left <= 0)
+            return 0;
+        MsgWaitForMultipleObjects(0, NULL, FALSE, (DWORD)left + 1, QS_ALLINPUT);
+    }
+}
+
+static unsigned char g_buf[CB_MAX_MESSAGE];
+
+/* Sends an echo request with seq, retrying every 100 ms (PUB/SUB joins late), until the echo
+ * comes back (via cb_recv polling) or timeout. Returns 1 when it came back. */
+static int echo_until(long long h, const char *topic, int seq, DWORD timeout_ms)
+{
+    char msg[256];
+    double end = now_ms() + timeout_ms, next = 0;
+    snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":%d}", topic, seq);
+    while (now_ms() < end) {
+        int n;
+        if (now_ms() >= next) {
+            send_str(h, msg);
+            next = now_ms() + 100;
+        }
+        while ((n = cb.recv(h, g_buf, sizeof g_buf, NULL)) > 0) {
+            if (n == (int)strlen(msg) && memcmp(g_buf, msg, (size_t)n) == 0)
+                return 1;
+        }
+        Sleep(2);
+    }
+    return 0;
+}
+
+static void drain(long long h)
+{
+    while (cb.recv(h, g_buf, sizeof g_buf, NULL) > 0) {
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static int mode_basic(const char *topic)
+{
+    long long h, h2;
+    int n, needed = -1, i;
+    char msg[512], other[64];
+    unsigned char small[8];
+
+    CHECK(cb.version() == CB_VERSION_MAJOR * 10000 + CB_VERSION_MINOR * 100 + CB_VERSION_PATCH, "version %d", cb.version());
+    CHECK(cb.zmq_version() >= 40300 && cb.zmq_version() < 40400, "zmq version %d", cb.zmq_version());
+
+    /* bad arguments: statuses, never crashes */
+    CHECK(cb.open(NULL, 5, (const unsigned char *)g_sub, (int)strlen(g_sub), (const unsigned char *)"X", 1) == CB_EARG, "open null");
+    CHECK(cb.open((const unsigned char *)g_push, -1, (const unsigned char *)g_sub, (int)strlen(g_sub), (const unsigned char *)"X", 1) == CB_EARG, "open negative");
+    CHECK(cb.open((const unsigned char *)"nonsense", 8, (const unsigned char *)g_sub, (int)strlen(g_sub), (const unsigned char *)"X", 1) == CB_EARG, "open bad endpoint");
+    CHECK(strstr(err_text(0), "nonsense") != NULL, "error text '%s'", err_text(0));
+    CHECK(cb.open((const unsigned char *)"ipc://x", 7, (const unsigned char *)g_sub, (int)strlen(g_sub), (const unsigned char *)"X", 1) < 0, "ipc is off");
+    CHECK(cb.send(0, (const unsigned char *)"x", 1) == CB_EHANDLE, "send handle 0");
+    CHECK(cb.send(987654321, (const unsigned char *)"x", 1) == CB_EHANDLE, "send unknown");
+    CHECK(cb.recv(-3, g_buf, 10, NULL) == CB_EHANDLE, "recv negative handle");
+    CHECK(cb.pending(42424242) == CB_EHANDLE, "pending unknown");
+    CHECK(cb.close(42424242) == CB_EHANDLE, "close unknown");
+    CHECK(cb.last_error(0, NULL, -1) == CB_EARG, "last_error negative cap");
+
+    h = open_topic(topic);
+    CHECK(h > 0, "open: %lld %s", h, err_text(0));
+    if (h <= 0)
+        return 1;
+    CHECK(cb.handle_count() == 1, "handle count %d", cb.handle_count());
+    CHECK(cb.send(h, NULL, 3) == CB_EARG, "send null");
+    CHECK(cb.send(h, (const unsigned char *)"x", -1) == CB_EARG, "send negative");
+    {
+        unsigned char *huge = (unsigned char *)malloc(CB_MAX_MESSAGE + 1);
+        memset(huge, 'x', CB_MAX_MESSAGE + 1);
+        CHECK(cb.send(h, huge, CB_MAX_MESSAGE + 1) == CB_ETOOBIG, "send too big");
+        free(huge);
+    }
+    CHECK(cb.recv(h, NULL, 10, NULL) == CB_EARG, "recv null");
+    CHECK(cb.recv(h, g_buf, -1, NULL) == CB_EARG, "recv negative cap");
+    CHECK(cb.recv(h, g_buf, sizeof g_buf, NULL) == 0, "recv empty");
+    CHECK(cb.set_wakeup(h, 0x7fff1234, 0) == CB_EARG, "wakeup bad hwnd");
+
+    /* hello: PUB/SUB joins late, so retry like the EA does */
+    CHECK(echo_until(h, topic, 0, 10000), "first echo did not come back: %s", err_text(h));
+
+    /* wake-up: one message arrives -> the window gets the default message */
+    CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) == CB_OK, "set wakeup: %s", err_text(h));
+    snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":1}", topic);
+    CHECK(send_str(h, msg) == CB_OK, "send");
+    CHECK(pump(5000) == WAKE_MSG, "no wake-up message");
+    n = cb.recv(h, g_buf, sizeof g_buf, NULL);
+    CHECK(n == (int)strlen(msg) && memcmp(g_buf, msg, (size_t)n) == 0, "echo 1 (%d)", n);
+
+    /* 200 messages each way, in order */
+    for (i = 0; i < 200; i++) {
+        snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":%d}", topic, 100 + i);
+        CHECK(send_str(h, msg) == CB_OK, "send %d", i);
+    }
+    for (i = 0; i < 200;) {
+        char want[256];
+        if (pump(5000) == 0)
+            break;
+        while ((n = cb.recv(h, g_buf, sizeof g_buf, NULL)) > 0) {
+            snprintf(want, sizeof want, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":%d}", topic, 100 + i);
+            CHECK(n == (int)strlen(want) && memcmp(g_buf, want, (size_t)n) == 0, "message %d out of order", i);
+            i++;
+        }
+    }
+    CHECK(i == 200, "received %d of 200", i);
+
+    /* a large message (900 KB) both ways, then truncation */
+    {
+        int big = 900 * 1000, len, off;
+        char *p = (char *)malloc((size_t)big + 1);
+        off = snprintf(p, (size_t)big, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":9,\"pad\":\"", topic);
+        for (len = off; len < big - 2; len++)
+            p[len] = (char)('a' + len % 26);
+        p[len++] = '"';
+        p[len++] = '}';
+        CHECK(cb.send(h, (const unsigned char *)p, len) == CB_OK, "send large: %s", err_text(h));
+        for (i = 0; i < 500 && cb.pending(h) == 0; i++)
+            pump(10);
+        CHECK(cb.pending(h) == 1, "pending %d", cb.pending(h));
+        needed = -1;
+        CHECK(cb.recv(h, small, sizeof small, &needed) == CB_ETRUNC, "truncation");
+        CHECK(needed == len, "needed %d, want %d", needed, len);
+        CHECK(strstr(err_text(h), "stays queued") != NULL, "trunc text %s", err_text(h));
+        CHECK(cb.pending(h) == 1, "still pending");
+        n = cb.recv(h, g_buf, sizeof g_buf, &needed);
+        CHECK(n == len && memcmp(g_buf, p, (size_t)len) == 0, "large echo %d", n);
+        free(p);
+    }
+
+    /* topic isolation: a longer topic with ours as prefix, another account, then a marker */
+    snprintf(other, sizeof other, "%s0", topic);
+    snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"to\":\"%s\",\"seq\":2}", topic, other);
+    send_str(h, msg);
+    snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"to\":\"OTHER\",\"seq\":3}", topic);
+    send_str(h, msg);
+    snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":4}", topic);
+    send_str(h, msg);
+    for (i = 0; i < 500 && cb.pending(h) == 0; i++)
+        pump(10);
+    n = cb.recv(h, g_buf, sizeof g_buf, NULL);
+    CHECK(n == (int)strlen(msg) && memcmp(g_buf, msg, (size_t)n) == 0, "only the marker arrives");
+    CHECK(cb.pending(h) == 0, "nothing else pending");
+
+    /* the terminal unloads the DLL while a handle is open (EA removed without closing):
+     * the DLL is pinned, so nothing is unmapped under the running threads */
+    h2 = open_topic(topic);
+    CHECK(h2 > 0, "open 2");
+    CHECK(FreeLibrary(cb.dll), "FreeLibrary");
+    Sleep(50);
+    CHECK(cb.handle_count() == 2, "after FreeLibrary: %d", cb.handle_count());
+    CHECK(load_dll() == 0, "reload");
+    CHECK(cb.handle_count() == 2, "after reload: %d", cb.handle_count());
+    CHECK(cb.close(h2) == CB_OK, "close 2");
+
+    CHECK(cb.close(h) == CB_OK, "close");
+    CHECK(cb.close(h) == CB_EHANDLE, "close twice");
+    CHECK(cb.send(h, (const unsigned char *)"x", 1) == CB_EHANDLE, "send closed");
+    CHECK(cb.recv(h, g_buf, 10, NULL) == CB_EHANDLE, "recv closed");
+    CHECK(strstr(err_text(h), "closed") != NULL, "closed text");
+    CHECK(cb.handle_count() == 0, "count %d", cb.handle_count());
+    printf("RESULT {\"mode\":\"basic\",\"failures\":%d}\n", g_failures);
+    return g_failures ? 1 : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void stats(const char *name, double *v, int n, double extra, const char *extra_name)
+{
+    double sum = 0;
+    int i;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    for (i = 0; i < n; i++)
+        sum += v[i];
+    printf("RESULT {\"mode\":\"latency\",\"kind\":\"%s\",\"n\":%d,\"mean_ms\":%.3f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"%s\":%.3f}\n",
+           name, n, n ? sum / n : 0, n ? v[n / 2] : 0, n ? v[n * 9 / 10] : 0, n ? v[n * 99 / 100] : 0,
+           n ? v[n - 1] : 0, extra_name, extra);
+}
+
+/* Wall clock in microseconds since 1970, the clock the hub stamps its messages with. */
+static double realtime_us(void)
+{
+    FILETIME ft;
+    ULARGE_INTEGER u;
+    GetSystemTimePreciseAsFileTime(&ft);
+    u.LowPart = ft.dwLowDateTime;
+    u.HighPart = ft.dwHighDateTime;
+    return (double)(u.QuadPart - 116444736000000000ULL) / 10.0;
+}
+
+/* The hub streams 2n stamped messages at random moments ({"type":"stream"} asks for them), 15-35
+ * ms apart. The EA stand-in alternates per message between the two ways an EA can learn of it:
+ * waiting for the DLL's wake-up message (no timer running), or polling on a 10 ms window timer
+ * (what EventSetMillisecondTimer(10) gives an EA; the wake-up off). Alternating puts both under
+ * the same machine load. Measured: hub send -> the EA holds the message (wall clock). */
+static void latency_mode(long long h, int wake)
+{
+    if (wake) {
+        KillTimer(g_hwnd, 1);
+        cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0);
+    } else {
+        cb.set_wakeup(h, 0, 0);
+        SetTimer(g_hwnd, 1, 10, NULL);
+    }
+}
+
+static int mode_latency(const char *topic, int n)
+{
+    long long h = open_topic(topic);
+    double *lat[2];
+    int got[2] = {0, 0}, intervals = 0, total = 0, wake = 1;
+    double tick_prev = 0, tick_sum = 0, end;
+    char msg[256];
+
+    lat[0] = (double *)calloc((size_t)n, sizeof(double));
+    lat[1] = (double *)calloc((size_t)n, sizeof(double));
+    CHECK(h > 0, "open");
+    if (h <= 0)
+        return 1;
+    CHECK(echo_until(h, topic, 0, 10000), "first echo");
+    CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) == CB_OK, "wakeup");
+    drain(h);
+    latency_mode(h, wake);
+    snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"stream\",\"account\":\"%s\",\"count\":%d}", topic, 2 * n);
+    CHECK(send_str(h, msg) == CB_OK, "stream request");
+    end = now_ms() + 2 * n * 60.0 + 5000;
+    while (total < 2 * n && now_ms() < end) {
+        UINT m = pump(1000);
+        int r;
+        if (m == WM_TIMER) {
+            double t = now_ms();
+            if (tick_prev != 0) {
+                tick_sum += t - tick_prev;
+                intervals++;
+            }
+            tick_prev = t;
+        }
+        if (m == WAKE_MSG && !wake)
+            continue; /* a late wake-up of the previous message: not this mode's */
+        while ((r = cb.recv(h, g_buf, sizeof g_buf - 1, NULL)) > 0) {
+            double t = realtime_us();
+            const char *p;
+            g_buf[r] = 0;
+            p = strstr((const char *)g_buf, "\"t_us\":");
+            if (p == NULL)
+                continue;
+            total++;
+            if (got[!wake] < n)
+                lat[!wake][got[!wake]++] = (t - atof(p + 7)) / 1000.0;
+            wake = !wake;
+            latency_mode(h, wake);
+            tick_prev = 0; /* the timer restarts (or stops) here */
+        }
+    }
+    KillTimer(g_hwnd, 1);
+    CHECK(got[0] == n && got[1] == n, "messages: wake-up %d, timer %d of %d", got[0], got[1], n);
+    stats("wakeup", lat[0], got[0], 0, "unused");
+    stats("timer10ms", lat[1], got[1], intervals ? tick_sum / intervals : 0, "timer_interval_ms");
+    cb.close(h);
+    free(lat[0]);
+    free(lat[1]);
+    return g_failures ? 1 : 0;
+}
+
+static void process_stats(char *out, size_t cap)
+{
+    PROCESS_MEMORY_COUNTERS_EX pmc;
+    DWORD handles = 0, threads = 0, pid = GetCurrentProcessId();
+    HANDLE snap;
+    THREADENTRY32 te;
+    memset(&pmc, 0, sizeof pmc);
+    pmc.cb = sizeof pmc;
+    GetProcessMemoryInfo(GetCurrentProcess(), (PROCESS_MEMORY_COUNTERS *)&pmc, sizeof pmc);
+    GetProcessHandleCount(GetCurrentProcess(), &handles);
+    snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+    if (snap != INVALID_HANDLE_VALUE) {
+        te.dwSize = sizeof te;
+        if (Thread32First(snap, &te)) {
+            do {
+                if (te.th32OwnerProcessID == pid)
+                    threads++;
+            } while (Thread32Next(snap, &te));
+        }
+        CloseHandle(snap);
+    }
+    snprintf(out, cap, "{\"handles\":%lu,\"threads\":%lu,\"private_bytes\":%llu,\"working_set\":%llu,\"cb_handles\":%d}",
+             (unsigned long)handles, (unsigned long)threads, (unsigned long long)pmc.PrivateUsage,
+             (unsigned long long)pmc.WorkingSetSize, cb.handle_count());
+}
+
+static void checkpoint(int k)
+{
+    char s[256], line[64];
+    process_stats(s, sizeof s);
+    printf("CHECKPOINT %d %s\n", k, s);
+    fflush(stdout);
+    if (fgets(line, sizeof line, stdin) == NULL) {
+        /* no controller on stdin: go on */
+    }
+}
+
+static int one_cycle(const char *topic, int i, int wait_echo)
+{
+    long long h = open_topic(topic);
+    char msg[160];
+    int ok = 1;
+    if (h <= 0) {
+        printf("FAIL cycle %d: open: %s\n", i, err_text(0));
+        return 0;
+    }
+    if (cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) != CB_OK)
+        ok = 0;
+    snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"hello\",\"account\":\"%s\",\"seq\":%d}", topic, i);
+    if (send_str(h, msg) != CB_OK)
+        ok = 0;
+    if (wait_echo && !echo_until(h, topic, i, 5000)) {
+        printf("FAIL cycle %d: no echo\n", i);
+        ok = 0;
+    }
+    if (cb.close(h) != CB_OK)
+        ok = 0;
+    return ok;
+}
+
+static int mode_cycles(const char *topic, int n)
+{
+    int i, bad = 0;
+    double t0;
+    MSG msg;
+    for (i = 0; i < 50; i++) /* warm-up: the context, wine's socket tables, heap */
+        bad += !one_cycle(topic, i, i == 0);
+    checkpoint(0);
+    t0 = now_ms();
+    for (i = 0; i < n; i++) {
+        bad += !one_cycle(topic, i, i % 100 == 99);
+        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) /* stale wake-ups */
+        {
+        }
+        if (i == n / 2 - 1)
+            checkpoint(1);
+    }
+    checkpoint(2);
+    CHECK(bad == 0, "%d cycles failed", bad);
+    CHECK(cb.handle_count() == 0, "handles left %d", cb.handle_count());
+    printf("RESULT {\"mode\":\"cycles\",\"n\":%d,\"failed\":%d,\"ms_per_cycle\":%.3f}\n", n, bad, (now_ms() - t0) / n);
+    return g_failures ? 1 : 0;
+}
+
+static int mode_many(const char *prefix, int n)
+{
+    long long *h = (long long *)calloc(CB_MAX_HANDLES + 1, sizeof(long long));
+    char *done = (char *)calloc(CB_MAX_HANDLES + 1, 1);
+    char topic[64], msg[160];
+    int i, opened = 0, answered = 0, k;
+    double t0 = now_ms();
+    if (n > CB_MAX_HANDLES)
+        n = CB_MAX_HANDLES;
+    for (i = 0; i < n; i++) {
+        snprintf(topic, sizeof topic, "%s%d", prefix, i);
+        h[i] = open_topic(topic);
+        if (h[i] > 0)
+            opened++;
+        else
+            printf("FAIL open %d: %s\n", i, err_text(0));
+    }
+    CHECK(opened == n, "opened %d of %d", opened, n);
+    CHECK(cb.handle_count() == n, "count %d", cb.handle_count());
+    /* every handle asks for an echo until it gets one (late joiners retry) */
+    for (k = 0; k < 150 && answered < n; k++) {
+        for (i = 0; i < n; i++) {
+            if (h[i] <= 0 || done[i])
+                continue;
+            if (cb.pending(h[i]) > 0) {
+                done[i] = 1;
+                answered++;
+                continue;
+            }
+            snprintf(topic, sizeof topic, "%s%d", prefix, i);
+            snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":%d}", topic, i);
+            send_str(h[i], msg);
+        }
+        if (answered < n)
+            Sleep(100);
+    }
+    CHECK(answered == n, "%d of %d handles got their echo", answered, n);
+    if (n == CB_MAX_HANDLES) {
+        long long extra = open_topic("EXTRA");
+        CHECK(extra == CB_ELIMIT, "open beyond the limit: %lld", extra);
+        CHECK(strstr(err_text(0), "limit") != NULL, "limit text");
+    }
+    for (i = 0; i < n; i++)
+        if (h[i] > 0)
+            CHECK(cb.close(h[i]) == CB_OK, "close %d", i);
+    CHECK(cb.handle_count() == 0, "count after close %d", cb.handle_count());
+    printf("RESULT {\"mode\":\"many\",\"n\":%d,\"answered\":%d,\"ms\":%.1f}\n", n, answered, now_ms() - t0);
+    free(h);
+    free(done);
+    return g_failures ? 1 : 0;
+}
+
+/* CURVE with the DLL's built-in tweetnacl: keys come in the environment (CB_CURVE_SERVER_PUBLIC,
+ * CB_CURVE_CLIENT_PUBLIC, CB_CURVE_CLIENT_SECRET: Z85 has characters a command line may glob);
+ * the hub side runs CURVE servers. */
+static int mode_curve(const char *topic, const char *sp, const char *cp, const char *cs)
+{
+#define S(x) (const unsigned char *)(x), (int)strlen(x)
+    long long h;
+    CHECK(cb.open_curve(S(g_push), S(g_sub), S(topic), S(sp), S(cp), S(sp)) == CB_EARG, "mismatched key pair");
+    CHECK(cb.open_curve(S(g_push), S(g_sub), S(topic), S("short"), S(cp), S(cs)) == CB_EARG, "short key");
+    h = cb.open_curve(S(g_push), S(g_sub), S(topic), S(sp), S(cp), S(cs));
+#undef S
+    CHECK(h > 0, "open_curve: %s", err_text(0));
+    if (h <= 0)
+        return 1;
+    CHECK(echo_until(h, topic, 7, 10000), "no echo over CURVE: %s", err_text(h));
+    CHECK(cb.close(h) == CB_OK, "close");
+    printf("RESULT {\"mode\":\"curve\",\"failures\":%d}\n", g_failures);
+    return g_failures ? 1 : 0;
+}
+
+static int mode_exit(const char *topic)
+{
+    int i;
+    for (i = 0; i < 8; i++) {
+        long long h = open_topic(topic);
+        char msg[128];
+        snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"hello\",\"account\":\"%s\",\"seq\":%d}", topic, i);
+        CHECK(h > 0, "open");
+        send_str(h, msg);
+        cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0);
+    }
+    /* leave them open, as a crashed or careless EA would, and end the process */
+    printf("RESULT {\"mode\":\"exit\",\"open_handles\":%d}\n", cb.handle_count());
+    fflush(stdout);
+    return g_failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode, *topic;
+    int n, rc;
+    QueryPerformanceFrequency(&g_freq);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 5) {
+        fprintf(stderr, "usage: cb_wintest <push endpoint> <sub endpoint> <basic|latency|cycles|many|exit|curve> <topic> [n]\n");
+        return 2;
+    }
+    g_push = argv[1];
+    g_sub = argv[2];
+    mode = argv[3];
+    topic = argv[4];
+    n = argc > 5 ? atoi(argv[5]) : 100;
+    if (load_dll() != 0)
+        return 1;
+    g_hwnd = make_window();
+    if (g_hwnd == NULL) {
+        printf("FAIL CreateWindow: %lu\n", (unsigned long)GetLastError());
+        return 1;
+    }
+    if (strcmp(mode, "basic") == 0)
+        rc = mode_basic(topic);
+    else if (strcmp(mode, "latency") == 0)
+        rc = mode_latency(topic, n);
+    else if (strcmp(mode, "cycles") == 0)
+        rc = mode_cycles(topic, n);
+    else if (strcmp(mode, "many") == 0)
+        rc = mode_many(topic, n);
+    else if (strcmp(mode, "exit") == 0)
+        rc = mode_exit(topic);
+    else if (strcmp(mode, "curve") == 0 && getenv("CB_CURVE_SERVER_PUBLIC") && getenv("CB_CURVE_CLIENT_PUBLIC") &&
+             getenv("CB_CURVE_CLIENT_SECRET"))
+        rc = mode_curve(topic, getenv("CB_CURVE_SERVER_PUBLIC"), getenv("CB_CURVE_CLIENT_PUBLIC"), getenv("CB_CURVE_CLIENT_SECRET"));
+    else {
+        fprintf(stderr, "unknown mode %s\n", mode);
+        rc = 2;
+    }
+    fflush(stdout);
+    return rc;
+}
