@@ -140,6 +140,7 @@ const opposite = (s: Side): Side => (s === 'buy' ? 'sell' : 'buy');
 /** Copies by key, indexed by master position and by slave ticket (hot paths must not scan). */
 class CopyTable extends Map<string, Copy> {
   private byMaster = new Map<string, Set<string>>();
+  private bySlave = new Map<string, Set<string>>();
   private byTicket = new Map<string, string>();
 
   override set(key: string, c: Copy): this {
@@ -150,6 +151,9 @@ class CopyTable extends Map<string, Copy> {
     let set = this.byMaster.get(pk);
     if (!set) this.byMaster.set(pk, (set = new Set()));
     set.add(key);
+    let mine = this.bySlave.get(c.slave);
+    if (!mine) this.bySlave.set(c.slave, (mine = new Set()));
+    mine.add(key);
     this.indexTicket(c);
     return this;
   }
@@ -172,6 +176,12 @@ class CopyTable extends Map<string, Copy> {
     return keys ? [...keys].map((k) => super.get(k)!).filter(Boolean) : [];
   }
 
+  /** [key, copy] of every copy on one slave. */
+  ofSlave(slave: string): [string, Copy][] {
+    const keys = this.bySlave.get(slave);
+    return keys ? [...keys].map((k): [string, Copy] => [k, super.get(k)!]) : [];
+  }
+
   bySlaveTicket(slave: string, ticket: string): Copy | undefined {
     const key = this.byTicket.get(`${slave}\u0000${ticket}`);
     return key === undefined ? undefined : super.get(key);
@@ -182,6 +192,9 @@ class CopyTable extends Map<string, Copy> {
     const set = this.byMaster.get(pk);
     set?.delete(key);
     if (set && !set.size) this.byMaster.delete(pk);
+    const mine = this.bySlave.get(c.slave);
+    mine?.delete(key);
+    if (mine && !mine.size) this.bySlave.delete(c.slave);
     for (const t of [c.ticket, c.position]) {
       if (t && this.byTicket.get(`${c.slave}\u0000${t}`) === key) this.byTicket.delete(`${c.slave}\u0000${t}`);
     }
@@ -510,9 +523,9 @@ export class Engine {
       if (!allowed) return refuse(`${tr.symbol} trade mode is ${spec.trade_mode} on ${slave.name}`);
     }
     if (!increase && t?.marginMode && t.marginMode !== 'hedging') {
-      const other = [...this.copies.values()].find(
-        (c) => c.slave === slave.name && c.symbol === tr.symbol && c.side !== mp.side && (c.status === 'open' || c.status === 'pending'),
-      );
+      const other = this.copies.ofSlave(slave.name).find(
+        ([, c]) => c.symbol === tr.symbol && c.side !== mp.side && (c.status === 'open' || c.status === 'pending'),
+      )?.[1];
       if (other) {
         return refuse(
           `${slave.name} is a ${t.marginMode} account and already holds a ${other.side} copy of ${other.master}#${other.masterPosition} on ${tr.symbol}; an opposite copy would net it away`,
@@ -918,8 +931,8 @@ export class Engine {
         this.issue(c, { type: 'close', ...this.cmdBase(c), ticket: p.ticket, symbol: p.symbol, volume: p.volume }, receivedAt);
       }
     }
-    for (const [key, c] of this.copies) {
-      if (c.slave !== t.name || c.status !== 'open' || seen.has(key) || c.inflight.size) continue;
+    for (const [key, c] of this.copies.ofSlave(t.name)) {
+      if (c.status !== 'open' || seen.has(key) || c.inflight.size) continue;
       c.status = 'closed';
       c.volume = 0;
       this.decision('closed', `reconcile: ${t.name} no longer has ticket ${c.ticket} (copy of ${c.master}#${c.masterPosition}); marked closed`, t.name, c.masterPosition);
@@ -1056,6 +1069,7 @@ export class Engine {
 
   /** Open copies per slave, for status displays. */
   openCopies(slave?: string): Copy[] {
-    return [...this.copies.values()].filter((c) => c.status === 'open' && (!slave || c.slave === slave));
+    const all = slave ? this.copies.ofSlave(slave).map(([, c]) => c) : [...this.copies.values()];
+    return all.filter((c) => c.status === 'open');
   }
 }

@@ -11,7 +11,7 @@ import type { HubConfig } from '../config';
 import { ConfigError } from '../errors';
 import { EmbeddedStore } from './embedded';
 import { MemoryStore } from './memory';
-import { MongoStore, type MongoStoreOptions } from './mongo';
+import type { MongoStoreOptions } from './mongo';
 import type { Store } from './types';
 
 export interface OpenStoreOptions {
@@ -31,6 +31,8 @@ export async function openStore(config: HubConfig, opts: OpenStoreOptions = {}):
       if (!config.mongoUri) {
         throw new ConfigError('store is mongodb but no mongoUri is set', 'pass --mongo-uri mongodb://host:27017 or set MONGO_URI');
       }
+      // Loaded only when used: the driver adds about 22 MB to a hub on the embedded store.
+      const { MongoStore } = await import('./mongo');
       return new MongoStore(config.mongoUri, config.mongoDb, {
         ...opts.mongo,
         readOnly: opts.readOnly,

@@ -42,7 +42,12 @@ export type LedgerOp = { op: 'trade'; update: TradeUpdate } | { op: 'event'; eve
 
 export const SPILL_FILE_NAME = 'ledger-spill.jsonl';
 
+/** Enqueued writes wait this long for company before a flush starts (ms). */
+export const FLUSH_DELAY_MS = 10;
+
 export interface LedgerWriterOptions {
+  /** See FLUSH_DELAY_MS. */
+  flushDelayMs?: number;
   /** Ops held in memory; beyond this they go to the spill file (or are dropped without one). */
   maxQueue: number;
   /** Folder of the spill file (SPILL_FILE_NAME inside it). */
@@ -176,8 +181,9 @@ export class LedgerWriter {
       this.queue.push(op);
     }
     // While the store is failing only the retry timer flushes, so a burst of enqueues cannot
-    // turn into a burst of doomed attempts.
-    if (!this.failing) this.schedule(0);
+    // turn into a burst of doomed attempts. The short delay gathers a fan-out's writes into one
+    // batch instead of one store call per write competing with the copy path.
+    if (!this.failing) this.schedule(this.opts.flushDelayMs ?? FLUSH_DELAY_MS);
   }
 
   private nextEventId(): string {

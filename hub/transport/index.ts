@@ -18,6 +18,8 @@ export class Transport {
   private pull = new Pull({ linger: 0, receiveHighWaterMark: 1_000_000 });
   private queue: [string, Buffer][] = [];
   private sending = false;
+  /** The last send handed to zeromq.js directly; the send loop waits for it before it sends. */
+  private lastSend: Promise<void> | undefined;
   private closed = false;
   private seq = new Map<string, number>();
   private receiving: Promise<void> | undefined;
@@ -69,13 +71,38 @@ export class Transport {
     const seq = (this.seq.get(account) ?? 0) + 1;
     this.seq.set(account, seq);
     const msg = { v: PROTOCOL_VERSION, ...body, account, seq, ts: Date.now() };
-    this.queue.push([account, Buffer.from(JSON.stringify(msg), 'utf8')]);
+    const frames: [string, Buffer] = [account, Buffer.from(JSON.stringify(msg), 'utf8')];
+    // Handed to ZeroMQ now, so that a fan-out's first commands are on the wire while the engine
+    // still decides the others (and, in a burst, before the next message is read).
+    if (!this.sending && this.sendNow(frames)) return;
+    this.queue.push(frames);
     if (!this.sending) void this.drain();
+  }
+
+  /**
+   * zeromq.js sends synchronously while the socket is writable (a PUB socket always is: at the
+   * high-water mark it drops), except that now and then it defers one send to the next turn of
+   * the event loop and refuses (EBUSY) any other until that one is done. Returns false then:
+   * the message goes to the queue and the send loop takes over.
+   */
+  private sendNow(frames: [string, Buffer]): boolean {
+    let sent: Promise<void>;
+    try {
+      sent = this.pub.send(frames);
+    } catch {
+      return false;
+    }
+    this.sent++;
+    this.lastSend = sent;
+    // Rejected only when the socket closed under it; a PUB socket drops messages anyway.
+    sent.catch(() => undefined);
+    return true;
   }
 
   private async drain(): Promise<void> {
     this.sending = true;
     try {
+      await this.lastSend?.catch(() => undefined);
       // zeromq.js allows one send in flight per socket; PUB never blocks, so this loop is quick.
       while (this.queue.length && !this.closed) {
         const batch = this.queue;
