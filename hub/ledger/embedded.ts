@@ -14,8 +14,9 @@
  * |                     | never a rewrite while the hub may read it   | mtime or inode changed           |
  * | ledger-spill.jsonl  | the hub's LedgerWriter (writer.ts)          | the hub's LedgerWriter           |
  *
- * Only the ledger lock owner ever loads trades.db/events.db with nedb (and so compacts them, at
- * hub start). `readOnly: true` never takes the lock: trade and event writes are refused, reads
+ * Only the ledger lock owner ever loads trades.db with nedb (and so compacts it, at hub start).
+ * events.db is an append-only log that nobody loads into memory whole (it grows with every
+ * decision for as long as the hub runs): the writer appends and remembers recent ids only. `readOnly: true` never takes the lock: trade and event writes are refused, reads
  * parse the files. Accounts can be written in both modes, since appends from several processes
  * cannot clobber each other.
  *
@@ -153,6 +154,33 @@ function withoutId<T>(d: Doc): T {
   return structuredClone(rest) as unknown as T;
 }
 
+/** Event ids remembered to drop replays: far more than a writer retry or a spill can hold back. */
+const RECENT_EVENT_IDS = 200_000;
+
+/** The ids and the highest _seq of the last `max` events in an event log file. */
+function recentEventIds(path: string, max: number): { ids: Set<string>; seq: number } {
+  const ids = new Set<string>();
+  let seq = 0;
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const lines = text.split('\n');
+  for (let i = Math.max(0, lines.length - max - 1); i < lines.length; i++) {
+    if (!lines[i]) continue;
+    try {
+      const d = JSON.parse(lines[i]) as Doc;
+      if (typeof d._id === 'string') ids.add(d._id);
+      if (typeof d._seq === 'number' && d._seq > seq) seq = d._seq;
+    } catch {
+      // A torn line was cut by repairTornTail; anything else unreadable is skipped by readers too.
+    }
+  }
+  return { ids, seq };
+}
+
 function eventFromDoc(d: Doc): LedgerEvent {
   const { _id, _seq, data_json, ...e } = d;
   void _seq;
@@ -181,7 +209,12 @@ export class EmbeddedStore implements Store {
   private opened = false;
   /** Loaded with nedb while this store holds the ledger lock. */
   private trades: Datastore<Doc> | undefined;
-  private events: Datastore<Doc> | undefined;
+  /**
+   * Events are an append-only log, not a nedb collection: nedb keeps every document in memory,
+   * and the event log grows with every decision for as long as the hub runs. Only the ids of
+   * the most recent events are kept, to drop replays (writer retries, spill replay at start).
+   */
+  private events: { recentIds: Set<string> } | undefined;
   private eventSeq = 0;
   private version = 0;
   private claiming: Promise<boolean> | undefined;
@@ -261,14 +294,11 @@ export class EmbeddedStore implements Store {
       repairTornTail(this.files.trades);
       repairTornTail(this.files.events);
       const trades = new Datastore<Doc>({ filename: this.files.trades });
-      const events = new Datastore<Doc>({ filename: this.files.events });
       await trades.loadDatabaseAsync();
-      await events.loadDatabaseAsync();
-      let seq = 0;
-      for (const d of events.getAllData()) if (typeof d._seq === 'number' && d._seq > seq) seq = d._seq;
+      const { ids, seq } = recentEventIds(this.files.events, RECENT_EVENT_IDS);
       this.eventSeq = seq;
       this.trades = trades;
-      this.events = events;
+      this.events = { recentIds: ids };
       this.version++;
       return true;
     } catch (e) {
@@ -321,7 +351,7 @@ export class EmbeddedStore implements Store {
     }
   }
 
-  private async ledgerForWrite(): Promise<{ trades: Datastore<Doc>; events: Datastore<Doc> }> {
+  private async ledgerForWrite(): Promise<{ trades: Datastore<Doc>; events: { recentIds: Set<string> } }> {
     if (this.readOnly) {
       throw new StoreError(`the embedded store in ${this.location} is open read-only`, 'trades and events are written by the running hub only', 'E_STORE_READONLY');
     }
@@ -501,30 +531,30 @@ export class EmbeddedStore implements Store {
       }
       docs.push(doc);
     }
-    const seen = new Set((await ledger.events.findAsync({ _id: { $in: [...ids] } }, { _id: 1 })).map((d) => d._id));
-    const fresh = docs.filter((d) => !seen.has(d._id));
+    const recent = ledger.events.recentIds;
+    const fresh = docs.filter((d) => !recent.has(d._id as string));
     for (const d of fresh) d._seq = ++this.eventSeq;
     try {
-      if (fresh.length) await ledger.events.insertAsync(fresh);
+      if (fresh.length) await appendFile(this.files.events, fresh.map((d) => JSON.stringify(d)).join('\n') + '\n');
     } catch (e) {
       throw this.writeError(e, 'event');
     } finally {
       this.version++;
+    }
+    for (const d of fresh) {
+      recent.add(d._id as string);
+      if (recent.size > RECENT_EVENT_IDS) recent.delete(recent.values().next().value as string);
     }
   }
 
   private sortedEvents(): Doc[] {
     let tag: string;
     let docs: Iterable<Doc>;
-    if (this.events) {
-      tag = `v${this.version}`;
-      docs = this.events.getAllData();
-    } else {
-      const stamp = fileStamp(this.files.events) ?? 'missing';
-      if (this.parsed.events?.stamp !== stamp) this.parsed.events = readNedbFile(this.files.events);
-      tag = this.parsed.events.stamp;
-      docs = this.parsed.events.docs.values();
-    }
+    // Read from the file by writer and readers alike; parsed again only when it changed.
+    const stamp = fileStamp(this.files.events) ?? 'missing';
+    if (this.parsed.events?.stamp !== stamp) this.parsed.events = readNedbFile(this.files.events);
+    tag = this.parsed.events.stamp;
+    docs = this.parsed.events.docs.values();
     if (this.sorted.events?.tag !== tag) {
       // Insertion order: the memory store's "newest first" is the reverse of it.
       this.sorted.events = { tag, docs: [...docs].sort((a, b) => Number(a._seq ?? 0) - Number(b._seq ?? 0)) };
