@@ -8,6 +8,7 @@ import { Publisher } from 'zeromq';
 import type { Account } from '../hub/accounts';
 import type { ConfigInput } from '../hub/config';
 import { startHub, type RunningHub } from '../hub/hub';
+import type { EngineStats } from '../hub/engine';
 import { createLogger } from '../hub/log';
 import { serve } from './ipc';
 
@@ -27,16 +28,10 @@ export interface HubReady {
   storeFallback?: string;
 }
 
-export interface HubStats {
+export interface HubStats extends Omit<EngineStats, 'lastLatencyMs'> {
   cpuUs: number;
   rss: number;
   heapUsed: number;
-  decisions: number;
-  commandsSent: number;
-  resends: number;
-  results: number;
-  refusals: number;
-  expired: number;
   pending: number;
   ledgerPending: number;
   ledgerWritten: number;
