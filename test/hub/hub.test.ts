@@ -221,6 +221,15 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
     await until(s1, () => s1.positions().length === 0, 'close after hub restart');
   });
 
+  it('frees its ports on stop, so a restarted hub binds them at once', async () => {
+    const base = 20000 + Math.floor(Math.random() * 6000) * 2;
+    const cfg = { store: 'memory', pubEndpoint: `tcp://127.0.0.1:${base}`, pullEndpoint: `tcp://127.0.0.1:${base + 1}` };
+    for (let i = 0; i < 30; i++) {
+      const h = await startHub({ config: cfg, logger: memoryLogger() });
+      await h.stop();
+    }
+  });
+
   it('refuses a second hub on the same data folder before it binds', async () => {
     const dataDir = require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'cb-lock-'));
     const cfg = { store: 'embedded', dataDir, pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*' };
