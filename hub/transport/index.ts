@@ -13,6 +13,21 @@ export interface TransportOptions {
   onMessage(frames: Buffer[], receivedAt: number): void;
 }
 
+/** How long a busy port is retried: a hub that just stopped may still hold it for a moment. */
+export const BIND_GRACE_MS = 2_000;
+
+async function bindWithGrace(sock: Publisher | Pull, ep: string): Promise<void> {
+  const deadline = Date.now() + BIND_GRACE_MS;
+  for (;;) {
+    try {
+      return await sock.bind(ep);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRINUSE' || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export class Transport {
   private pub = new Publisher({ linger: 0, sendHighWaterMark: 1_000_000, noDrop: false });
   private pull = new Pull({ linger: 0, receiveHighWaterMark: 1_000_000 });
@@ -39,7 +54,7 @@ export class Transport {
       [this.pull, this.opts.pullEndpoint, 'pullEndpoint'],
     ] as const) {
       try {
-        await sock.bind(ep);
+        await bindWithGrace(sock, ep);
       } catch (e) {
         await this.close();
         throw new TransportError(

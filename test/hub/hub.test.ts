@@ -194,7 +194,7 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
 
   it('rebuilds the copy map after a hub restart from the terminals own positions', async () => {
     // Fixed ports below the kernel's ephemeral range, so no outgoing connection takes them while the hub is down.
-    const base = 20000 + Math.floor(Math.random() * 6000) * 2;
+    const base = 10000 + Math.floor(Math.random() * 5000) * 2; // below the EA tests' 20000-32000 and the ephemeral range
     const { w, m, s1 } = await standard([], { pubEndpoint: `tcp://127.0.0.1:${base}`, pullEndpoint: `tcp://127.0.0.1:${base + 1}` });
     const p = m.buy('EURUSD', 0.5);
     await until(s1, () => vol(s1, 'EURUSD.c') === 0.5, 'copy');
@@ -222,7 +222,7 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
   });
 
   it('frees its ports on stop, so a restarted hub binds them at once', async () => {
-    const base = 20000 + Math.floor(Math.random() * 6000) * 2;
+    const base = 10000 + Math.floor(Math.random() * 5000) * 2; // below the EA tests' 20000-32000 and the ephemeral range
     const cfg = { store: 'memory', pubEndpoint: `tcp://127.0.0.1:${base}`, pullEndpoint: `tcp://127.0.0.1:${base + 1}` };
     for (let i = 0; i < 30; i++) {
       const h = await startHub({ config: cfg, logger: memoryLogger() });
