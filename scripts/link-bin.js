@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// `npx hub` looks in node_modules/.bin first. A package's own bin is not linked there, and without
-// it npx would copy this folder into its cache and run that copy, stale after the next change.
-// Runs from `prepare`, i.e. on every `npm install` / `npm ci`.
+// A package's own bin is not linked into its node_modules/.bin. npm 11 finds it anyway (it links
+// this folder into its npx cache on first use); npm versions that only look in node_modules/.bin
+// need these shims for `npx hub` to work. Runs from `prepare`, i.e. on every `npm install` / `npm ci`.
 const fs = require('fs');
 const path = require('path');
 

@@ -791,13 +791,11 @@ export class Engine {
     if (other) other.closeBy = undefined;
     if (!(r.status === 'done' || r.status === 'duplicate')) {
       this.log.warn(`close_by failed on ${c.slave}; closing each copy on its own`);
-      const mp = this.masterPositions.get(posKey(c.master, c.masterPosition));
       for (const x of [c, other]) {
         if (!x || x.status !== 'open') continue;
         const m = this.masterPositions.get(posKey(x.master, x.masterPosition));
         if (m && !m.open) this.issue(x, { type: 'close', ...this.cmdBase(x), ticket: x.ticket!, symbol: x.symbol, volume: x.volume }, receivedAt);
       }
-      void mp;
       return;
     }
     const closed = Math.min(c.volume, other?.volume ?? c.volume);

@@ -8,6 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import { existsSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import type { Position } from '../../hub/protocol';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const builder = require('./build.js') as {
@@ -15,18 +16,8 @@ const builder = require('./build.js') as {
   bridgeLibrary(): string;
 };
 
-export interface TerminalPosition {
-  ticket: string;
-  position: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  volume: number;
-  price_open: number;
-  sl: number;
-  tp: number;
-  magic: number;
-  comment: string;
-}
+/** What the harness prints for a position: the protocol's Position without times and journal fields. */
+export type TerminalPosition = Pick<Position, 'ticket' | 'position' | 'symbol' | 'side' | 'volume' | 'price_open' | 'sl' | 'tp' | 'magic' | 'comment'>;
 
 export interface TerminalOptions {
   account: string;
