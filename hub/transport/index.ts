@@ -135,14 +135,6 @@ export class Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // close() alone frees the listening ports later, on ZeroMQ's I/O thread; unbinding first
-    // means a hub restarted at once (or a test) can bind the same ports again.
-    await Promise.all(
-      [
-        [this.pull, this.pullEndpoint],
-        [this.pub, this.pubEndpoint],
-      ].map(([sock, ep]) => (ep ? (sock as Pull | Publisher).unbind(ep as string).catch(() => undefined) : undefined)),
-    );
     this.pull.close();
     this.pub.close();
     await this.receiving?.catch(() => undefined);
