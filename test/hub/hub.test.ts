@@ -103,6 +103,8 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
     m.close(xau.position);
     await until(s1, () => s1.positions().length === 0, 'S1 closed');
     await until(s2, () => s2.positions().length === 0, 'S2 closed');
+    // The terminals close before their results reach the hub: wait for the hub to have them all.
+    await until(s1, () => w.hub.engine.pending.size === 0 && w.hub.engine.openCopies().length === 0, 'hub has every result');
 
     await w.hub.ledger.flush();
     const trades = await w.hub.store.findTrades({});
