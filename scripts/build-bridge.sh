@@ -4,6 +4,8 @@
 #   build/bridge/windows/copybridge.dll     Windows x64, mingw-w64, static libzmq, no runtime DLLs
 #   build/bridge/windows/cb_wintest.exe     Windows test program (driven under wine by the tests)
 #   build/bridge/build-info.json            paths the tests read (libzmq prefix, wine prefix)
+# CMake stamps the "version" of package.json into both builds and into the EA's
+# include/CopyBridge/Version.mqh (committed; rewritten when the version changes).
 #
 # The static libzmq comes from scripts/ci/bridge-setup.sh (built once, cached).
 # Environment: CB_SKIP_WINDOWS=1 builds only the Linux library; CB_LIBZMQ_MINGW=<prefix> uses

@@ -8,10 +8,11 @@
  *     also at the end of a cb_send message);
  *   - handles are 64-bit integers > 0, never pointers; an unknown or closed handle is an error,
  *     not a crash;
- *   - every call returns an int status (CB_OK or a negative CB_E* code) or a non-negative
- *     count/length; the text of the last error is kept per handle and read with cb_last_error
- *     (handle 0: the calling thread's last error of a call that had no live handle, such as a
- *     failed cb_open or a call with a closed handle);
+ *   - every call (but cb_strerror, for C callers) returns an int status (CB_OK or a negative
+ *     CB_E* code) or a non-negative count/length; the text of the last error is kept per handle
+ *     and read with cb_last_error (handle 0: the calling thread's last error of a call that had
+ *     no live handle, such as a failed cb_open or a call with a closed handle); the fixed text of
+ *     a status code is read with cb_strerror_r;
  *   - buffers are owned by the caller; a message larger than the buffer is not lost: the call
  *     reports CB_ETRUNC and the size needed, and the same message is returned by the next call;
  *   - no call blocks: sends never wait (a full queue drops the message and says so), receives
@@ -41,11 +42,9 @@
 extern "C" {
 #endif
 
-#define CB_VERSION_MAJOR 1
-#define CB_VERSION_MINOR 0
-#define CB_VERSION_PATCH 0
-
-/* Status codes. */
+/* Status codes and limits. A value never changes its meaning: new codes and limits are only ever
+ * appended, so an EA built against an older copy of this header keeps working with a newer
+ * library (the EA copies them: test/mql5/build.js checks every copy against this file). */
 #define CB_OK        0
 #define CB_EARG     -1  /* a null pointer, a negative or too large length, a malformed endpoint or key */
 #define CB_EHANDLE  -2  /* unknown or already closed handle */
@@ -60,7 +59,8 @@ extern "C" {
 #define CB_MAX_MESSAGE (1024 * 1024) /* bytes; the hub's default limit too */
 #define CB_MAX_HANDLES 256
 
-/* Library version as major*10000 + minor*100 + patch. */
+/* Version of the CopyBridge release this library belongs to (the "version" of the repository's
+ * package.json, stamped in by the build) as major*10000 + minor*100 + patch. */
 CB_EXPORT int cb_version(void);
 /* Linked libzmq version as major*10000 + minor*100 + patch. */
 CB_EXPORT int cb_zmq_version(void);
@@ -111,6 +111,16 @@ CB_EXPORT int cb_set_wakeup(long long handle, long long hwnd, int msg);
  * to cap-1 bytes (never inside a UTF-8 sequence). Returns the full text length (buf may be null
  * with cap 0 to ask for it), or CB_EARG for a negative cap or a null buf with cap > 0. */
 CB_EXPORT int cb_last_error(long long handle, unsigned char *buf, int cap);
+
+/* Static English text of a status code ("ok", "buffer too small", ...; "unknown status" for a
+ * code this library does not know), like zmq_strerror. For C callers. */
+CB_EXPORT const char *cb_strerror(int status);
+
+/* The same text for callers that cannot take a char pointer (MQL5): copied as UTF-8 into buf,
+ * NUL-terminated and truncated to cap-1 bytes, exactly like cb_last_error. Returns the full text
+ * length (buf may be null with cap 0 to ask for it), or CB_EARG for a negative cap or a null buf
+ * with cap > 0. */
+CB_EXPORT int cb_strerror_r(int status, unsigned char *buf, int cap);
 
 /* Closes the handle's sockets with zero linger (unsent and unread messages are discarded) and
  * returns at once; the shared context stays. CB_OK, or CB_EHANDLE. Closing twice is CB_EHANDLE. */

@@ -34,6 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Stamped by the build from the root package.json (bridge-dll/CMakeLists.txt). */
+#if !defined(CB_VERSION_MAJOR) || !defined(CB_VERSION_MINOR) || !defined(CB_VERSION_PATCH)
+#  error "define CB_VERSION_MAJOR, CB_VERSION_MINOR and CB_VERSION_PATCH (bridge-dll/CMakeLists.txt does)"
+#endif
+
 #if defined(_MSC_VER)
 #  define CB_THREAD_LOCAL __declspec(thread)
 #else
@@ -896,6 +901,41 @@ static size_t copy_text(const char *text, unsigned char *buf, int cap)
         buf[k] = 0;
     }
     return n;
+}
+
+CB_EXPORT const char *cb_strerror(int status)
+{
+    switch (status) {
+    case CB_OK:
+        return "ok";
+    case CB_EARG:
+        return "bad argument (endpoint, key or length)";
+    case CB_EHANDLE:
+        return "unknown or closed handle";
+    case CB_EZMQ:
+        return "ZeroMQ error";
+    case CB_ETRUNC:
+        return "buffer too small";
+    case CB_EAGAIN:
+        return "send queue full (hub unreachable or slow), message dropped";
+    case CB_ENOMEM:
+        return "out of memory";
+    case CB_ETOOBIG:
+        return "message larger than 1 MiB";
+    case CB_ELIMIT:
+        return "too many open connections in this terminal";
+    case CB_ENOTSUP:
+        return "not supported on this platform";
+    default:
+        return "unknown status";
+    }
+}
+
+CB_EXPORT int cb_strerror_r(int status, unsigned char *buf, int cap)
+{
+    if (cap < 0 || (buf == NULL && cap > 0))
+        return CB_EARG;
+    return (int)copy_text(cb_strerror(status), buf, cap);
 }
 
 CB_EXPORT int cb_last_error(long long handle, unsigned char *buf, int cap)

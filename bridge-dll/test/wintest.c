@@ -45,6 +45,7 @@ typedef int (*fn_recv)(long long, unsigned char *, int, int *);
 typedef int (*fn_pending)(long long);
 typedef int (*fn_set_wakeup)(long long, long long, int);
 typedef int (*fn_last_error)(long long, unsigned char *, int);
+typedef int (*fn_strerror_r)(int, unsigned char *, int);
 typedef int (*fn_close)(long long);
 typedef int (*fn_handle_count)(void);
 typedef long long (*fn_dropped)(long long);
@@ -59,6 +60,7 @@ static struct {
     fn_pending pending;
     fn_set_wakeup set_wakeup;
     fn_last_error last_error;
+    fn_strerror_r strerror_r;
     fn_close close;
     fn_handle_count handle_count;
     fn_dropped dropped;
@@ -115,6 +117,7 @@ static int load_dll(void)
     RESOLVE(pending, "cb_pending");
     RESOLVE(set_wakeup, "cb_set_wakeup");
     RESOLVE(last_error, "cb_last_error");
+    RESOLVE(strerror_r, "cb_strerror_r");
     RESOLVE(close, "cb_close");
     RESOLVE(handle_count, "cb_handle_count");
     RESOLVE(dropped, "cb_dropped");
@@ -217,6 +220,8 @@ static int mode_basic(const char *topic)
     CHECK(cb.pending(42424242) == CB_EHANDLE, "pending unknown");
     CHECK(cb.close(42424242) == CB_EHANDLE, "close unknown");
     CHECK(cb.last_error(0, NULL, -1) == CB_EARG, "last_error negative cap");
+    n = cb.strerror_r(CB_ETRUNC, small, sizeof small);
+    CHECK(n == 16 && strcmp((const char *)small, "buffer ") == 0, "strerror_r CB_ETRUNC: %d '%s'", n, small);
 
     h = open_topic(topic);
     CHECK(h > 0, "open: %lld %s", h, err_text(0));

@@ -5,9 +5,7 @@
 #define CB_UTIL_MQH
 
 #include "Compat.mqh"
-
-#define CB_EA_VERSION      "1.0.0"
-#define CB_PROTOCOL_VERSION 1
+#include "Version.mqh"
 
 //--- the version as a string value (two literals cannot be added in C++)
 string CbVersion(void)
@@ -249,6 +247,19 @@ ulong CbParseTicket(const string text)
   }
 
 //+------------------------------------------------------------------+
+//| Trade server time in ms (DEAL_TIME_MSC, POSITION_TIME_MSC) to    |
+//| UTC ms. The server's offset from UTC is rounded to 15 minutes.   |
+//+------------------------------------------------------------------+
+long CbServerMsToUtc(const long server_ms)
+  {
+   if(server_ms<=0)
+      return(0);
+   long diff=(long)TimeTradeServer()-(long)TimeGMT();
+   long offset_sec=(long)MathRound((double)diff/900.0)*900;
+   return(server_ms-offset_sec*1000);
+  }
+
+//+------------------------------------------------------------------+
 //| Clock: MQL5 has no wall clock in milliseconds; TimeGMT() has     |
 //| seconds and GetTickCount64() milliseconds since boot. The clock  |
 //| runs on the tick count and is pulled into the current second of  |
@@ -264,45 +275,36 @@ private:
 
 public:
                      CCbClock(void) : m_anchor_ms(0), m_anchor_tick(0), m_last_ms(0) {}
-   //--- wall clock, ms since the Unix epoch (UTC), never going back
-   long              NowMs(void)
-     {
-      long lower=(long)TimeGMT()*1000;
-      long upper=lower+999;
-      ulong tick=GetTickCount64();
-      long ms=m_anchor_ms+(long)(tick-m_anchor_tick);
-      if(m_anchor_ms==0 || ms<lower)
-        {
-         //--- behind the current second (or first call): this second has just begun
-         m_anchor_ms=lower;
-         m_anchor_tick=tick;
-         ms=lower;
-        }
-      else
-         if(ms>upper)
-           {
-            m_anchor_ms=upper;
-            m_anchor_tick=tick;
-            ms=upper;
-           }
-      if(ms<m_last_ms)
-         ms=m_last_ms;
-      m_last_ms=ms;
-      return(ms);
-     }
-   //--- offset of the trade server's clock from UTC, seconds, rounded to 15 minutes
-   long              ServerOffsetSec(void)
-     {
-      long diff=(long)TimeTradeServer()-(long)TimeGMT();
-      return((long)MathRound((double)diff/900.0)*900);
-     }
-   //--- trade server time in ms (DEAL_TIME_MSC, POSITION_TIME_MSC) to UTC ms
-   long              ServerMsToUtc(const long server_ms)
-     {
-      if(server_ms<=0)
-         return(0);
-      return(server_ms-ServerOffsetSec()*1000);
-     }
+   long              NowMs(void);
   };
+
+//+------------------------------------------------------------------+
+//| Wall clock, ms since the Unix epoch (UTC), never going back      |
+//+------------------------------------------------------------------+
+long CCbClock::NowMs(void)
+  {
+   long lower=(long)TimeGMT()*1000;
+   long upper=lower+999;
+   ulong tick=GetTickCount64();
+   long ms=m_anchor_ms+(long)(tick-m_anchor_tick);
+   if(m_anchor_ms==0 || ms<lower)
+     {
+      //--- behind the current second (or first call): this second has just begun
+      m_anchor_ms=lower;
+      m_anchor_tick=tick;
+      ms=lower;
+     }
+   else
+      if(ms>upper)
+        {
+         m_anchor_ms=upper;
+         m_anchor_tick=tick;
+         ms=upper;
+        }
+   if(ms<m_last_ms)
+      ms=m_last_ms;
+   m_last_ms=ms;
+   return(ms);
+  }
 
 #endif

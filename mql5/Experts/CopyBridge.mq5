@@ -6,8 +6,10 @@
 //| and the include folder CopyBridge in MQL5\Include.               |
 //| See docs/install-windows.md.                                     |
 //+------------------------------------------------------------------+
+#include <CopyBridge/Version.mqh>
+
 #property copyright "CopyBridge"
-#property version   "1.00"
+#property version   CB_EA_VERSION
 #property description "CopyBridge trade copier: connects this terminal to the CopyBridge hub."
 #property description "Master or slave is decided by the hub. Allow DLL imports and Algo Trading."
 
@@ -40,6 +42,7 @@ int  cb_recv(long handle, uchar &buf[], int cap, int &needed);
 int  cb_pending(long handle);
 int  cb_set_wakeup(long handle, long hwnd, int msg);
 int  cb_last_error(long handle, uchar &buf[], int cap);
+int  cb_strerror_r(int status, uchar &buf[], int cap);
 int  cb_close(long handle);
 int  cb_handle_count(void);
 long cb_dropped(long handle);

@@ -5,11 +5,11 @@
  * Build first: `npm run build:bridge`.
  */
 import { spawnSync } from 'child_process';
-import * as net from 'net';
 import * as zmq from 'zeromq';
 import { startHub, type RunningHub } from '../../hub';
-import { CB, Conn, LINUX_LIB, lastError, loadBridge, mqlString, sleep, type Bridge } from './cb';
-import { startEchoHub, startEchoHubProcess, type EchoHub } from './echo-hub';
+import { freePort, sleep, until } from '../helpers';
+import { FakeHub, startFakeHubProcess } from '../helpers/fake-hub';
+import { CB, Conn, LINUX_LIB, PACKAGE_VERSION, lastError, loadBridge, mqlString, versionParts, type Bridge } from './cb';
 
 jest.setTimeout(60_000);
 
@@ -35,21 +35,10 @@ afterAll(() => {
 
 const NOWHERE = 'tcp://127.0.0.1:9'; // discard port, nothing listens: connects retry in the background
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function hello(account: string, seq: number) {
   return {
     v: 1, type: 'hello', account, seq, ts: Date.now(), login: 123, server: 'Demo', broker: 'X',
-    currency: 'USD', margin_mode: 'hedging', ea_version: '1.0.0',
+    currency: 'USD', margin_mode: 'hedging', ea_version: PACKAGE_VERSION,
   };
 }
 
@@ -66,22 +55,45 @@ async function handshake(c: Conn, account: string, seen: any[] = []): Promise<an
 }
 
 /** Publishes until the connection has something pending (PUB/SUB joins late). */
-async function publishUntilPending(hub: EchoHub, c: Conn, frames: (string | Buffer)[], timeoutMs = 5000) {
-  const end = Date.now() + timeoutMs;
-  while (cb.pending(c.h) === 0) {
-    if (Date.now() > end) throw new Error('nothing arrived');
+async function publishUntilPending(hub: FakeHub, c: Conn, frames: (string | Buffer)[], timeoutMs = 5000) {
+  await until(async () => {
+    if (cb.pending(c.h) > 0) return true;
     await hub.publish(frames);
-    await sleep(20);
-  }
+    return false;
+  }, { timeoutMs, everyMs: 20, what: `a message on topic ${String(frames[0])}` });
 }
 
 // ---------------------------------------------------------------------------------------------
 
 describe('library', () => {
   test('version and linked libzmq', () => {
-    expect(cb.version()).toBe(CB.CB_VERSION_MAJOR * 10000 + CB.CB_VERSION_MINOR * 100 + CB.CB_VERSION_PATCH);
+    expect(cb.version()).toBe(versionParts(PACKAGE_VERSION).packed);
     expect(cb.zmqVersion()).toBeGreaterThanOrEqual(40300);
     expect(cb.zmqVersion()).toBeLessThan(50000);
+  });
+
+  test('a text for every status code, the same through both calls, truncated like cb_last_error', () => {
+    const codes = Object.entries(CB).filter(([name]) => name === 'CB_OK' || /^CB_E[A-Z]+$/.test(name));
+    expect(codes.length).toBeGreaterThanOrEqual(10);
+    const texts = new Set<string>();
+    for (const [name, code] of codes) {
+      const text = cb.strerror(code);
+      expect([name, text]).not.toEqual([name, 'unknown status']);
+      texts.add(text);
+      const buf = Buffer.alloc(128, 0xff);
+      const n = cb.strerrorR(code, buf, buf.length);
+      expect([name, n, buf.subarray(0, n + 1)]).toEqual([name, Buffer.byteLength(text), Buffer.concat([Buffer.from(text), Buffer.alloc(1)])]);
+    }
+    expect(texts.size).toBe(codes.length); // one text per code
+    expect(cb.strerror(CB.CB_ETRUNC)).toBe('buffer too small');
+    expect(cb.strerror(-999)).toBe('unknown status');
+    expect(cb.strerror(1)).toBe('unknown status');
+    expect(cb.strerrorR(CB.CB_ETRUNC, null, 0)).toBe(16); // the length only
+    const small = Buffer.alloc(8, 0xff);
+    expect(cb.strerrorR(CB.CB_ETRUNC, small, 8)).toBe(16);
+    expect(small).toEqual(Buffer.from('buffer \0'));
+    expect(cb.strerrorR(CB.CB_OK, small, -1)).toBe(CB.CB_EARG);
+    expect(cb.strerrorR(CB.CB_OK, null, 5)).toBe(CB.CB_EARG);
   });
 });
 
@@ -176,7 +188,7 @@ describe('against the hub', () => {
   let hub: RunningHub;
   beforeAll(async () => {
     hub = await startHub({
-      config: { pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*', store: 'memory', logLevel: 'error' } as any,
+      config: { pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*', store: 'memory', logLevel: 'error' },
       accounts: [{ name: 'S1', type: 'SLAVE', enabled: true }, { name: 'M1', type: 'MASTER', enabled: true }] as any,
     });
   });
@@ -213,9 +225,9 @@ describe('against the hub', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('against raw sockets (cases the hub does not produce)', () => {
-  let hub: EchoHub;
+  let hub: FakeHub;
   beforeAll(async () => {
-    hub = await startEchoHub();
+    hub = await FakeHub.start();
   });
   afterAll(async () => {
     await hub?.stop();
@@ -241,8 +253,7 @@ describe('against raw sockets (cases the hub does not produce)', () => {
       /* joined */
     }
     for (let i = 0; i < 50; i++) await hub.publish(['ORD', JSON.stringify({ seq: i })]);
-    const end = Date.now() + 5000;
-    while (cb.pending(c.h) < 50 && Date.now() < end) await sleep(5);
+    await until(() => cb.pending(c.h) >= 50, { timeoutMs: 5000, everyMs: 5, what: '50 messages pending' });
     expect(cb.pending(c.h)).toBe(50);
     for (let i = 0; i < 50; i++) {
       expect(JSON.parse(c.recv()!)).toEqual({ seq: i });
@@ -273,13 +284,13 @@ describe('against raw sockets (cases the hub does not produce)', () => {
     const big = Buffer.alloc(CB.CB_MAX_MESSAGE, 0x78);
     big.write(head, 0);
     big.write('"}', big.length - 2);
-    hub.received.length = 0;
-    const end = Date.now() + 10_000;
-    while (cb.pending(c.h) === 0 && Date.now() < end) {
+    hub.raw.length = 0;
+    await until(() => {
+      if (cb.pending(c.h) > 0) return true;
       expect(cb.send(c.h, big, big.length)).toBe(CB.CB_OK); // echoed back by the hub
-      await sleep(100);
-    }
-    expect(hub.received[0].length).toBe(CB.CB_MAX_MESSAGE);
+      return false;
+    }, { timeoutMs: 10_000, everyMs: 100, what: 'the echo of a 1 MiB message' });
+    expect(hub.raw[0].length).toBe(CB.CB_MAX_MESSAGE);
     const buf = Buffer.alloc(CB.CB_MAX_MESSAGE);
     expect(cb.recv(c.h, buf, buf.length, null)).toBe(CB.CB_MAX_MESSAGE);
     expect(buf.equals(big)).toBe(true);
@@ -327,8 +338,7 @@ describe('against raw sockets (cases the hub does not produce)', () => {
     await publishUntilPending(hub, c, ['FLOOD', '{"type":"sync"}']);
     const total = 12_000;
     for (let i = 0; i < total; i++) await hub.publish(['FLOOD', `{"i":${i}}`]);
-    const end = Date.now() + 20_000;
-    while (cb.pending(c.h) + Number(cb.recvDropped(c.h)) < total && Date.now() < end) await sleep(20);
+    await until(() => cb.pending(c.h) + Number(cb.recvDropped(c.h)) >= total, { timeoutMs: 20_000, everyMs: 20, what: `${total} messages pending or dropped` });
     expect(cb.pending(c.h)).toBe(10_000);
     expect(Number(cb.recvDropped(c.h))).toBeGreaterThan(0);
     expect(lastError(cb, c.h)).toContain('receive queue full');
@@ -360,11 +370,11 @@ describe('against raw sockets (cases the hub does not produce)', () => {
       expect(c.sendJson({ type: 'hello', secret: true })).toBe(CB.CB_OK);
       const [msg] = await Promise.race([pull.receive(), sleep(5000).then(() => [Buffer.from('timeout')])]);
       expect(JSON.parse(msg.toString())).toEqual({ type: 'hello', secret: true });
-      const end = Date.now() + 5000;
-      while (cb.pending(h) === 0 && Date.now() < end) {
+      await until(async () => {
+        if (cb.pending(h) > 0) return true;
         await pub.send(['SEC', '{"type":"welcome"}']);
-        await sleep(20);
-      }
+        return false;
+      }, { timeoutMs: 5000, everyMs: 20, what: 'the encrypted welcome' });
       expect(JSON.parse(c.recv()!)).toEqual({ type: 'welcome' });
     } finally {
       pub.close();
@@ -416,7 +426,7 @@ describe('never blocks', () => {
   });
 
   test('close with queued sends and received messages returns at once (zero linger)', async () => {
-    const hub = await startEchoHub();
+    const hub = await FakeHub.start();
     try {
       const c = Conn.open(cb, NOWHERE, hub.pubEndpoint, 'LNG');
       for (let i = 0; i < 500; i++) c.sendJson({ i });
@@ -500,13 +510,12 @@ describe('lifecycle and threads', () => {
   test('1,000 close/reopen cycles (EA removed and re-attached, timeframe changes) leak no socket, thread or memory', async () => {
     // Measured in a process of its own (koffi + the library + nothing else), so that the sockets
     // and C heap of jest, the hub and earlier tests do not blur the numbers.
-    const hub = await startEchoHubProcess();
+    const hub = await startFakeHubProcess();
     try {
       const r = spawnSync(process.execPath, ['--expose-gc', '-e', CYCLES_CHILD, require.resolve('koffi'), LINUX_LIB, hub.pullEndpoint, hub.pubEndpoint, process.env.CB_CYCLES ?? '1000'],
         { encoding: 'utf8', timeout: 120_000 });
       if (r.status !== 0) throw new Error(`cycles process failed (${r.status} ${r.signal}):\n${r.stdout}\n${r.stderr}`);
       const m = JSON.parse(r.stdout.trim().split('\n').pop()!);
-      // eslint-disable-next-line no-console
       const at = (k: string) => [m.before[k], m.middle[k], m.after[k]].join(' -> ');
       console.log(`1,000 cycles in ${m.ms} ms (${m.echoes} with a full round trip), after warm-up / 500 / 1,000: ` +
         `fds ${at('fds')}, threads ${at('threads')}, C heap in use ${at('heap')} bytes, rss ${at('rss')} KiB`);
@@ -526,7 +535,7 @@ describe('lifecycle and threads', () => {
   });
 
   test('calls from several threads at once, including a close racing with sends and receives', async () => {
-    const hub = await startEchoHub();
+    const hub = await FakeHub.start();
     try {
       const call = (fn: any, ...args: any[]) =>
         new Promise<number>((resolve, reject) => fn.async(...args, (err: Error | null, r: number) => (err ? reject(err) : resolve(r))));

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import koffi from 'koffi';
+import { until } from '../helpers';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const HEADER = path.join(REPO, 'bridge-dll/include/copybridge.h');
@@ -17,12 +18,24 @@ export const BUILD_INFO = path.join(REPO, 'build/bridge/build-info.json');
 export function headerConstants(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of fs.readFileSync(HEADER, 'utf8').matchAll(/^#define\s+(CB_[A-Z0-9_]+)\s+([-()\d\s*+]+?)\s*(?:\/\*.*)?$/gm)) {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the text is only digits, spaces, parentheses, + - and *
     if (/^[-()\d\s*+]+$/.test(m[2])) out[m[1]] = Function(`return (${m[2]});`)() as number;
   }
   return out;
 }
 
 export const CB = headerConstants();
+
+/** The release version: the root package.json is its one source (the build stamps it into the library and the EA). */
+export const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The numbers of a major.minor.patch version, and cb_version()'s packing of them. */
+export function versionParts(version: string): { major: number; minor: number; patch: number; packed: number } {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m) throw new Error(`version ${version} is not major.minor.patch`);
+  const [major, minor, patch] = m.slice(1).map(Number);
+  return { major, minor, patch, packed: major * 10000 + minor * 100 + patch };
+}
 
 /** Fails with the instruction a developer needs, instead of skipping. */
 export function requireBuilt(file: string): string {
@@ -32,22 +45,25 @@ export function requireBuilt(file: string): string {
   return file;
 }
 
+/** The calls as function-valued fields: each also carries koffi's `.async`, so tests pass them around. */
 export interface Bridge {
-  version(): number;
-  zmqVersion(): number;
-  open(push: Buffer | null, pushLen: number, sub: Buffer | null, subLen: number, topic: Buffer | null, topicLen: number): number;
-  openCurve(push: Buffer, pushLen: number, sub: Buffer, subLen: number, topic: Buffer, topicLen: number,
-            serverPublic: Buffer | null, serverPublicLen: number, clientPublic: Buffer | null, clientPublicLen: number,
-            clientSecret: Buffer | null, clientSecretLen: number): number;
-  send(h: number, data: Buffer | null, len: number): number;
-  recv(h: number, buf: Buffer | null, cap: number, needed: number[] | null): number;
-  pending(h: number): number;
-  setWakeup(h: number, hwnd: number, msg: number): number;
-  lastError(h: number, buf: Buffer | null, cap: number): number;
-  close(h: number): number;
-  handleCount(): number;
-  dropped(h: number): number;
-  recvDropped(h: number): number;
+  version: () => number;
+  zmqVersion: () => number;
+  open: (push: Buffer | null, pushLen: number, sub: Buffer | null, subLen: number, topic: Buffer | null, topicLen: number) => number;
+  openCurve: (push: Buffer, pushLen: number, sub: Buffer, subLen: number, topic: Buffer, topicLen: number,
+              serverPublic: Buffer | null, serverPublicLen: number, clientPublic: Buffer | null, clientPublicLen: number,
+              clientSecret: Buffer | null, clientSecretLen: number) => number;
+  send: (h: number, data: Buffer | null, len: number) => number;
+  recv: (h: number, buf: Buffer | null, cap: number, needed: number[] | null) => number;
+  pending: (h: number) => number;
+  setWakeup: (h: number, hwnd: number, msg: number) => number;
+  lastError: (h: number, buf: Buffer | null, cap: number) => number;
+  strerror: (status: number) => string;
+  strerrorR: (status: number, buf: Buffer | null, cap: number) => number;
+  close: (h: number) => number;
+  handleCount: () => number;
+  dropped: (h: number) => number;
+  recvDropped: (h: number) => number;
 }
 
 let loaded: Bridge | undefined;
@@ -65,11 +81,13 @@ export function loadBridge(): Bridge {
     pending: lib.func('int cb_pending(long long h)'),
     setWakeup: lib.func('int cb_set_wakeup(long long h, long long hwnd, int msg)'),
     lastError: lib.func('int cb_last_error(long long h, uint8_t *buf, int cap)'),
+    strerror: lib.func('const char *cb_strerror(int status)'),
+    strerrorR: lib.func('int cb_strerror_r(int status, uint8_t *buf, int cap)'),
     close: lib.func('int cb_close(long long h)'),
     handleCount: lib.func('int cb_handle_count(void)'),
     dropped: lib.func('long long cb_dropped(long long h)'),
     recvDropped: lib.func('long long cb_recv_dropped(long long h)'),
-  } as Bridge;
+  };
   return loaded;
 }
 
@@ -118,17 +136,15 @@ export class Conn {
 
   /** Polls like OnTimer until a message satisfying pred arrives (others are kept in `seen`). */
   async waitFor(pred: (m: any) => boolean, timeoutMs = 5000, seen: any[] = []): Promise<any> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
+    return until(() => {
       let s: string | null;
       while ((s = this.recv()) !== null) {
         const m = JSON.parse(s);
         seen.push(m);
         if (pred(m)) return m;
       }
-      await sleep(2);
-    }
-    throw new Error(`no matching message within ${timeoutMs} ms (got ${seen.length}: ${JSON.stringify(seen).slice(0, 300)})`);
+      return undefined;
+    }, { timeoutMs, everyMs: 2, what: 'a matching message', detail: () => `got ${seen.length}: ${JSON.stringify(seen).slice(0, 300)}` });
   }
 
   close(): number {
@@ -141,5 +157,3 @@ export function lastError(cb: Bridge, h: number): string {
   const n = cb.lastError(h, buf, buf.length);
   return buf.subarray(0, Math.max(0, Math.min(n, buf.length - 1))).toString('utf8');
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

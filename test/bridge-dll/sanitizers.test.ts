@@ -8,7 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { REPO } from './cb';
+import { PACKAGE_VERSION, REPO, versionParts } from './cb';
 
 const OUT = path.join(REPO, 'build/bridge/sanitize');
 const SOURCES = ['bridge-dll/test/stress.c', 'bridge-dll/src/copybridge.c'].map((f) => path.join(REPO, f));
@@ -19,10 +19,16 @@ function pkgConfig(): string[] {
   return r.stdout.trim().split(/\s+/).filter(Boolean);
 }
 
+/** The version the build stamps in (bridge-dll/CMakeLists.txt does the same from package.json). */
+function versionDefines(): string[] {
+  const { major, minor, patch } = versionParts(PACKAGE_VERSION);
+  return [`-DCB_VERSION_MAJOR=${major}`, `-DCB_VERSION_MINOR=${minor}`, `-DCB_VERSION_PATCH=${patch}`];
+}
+
 function buildAndRun(name: string, flags: string[], env: NodeJS.ProcessEnv) {
   fs.mkdirSync(OUT, { recursive: true });
   const exe = path.join(OUT, name);
-  const cc = spawnSync('cc', ['-g', '-O1', '-fno-omit-frame-pointer', ...flags, '-I', path.join(REPO, 'bridge-dll/include'),
+  const cc = spawnSync('cc', ['-g', '-O1', '-fno-omit-frame-pointer', ...flags, ...versionDefines(), '-I', path.join(REPO, 'bridge-dll/include'),
     ...SOURCES, ...pkgConfig(), '-lpthread', '-o', exe], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(`compiling ${name} failed:\n${cc.stderr}`);
   const run = spawnSync(exe, [], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });

@@ -8,34 +8,28 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { requireBuilt, WINDOWS_DIR, REPO } from './cb';
 import * as zmq from 'zeromq';
-import { startEchoHub, EchoHub } from './echo-hub';
-import { ensurePrefix, killWineserver, runWinTest, wineProcesses, WinRun } from './wine';
+import { until } from '../helpers';
+import { FakeHub } from '../helpers/fake-hub';
+import { ensurePrefix, killWineserver, runWinTest, wineProcesses } from './wine';
 
 jest.setTimeout(180_000);
 
-let hub: EchoHub;
+let hub: FakeHub;
 const args = (mode: string, topic: string, n?: number) =>
   [hub.pullEndpoint, hub.pubEndpoint, mode, topic, ...(n === undefined ? [] : [String(n)])];
-
-function explain(run: WinRun): string {
-  return `exit ${run.code}${run.signal ? ` (${run.signal})` : ''} after ${run.ms} ms\n${run.lines.join('\n')}\n${run.stderr}`;
-}
 
 beforeAll(async () => {
   requireBuilt(path.join(WINDOWS_DIR, 'copybridge.dll'));
   requireBuilt(path.join(WINDOWS_DIR, 'cb_wintest.exe'));
   ensurePrefix();
-  hub = await startEchoHub();
+  hub = await FakeHub.start();
 });
 
 afterAll(async () => {
   await hub?.stop();
   killWineserver();
   // Nothing of wine may outlive the tests.
-  const end = Date.now() + 10_000;
-  while (wineProcesses().length > 0 && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(() => wineProcesses().length === 0, { timeoutMs: 10_000, everyMs: 100, what: 'the wine processes to end' }).catch(() => undefined);
   expect(wineProcesses()).toEqual([]);
 });
 
@@ -58,7 +52,6 @@ test('wake-up message: the EA sees a hub message sooner than with 10 ms timer po
   const report = { measured: new Date().toISOString(), environment: 'wine64 on Linux, loopback', wakeup: wake, timer10ms: timer };
   fs.mkdirSync(path.join(REPO, 'build/bridge'), { recursive: true });
   fs.writeFileSync(path.join(REPO, 'build/bridge/wakeup-latency.json'), JSON.stringify(report, null, 2));
-  // eslint-disable-next-line no-console
   console.log(`hub -> EA latency (ms), wake-up: mean ${wake.mean_ms} p50 ${wake.p50_ms} p90 ${wake.p90_ms} p99 ${wake.p99_ms}; ` +
     `10 ms timer: mean ${timer.mean_ms} p50 ${timer.p50_ms} p90 ${timer.p90_ms} p99 ${timer.p99_ms} (timer interval ${timer.timer_interval_ms})`);
   // The timer adds on average half its interval; the wake-up removes that wait. The two ways
@@ -76,7 +69,6 @@ test('1,000 open/close cycles (remove/re-attach, timeframe change): sockets, thr
   expect(run.checkpoints.map((c) => c.k)).toEqual([0, 1, 2]);
   const summary = run.checkpoints.map((c) => ({ k: c.k, ...c.proc, ...c.inside }));
   fs.writeFileSync(path.join(REPO, 'build/bridge/cycles.json'), JSON.stringify({ n, result: run.results[0], checkpoints: summary }, null, 2));
-  // eslint-disable-next-line no-console
   console.log(`${n} cycles, ${run.results[0]?.ms_per_cycle} ms each:\n` + summary.map((s) => JSON.stringify(s)).join('\n'));
   // No handle left open, no socket, thread or memory growth after the warm-up.
   for (const c of [c0, c1, c2]) expect(c.inside.cb_handles).toBe(0);
@@ -94,7 +86,7 @@ test('1,000 open/close cycles (remove/re-attach, timeframe change): sockets, thr
 test('CURVE encryption with the built-in tweetnacl, against CURVE servers', async () => {
   const server = zmq.curveKeyPair();
   const client = zmq.curveKeyPair();
-  const secureHub = await startEchoHub({ curveSecretKey: server.secretKey });
+  const secureHub = await FakeHub.start({ curveSecretKey: server.secretKey });
   try {
     const run = await runWinTest([secureHub.pullEndpoint, secureHub.pubEndpoint, 'curve', 'SEC1'], 60_000, {
       CB_CURVE_SERVER_PUBLIC: server.publicKey,

@@ -9,7 +9,8 @@
  */
 import { startHub } from '../../hub';
 import { masterTag } from '../../hub/engine/tag';
-import { buildTerminal, sleep, Terminal, type TerminalPosition } from './terminal';
+import { sleep } from '../helpers';
+import { buildTerminal, Terminal, type TerminalPosition } from './terminal';
 
 type Hub = Awaited<ReturnType<typeof startHub>>;
 
@@ -32,8 +33,8 @@ async function hubWith(accounts: object[], endpoints?: { pub: string; pull: stri
     const pull = endpoints?.pull ?? `tcp://127.0.0.1:${base + 1}`;
     try {
       return await startHub({
-        config: { pubEndpoint: pub, pullEndpoint: pull, store: 'memory', logLevel: (process.env.CB_E2E_HUB_LOG as 'error') ?? 'error', resendMs: 300 },
-        accounts: accounts as never,
+        config: { pubEndpoint: pub, pullEndpoint: pull, store: 'memory', logLevel: process.env.CB_E2E_HUB_LOG ?? 'error', resendMs: 300 },
+        accounts,
       });
     } catch (e) {
       if (attempt >= 20 || !/in use/i.test((e as Error).message)) throw e;

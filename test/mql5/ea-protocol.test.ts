@@ -1,80 +1,20 @@
 /**
- * The EA against a scripted hub made of plain ZeroMQ sockets: every message the EA sends must
- * pass the protocol's schemas (hub/protocol), and the EA must accept every hub message. Covers
+ * The EA against the scripted fake hub (test/helpers/fake-hub.ts, plain ZeroMQ sockets): every
+ * message the EA sends must pass the protocol's schemas (hub/protocol), and the EA must accept
+ * every hub message. Covers
  * what the real hub rarely does on purpose: oversized messages (CB_ETRUNC), garbage, unknown
  * types, expired and repeated commands, refusals, permissions, symbol chunks and the clock.
  */
-import { Publisher, Pull } from 'zeromq';
-import { decodeTerminalMessage, type TerminalMessage } from '../../hub/protocol';
 import { masterTag } from '../../hub/engine/tag';
-import { buildTerminal, sleep, Terminal } from './terminal';
+import { VERSION } from '../../hub/version';
+import { sleep, until } from '../helpers';
+import { FakeHub } from '../helpers/fake-hub';
+import { buildTerminal, Terminal } from './terminal';
 
 jest.setTimeout(60_000);
 
-class ScriptedHub {
-  pub = new Publisher({ linger: 0 });
-  pull = new Pull({ linger: 0 });
-  received: TerminalMessage[] = [];
-  invalid: string[] = [];
-  pubEndpoint = '';
-  pullEndpoint = '';
-  private seq = new Map<string, number>();
-  private loop?: Promise<void>;
-
-  async start() {
-    await this.pub.bind('tcp://127.0.0.1:*');
-    await this.pull.bind('tcp://127.0.0.1:*');
-    this.pubEndpoint = this.pub.lastEndpoint!;
-    this.pullEndpoint = this.pull.lastEndpoint!;
-    this.loop = (async () => {
-      try {
-        for await (const [frame] of this.pull) {
-          try {
-            this.received.push(decodeTerminalMessage(frame));
-          } catch (e) {
-            this.invalid.push(`${(e as Error).message}: ${frame.toString('utf8').slice(0, 300)}`);
-          }
-        }
-      } catch {
-        /* closed */
-      }
-    })();
-  }
-  async stop() {
-    this.pull.close();
-    this.pub.close();
-    await this.loop;
-  }
-  /** Publishes a raw text (or an object, stamped with the envelope) to one account. */
-  async send(account: string, body: Record<string, unknown> | string) {
-    let text: string;
-    if (typeof body === 'string') text = body;
-    else {
-      const seq = (this.seq.get(account) ?? 0) + 1;
-      this.seq.set(account, seq);
-      text = JSON.stringify({ v: 1, account, seq, ts: Date.now(), ...body });
-    }
-    await this.pub.send([account, text]);
-  }
-  of<T extends TerminalMessage['type']>(account: string, type: T): Extract<TerminalMessage, { type: T }>[] {
-    return this.received.filter((m) => m.account === account && m.type === type) as Extract<TerminalMessage, { type: T }>[];
-  }
-  async waitFor<T extends TerminalMessage['type']>(account: string, type: T, pred: (m: Extract<TerminalMessage, { type: T }>) => boolean = () => true, timeoutMs = 5000) {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.of(account, type).find(pred);
-      if (m) return m;
-      if (Date.now() > until) throw new Error(`no ${type} from ${account}; got ${this.received.filter((x) => x.account === account).map((x) => x.type).join(',')}; invalid: ${this.invalid.join(' | ')}`);
-      await sleep(10);
-    }
-  }
-  async welcome(account: string, role: 'master' | 'slave' | 'disabled') {
-    await this.send(account, { type: 'welcome', role, magic: 20250, heartbeat_ms: 300, snapshot_ms: 60_000, hub_version: 'scripted' });
-  }
-}
-
 const MAGIC = 20250;
-let hub: ScriptedHub;
+let hub: FakeHub;
 const terminals: Terminal[] = [];
 async function terminal(opts: Partial<Parameters<typeof Terminal.start>[0]> & { account: string }) {
   const t = await Terminal.start({ pullEndpoint: hub.pullEndpoint, pubEndpoint: hub.pubEndpoint, ...opts });
@@ -85,12 +25,11 @@ async function terminal(opts: Partial<Parameters<typeof Terminal.start>[0]> & { 
 async function welcomed(opts: Partial<Parameters<typeof Terminal.start>[0]> & { account: string }, role: 'master' | 'slave') {
   const t = await terminal(opts);
   await hub.waitFor(opts.account, 'hello');
-  const until = Date.now() + 5000;
-  while (!hub.of(opts.account, 'snapshot').length) {
-    if (Date.now() > until) throw new Error(`${opts.account} never answered the welcome:\n${t.tail()}`);
+  await until(async () => {
+    if (hub.of(opts.account, 'snapshot').length) return true;
     await hub.welcome(opts.account, role);
-    await sleep(100);
-  }
+    return false;
+  }, { timeoutMs: 5000, everyMs: 100, what: `${opts.account} to answer the welcome`, detail: () => t.tail() });
   return t;
 }
 function openCmd(account: string, over: Record<string, unknown> = {}) {
@@ -104,8 +43,7 @@ function openCmd(account: string, over: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   buildTerminal();
-  hub = new ScriptedHub();
-  await hub.start();
+  hub = await FakeHub.start();
 }, 300_000);
 
 afterAll(async () => {
@@ -120,7 +58,7 @@ afterEach(() => {
 test('hello, symbols in chunks, snapshot and heartbeats are valid protocol messages', async () => {
   await welcomed({ account: 'P1', login: 4242, extraSymbols: 450 }, 'master');
   const hello = hub.of('P1', 'hello')[0];
-  expect(hello).toMatchObject({ v: 1, account: 'P1', login: 4242, server: 'FakeBroker-Demo', broker: 'Fake Broker Ltd', currency: 'USD', margin_mode: 'hedging', ea_version: '1.0.0' });
+  expect(hello).toMatchObject({ v: 1, account: 'P1', login: 4242, server: 'FakeBroker-Demo', broker: 'Fake Broker Ltd', currency: 'USD', margin_mode: 'hedging', ea_version: VERSION });
   expect(Math.abs(hello.ts - Date.now())).toBeLessThan(3000);
   await hub.waitFor('P1', 'heartbeat');
   // 455 symbols: chunks of at most 200, the first replaces the list

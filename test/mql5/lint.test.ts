@@ -2,11 +2,11 @@
  * mql5-lint (test/mql5/lint.js): the EA is clean, and every rule fires on code that C++ accepts
  * but MetaEditor rejects (or that means something else in the two languages).
  */
-import { mkdtempSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { writeFileSync } from 'fs';
 import { join } from 'path';
+import { tempDir } from '../helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain Node script (also run on its own), not a module
 const lint = require('./lint.js') as {
   lintFiles(files: string[], opts?: { checkStandin?: boolean; standin?: string }): { file: string; line: number; rule: string; message: string }[];
   loadApi(): { functions: Map<string, unknown>; constants: Map<string, { value?: string }>; types: Map<string, unknown> };
@@ -15,7 +15,7 @@ const lint = require('./lint.js') as {
   DEFAULT_FILES(): string[];
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'mql5-lint-'));
+const dir = tempDir('mql5-lint-');
 let n = 0;
 function lintSnippet(code: string, ext = '.mqh') {
   const file = join(dir, `case${n++}${ext}`);

@@ -5,12 +5,11 @@
  * answer; the EA's Experts-tab lines arrive as "LOG <text>".
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
-import { existsSync, mkdtempSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
+import { existsSync } from 'fs';
 import type { Position } from '../../hub/protocol';
+import { tempDir, until } from '../helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain Node script (also run on its own), not a module
 const builder = require('./build.js') as {
   build(opts?: { force?: boolean; quiet?: boolean }): { bin: string; bridge: string; rebuilt: boolean };
   bridgeLibrary(): string;
@@ -73,7 +72,7 @@ export class Terminal {
     private readonly bin: string,
     private readonly bridge: string,
   ) {
-    this.filesDir = opts.filesDir ?? mkdtempSync(join(tmpdir(), `cb-${opts.account}-`));
+    this.filesDir = opts.filesDir ?? tempDir(`cb-${opts.account}-`);
   }
 
   static async start(opts: TerminalOptions): Promise<Terminal> {
@@ -144,12 +143,8 @@ export class Terminal {
   }
 
   private async waitReady(count: number, timeoutMs = 10_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (this.readyCount < count) {
-      if (this.exited) throw new Error(`terminal ${this.account} exited (${this.exitCode}):\n${this.tail()}`);
-      if (Date.now() > until) throw new Error(`terminal ${this.account} did not start:\n${this.tail()}`);
-      await sleep(10);
-    }
+    await until(() => this.exited || this.readyCount >= count, { timeoutMs, what: `terminal ${this.account} to start`, detail: () => this.tail() });
+    if (this.readyCount < count) throw new Error(`terminal ${this.account} exited (${this.exitCode}):\n${this.tail()}`);
   }
 
   /** Sends one command line; resolves with its JSON answer. */
@@ -182,21 +177,13 @@ export class Terminal {
     return r.position as string;
   }
 
-  async waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v !== undefined && v !== false) return v as T;
-      } catch (e) {
-        last = e;
-      }
-      if (Date.now() > until) {
-        throw new Error(`${this.account}: timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}\npositions: ${JSON.stringify(await this.positions().catch(() => []))}\nlog:\n${this.tail(40)}`);
-      }
-      await sleep(20);
-    }
+  async waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
+    return until(probe, {
+      timeoutMs,
+      everyMs: 20,
+      what: `${this.account}: ${what}`,
+      detail: async () => `positions: ${JSON.stringify(await this.positions().catch(() => []))}\nlog:\n${this.tail(40)}`,
+    });
   }
 
   /** Waits until the positions satisfy the predicate. */
@@ -208,7 +195,7 @@ export class Terminal {
   }
 
   async waitLog(re: RegExp, timeoutMs = 8000, from = 0): Promise<string> {
-    return this.waitFor(`log line ${re}`, async () => this.logs.slice(from).find((l) => re.test(l)), timeoutMs);
+    return this.waitFor(`log line ${re}`, () => this.logs.slice(from).find((l) => re.test(l)), timeoutMs);
   }
 
   /** Terminal restart: the EA stops, the process re-executes itself with the account's state. */
@@ -238,8 +225,4 @@ export class Terminal {
   get pid(): number | undefined {
     return this.proc.pid;
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,0 +1,122 @@
+//+------------------------------------------------------------------+
+//| Copies.mqh - which open positions are copies, and of what        |
+//|                                                                  |
+//| A copy is known by the journal (master position -> position      |
+//| identifier), else by the magic number and the CB:<tag>:<pos>     |
+//| comment it was opened with. Positions are looked up live: a      |
+//| ticket may change, an identifier never does. CCbCopies keeps no  |
+//| state of its own: the journal is passed in.                      |
+//+------------------------------------------------------------------+
+#ifndef CB_COPIES_MQH
+#define CB_COPIES_MQH
+
+#include "Compat.mqh"
+#include "Util.mqh"
+#include "Journal.mqh"
+#include "Trade.mqh"
+
+class CCbCopies
+  {
+private:
+   CCbTrader         m_trader;
+
+public:
+   //--- ticket of the open copy of a master position: journal first, then magic + comment
+   ulong             Find(CCbJournal &journal,const string master,const string master_position,const long magic,const string comment);
+   //--- the position a command names: its ticket; else the position with that identifier
+   //--- (tickets may change, identifiers never do); else the journal's copy of the master
+   //--- position; 0 when none is open
+   ulong             Named(CCbJournal &journal,const string ticket_text,const string master,const string master_position);
+   //--- every copy this EA made carries the magic number (the hub's, or the input)
+   bool              IsOurs(CCbJournal &journal,const long magic,const ulong ticket);
+   //--- positions this EA copied that are open now
+   int               OpenCount(CCbJournal &journal,const long magic);
+   //--- copies closed while the EA was away are dropped from the journal
+   void              ForgetClosed(CCbJournal &journal);
+  };
+
+ulong CCbCopies::Find(CCbJournal &journal,const string master,const string master_position,const long magic,const string comment)
+  {
+   ulong id=journal.FindCopy(master,master_position);
+   while(id>0)
+     {
+      ulong live=m_trader.TicketOfPosition(id);
+      if(live>0)
+         return(live);
+      journal.RecordGone(id);
+      id=journal.FindCopy(master,master_position);
+     }
+   ulong t=m_trader.FindByComment(magic,comment);
+   if(t==0)
+      t=m_trader.FindByComment(magic,CbCopyComment(master,master_position));
+   if(t>0)
+     {
+      CbLogEvent("copy of "+master+"#"+master_position+" found by magic and comment: position #"+CbTicketString(t)+" (recorded in the journal)");
+      journal.RecordCopy(master,master_position,m_trader.IdentifierOf(t));
+     }
+   return(t);
+  }
+
+ulong CCbCopies::Named(CCbJournal &journal,const string ticket_text,const string master,const string master_position)
+  {
+   ulong ticket=CbParseTicket(ticket_text);
+   if(ticket>0 && PositionSelectByTicket(ticket))
+      return(ticket);
+   ulong t=m_trader.TicketOfPosition(ticket);
+   ulong id=journal.FindCopy(master,master_position);
+   if(t==0)
+      t=m_trader.TicketOfPosition(id);
+   if(t>0)
+     {
+      CbLogEvent("position #"+CbTicketString(ticket)+" is now ticket #"+CbTicketString(t)+" (copy of "+master+"#"+master_position+", identifier "+CbTicketString(m_trader.IdentifierOf(t))+")");
+      return(t);
+     }
+   if(id>0)
+      journal.RecordGone(id);
+   return(0);
+  }
+
+bool CCbCopies::IsOurs(CCbJournal &journal,const long magic,const ulong ticket)
+  {
+   if(!PositionSelectByTicket(ticket))
+      return(false);
+   string master="";
+   string position="";
+   if(journal.MasterOf((ulong)PositionGetInteger(POSITION_IDENTIFIER),master,position))
+      return(true);
+   if(magic>0 && PositionGetInteger(POSITION_MAGIC)==magic)
+      return(true);
+   return(CbCommentPosition(PositionGetString(POSITION_COMMENT))!="");
+  }
+
+int CCbCopies::OpenCount(CCbJournal &journal,const long magic)
+  {
+   int n=0;
+   int total=PositionsTotal();
+   for(int i=0; i<total; i++)
+     {
+      ulong t=PositionGetTicket(i);
+      if(t==0)
+         continue;
+      string master="";
+      string position="";
+      if(journal.MasterOf((ulong)PositionGetInteger(POSITION_IDENTIFIER),master,position) || (magic>0 && PositionGetInteger(POSITION_MAGIC)==magic))
+         n++;
+     }
+   return(n);
+  }
+
+void CCbCopies::ForgetClosed(CCbJournal &journal)
+  {
+   for(int i=journal.CopyCount()-1; i>=0; i--)
+     {
+      //--- RecordGone drops every copy of a position (netting: several master positions share one)
+      if(i>=journal.CopyCount())
+         continue;
+      ulong id=journal.CopyIdentifier(i);
+      if(m_trader.TicketOfPosition(id)==0)
+         journal.RecordGone(id);
+     }
+  }
+
+#endif

@@ -1,0 +1,313 @@
+//+------------------------------------------------------------------+
+//| Protocol.mqh - the wire protocol as the EA sees it               |
+//|                                                                  |
+//| Roles, the hub's message types and the statuses of a result as   |
+//| enums with their wire names; the hub's messages parsed once into |
+//| structures (CbCommand, CbWelcome, CbHubError); the outcome of an |
+//| executed command. See docs/protocol.md for every message.        |
+//+------------------------------------------------------------------+
+#ifndef CB_PROTOCOL_MQH
+#define CB_PROTOCOL_MQH
+
+#include "Compat.mqh"
+#include "Util.mqh"
+#include "JsonReader.mqh"
+
+#define CB_PROTOCOL_VERSION 1
+
+//--- what the hub told this terminal to be
+enum ENUM_CB_ROLE
+  {
+   CB_ROLE_UNKNOWN=0,
+   CB_ROLE_MASTER=1,
+   CB_ROLE_SLAVE=2,
+   CB_ROLE_DISABLED=3
+  };
+
+//--- messages from the hub
+enum ENUM_CB_MESSAGE
+  {
+   CB_MSG_UNKNOWN=0,
+   CB_MSG_WELCOME=1,
+   CB_MSG_PING=2,
+   CB_MSG_SNAPSHOT_REQUEST=3,
+   CB_MSG_WATCH=4,
+   CB_MSG_ERROR=5,
+   CB_MSG_OPEN=6,
+   CB_MSG_CLOSE=7,
+   CB_MSG_CLOSE_BY=8,
+   CB_MSG_MODIFY=9
+  };
+
+//--- status of a command's result
+enum ENUM_CB_STATUS
+  {
+   CB_STATUS_NONE=0,
+   CB_STATUS_DONE=1,
+   CB_STATUS_PARTIAL=2,
+   CB_STATUS_REJECTED=3,
+   CB_STATUS_REFUSED=4,
+   CB_STATUS_DUPLICATE=5,
+   CB_STATUS_EXPIRED=6
+  };
+
+//+------------------------------------------------------------------+
+//| Wire names                                                       |
+//+------------------------------------------------------------------+
+string CbRoleName(const ENUM_CB_ROLE role)
+  {
+   switch(role)
+     {
+      case CB_ROLE_MASTER:
+         return("master");
+      case CB_ROLE_SLAVE:
+         return("slave");
+      case CB_ROLE_DISABLED:
+         return("disabled");
+      default:
+         return("unknown");
+     }
+  }
+
+//--- the role of a welcome: anything but master or slave disables the account
+ENUM_CB_ROLE CbParseRole(const string name)
+  {
+   if(name==CbRoleName(CB_ROLE_MASTER))
+      return(CB_ROLE_MASTER);
+   if(name==CbRoleName(CB_ROLE_SLAVE))
+      return(CB_ROLE_SLAVE);
+   return(CB_ROLE_DISABLED);
+  }
+
+string CbMessageName(const ENUM_CB_MESSAGE type)
+  {
+   switch(type)
+     {
+      case CB_MSG_WELCOME:
+         return("welcome");
+      case CB_MSG_PING:
+         return("ping");
+      case CB_MSG_SNAPSHOT_REQUEST:
+         return("snapshot_request");
+      case CB_MSG_WATCH:
+         return("watch");
+      case CB_MSG_ERROR:
+         return("error");
+      case CB_MSG_OPEN:
+         return("open");
+      case CB_MSG_CLOSE:
+         return("close");
+      case CB_MSG_CLOSE_BY:
+         return("close_by");
+      case CB_MSG_MODIFY:
+         return("modify");
+      default:
+         return("");
+     }
+  }
+
+ENUM_CB_MESSAGE CbParseMessage(const string name)
+  {
+   for(int t=CB_MSG_WELCOME; t<=CB_MSG_MODIFY; t++)
+      if(name==CbMessageName((ENUM_CB_MESSAGE)t))
+         return((ENUM_CB_MESSAGE)t);
+   return(CB_MSG_UNKNOWN);
+  }
+
+string CbStatusName(const ENUM_CB_STATUS status)
+  {
+   switch(status)
+     {
+      case CB_STATUS_DONE:
+         return("done");
+      case CB_STATUS_PARTIAL:
+         return("partial");
+      case CB_STATUS_REJECTED:
+         return("rejected");
+      case CB_STATUS_REFUSED:
+         return("refused");
+      case CB_STATUS_DUPLICATE:
+         return("duplicate");
+      case CB_STATUS_EXPIRED:
+         return("expired");
+      default:
+         return("");
+     }
+  }
+
+ENUM_CB_STATUS CbParseStatus(const string name)
+  {
+   for(int s=CB_STATUS_DONE; s<=CB_STATUS_EXPIRED; s++)
+      if(name==CbStatusName((ENUM_CB_STATUS)s))
+         return((ENUM_CB_STATUS)s);
+   return(CB_STATUS_NONE);
+  }
+
+string CbSideName(const bool buy)
+  {
+   return(buy ? "buy" : "sell");
+  }
+
+string CbTradeModeName(const long mode)
+  {
+   switch((int)mode)
+     {
+      case SYMBOL_TRADE_MODE_DISABLED:
+         return("disabled");
+      case SYMBOL_TRADE_MODE_LONGONLY:
+         return("longonly");
+      case SYMBOL_TRADE_MODE_SHORTONLY:
+         return("shortonly");
+      case SYMBOL_TRADE_MODE_CLOSEONLY:
+         return("closeonly");
+      default:
+         return("full");
+     }
+  }
+
+//+------------------------------------------------------------------+
+//| welcome: the hub's answer to hello                               |
+//+------------------------------------------------------------------+
+struct CbWelcome
+  {
+   ENUM_CB_ROLE      role;
+   long              magic;         // 0: none
+   int               heartbeat_ms;
+   int               snapshot_ms;
+   string            hub_version;
+  };
+
+void CbParseWelcome(const CJsonReader &in,CbWelcome &w)
+  {
+   w.role=CbParseRole(in.GetString("role",""));
+   w.magic=in.GetLong("magic",0);
+   w.heartbeat_ms=(int)in.GetLong("heartbeat_ms",2000);
+   w.snapshot_ms=(int)in.GetLong("snapshot_ms",30000);
+   w.hub_version=in.GetString("hub_version","");
+  }
+
+//+------------------------------------------------------------------+
+//| error: the hub could not take one of our messages                |
+//+------------------------------------------------------------------+
+struct CbHubError
+  {
+   string            code;
+   string            message;
+   string            ref_type;      // type of our message it is about, "" when none
+  };
+
+void CbParseHubError(const CJsonReader &in,CbHubError &e)
+  {
+   e.code=in.GetString("code","");
+   e.message=in.GetString("message","");
+   e.ref_type=in.GetString("ref_type","");
+  }
+
+//+------------------------------------------------------------------+
+//| watch: the symbols whose ticks the hub wants; returns how many   |
+//+------------------------------------------------------------------+
+int CbParseWatch(const CJsonReader &in,CB_ARRAY_REF(string,symbols))
+  {
+   int n=in.ArrayLength("symbols");
+   if(n<0)
+      n=0;
+   ArrayResize(symbols,n);
+   for(int i=0; i<n; i++)
+      symbols[i]=in.GetString("symbols["+IntegerToString(i)+"]","");
+   return(n);
+  }
+
+//+------------------------------------------------------------------+
+//| A command (open, close, close_by, modify); absent fields take    |
+//| the protocol's defaults                                          |
+//+------------------------------------------------------------------+
+struct CbCommand
+  {
+   ENUM_CB_MESSAGE   type;
+   string            cmd_id;
+   long              sent_ms;              // when the hub sent it (its ts)
+   long              expires_ms;           // 0: never
+   string            master;
+   string            master_position;
+   string            master_position_by;   // close_by
+   string            ticket;               // close, close_by, modify
+   string            ticket_by;            // close_by
+   string            symbol;               // open
+   string            side;                 // open: buy or sell
+   double            volume;               // open; close: only with has_volume
+   bool              has_volume;           // close: false closes the whole position
+   double            price;                // open: the master's price
+   double            max_deviation_points; // open
+   double            sl;                   // open, modify
+   double            tp;
+   long              magic;                // open: 0 takes the session's
+   string            comment;              // open: CB:<tag>:<master position> when absent
+   bool              increase;             // open: adds to an existing copy
+  };
+
+//--- now: the sender time assumed when the command has none
+void CbParseCommand(const CJsonReader &in,const ENUM_CB_MESSAGE type,const long now,CbCommand &cmd)
+  {
+   cmd.type=type;
+   cmd.cmd_id=in.GetString("cmd_id","");
+   cmd.sent_ms=in.GetLong("ts",now);
+   cmd.expires_ms=in.GetLong("expires_ms",0);
+   cmd.master=in.GetString("master","");
+   cmd.master_position=in.GetString("master_position","");
+   cmd.master_position_by=in.GetString("master_position_by","");
+   cmd.ticket=in.GetString("ticket","");
+   cmd.ticket_by=in.GetString("ticket_by","");
+   cmd.symbol=in.GetString("symbol","");
+   cmd.side=in.GetString("side","");
+   cmd.volume=in.GetDouble("volume",0.0);
+   cmd.has_volume=(in.Kind("volume")==CB_JSON_NUMBER);
+   cmd.price=in.GetDouble("price",0.0);
+   cmd.max_deviation_points=in.GetDouble("max_deviation_points",0.0);
+   cmd.sl=in.GetDouble("sl",0.0);
+   cmd.tp=in.GetDouble("tp",0.0);
+   cmd.magic=in.GetLong("magic",0);
+   cmd.comment=in.GetString("comment",CbCopyComment(cmd.master,cmd.master_position));
+   cmd.increase=in.GetBool("increase",false);
+  }
+
+//+------------------------------------------------------------------+
+//| Outcome of one executed command: the body of its result          |
+//+------------------------------------------------------------------+
+struct CbOutcome
+  {
+   ENUM_CB_STATUS    status;
+   int               retcode;
+   string            message;
+   ulong             ticket;      // position ticket
+   ulong             position;    // position identifier
+   ulong             deal;
+   double            price;
+   double            volume;
+   double            remaining;
+   bool              has_remaining;
+   int               digits;
+  };
+
+void CbOutcomeReset(CbOutcome &o)
+  {
+   o.status=CB_STATUS_NONE;
+   o.retcode=0;
+   o.message="";
+   o.ticket=0;
+   o.position=0;
+   o.deal=0;
+   o.price=0.0;
+   o.volume=0.0;
+   o.remaining=0.0;
+   o.has_remaining=false;
+   o.digits=8;
+  }
+
+void CbRefuse(CbOutcome &o,const string reason)
+  {
+   o.status=CB_STATUS_REFUSED;
+   o.retcode=0;
+   o.message=reason;
+  }
+
+#endif
