@@ -4,7 +4,7 @@
  * compiler in their memory or start-up, which would distort the RSS and CPU figures.
  * Type checking is `npm run typecheck`'s job; this is transpilation only (about a second).
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { dirname, join, relative } from 'path';
 import ts from 'typescript';
 
@@ -36,5 +36,7 @@ export function transpileForChildren(root: string, outDir: string): number {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, outputText);
   }
+  // The hub reads its version from the package.json above it (hub/version.ts).
+  copyFileSync(join(root, 'package.json'), join(outDir, 'package.json'));
   return files.length;
 }

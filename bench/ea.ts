@@ -40,7 +40,7 @@ export function loadEaHarness(root: string): TerminalModule | string {
   const file = join(root, 'test', 'mql5', 'terminal.ts');
   if (!existsSync(file)) return 'EA harness not available (test/mql5/terminal.ts missing)';
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand by path: the harness is optional and may fail to build
     const mod = require(file) as TerminalModule;
     mod.buildTerminal();
     return mod;

@@ -2,6 +2,12 @@
 import { fork, type ChildProcess } from 'child_process';
 import { closeSync, openSync, readFileSync } from 'fs';
 
+interface Call {
+  id: number;
+  cmd: string;
+  args: unknown;
+}
+
 interface Reply {
   id: number;
   result?: unknown;
@@ -98,11 +104,11 @@ export function forkChild(name: string, script: string, opts: ForkOptions = {}):
   return new Child(name, proc);
 }
 
-type Handler = (args: any) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Handler = (args: any) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any -- each handler types its own command's arguments; unknown would refuse them
 
 /** Child side: answers requests with the handlers; `stop` must be among them. */
 export function serve(handlers: Record<string, Handler>): void {
-  process.on('message', async (m: { id: number; cmd: string; args: unknown }) => {
+  const answer = async (m: Call): Promise<void> => {
     const h = handlers[m.cmd];
     try {
       if (!h) throw new Error(`unknown command ${m.cmd}`);
@@ -111,7 +117,8 @@ export function serve(handlers: Record<string, Handler>): void {
     } catch (e) {
       process.send!({ id: m.id, error: (e as Error).stack ?? String(e) });
     }
-  });
+  };
+  process.on('message', (m: Call) => void answer(m));
   // The parent went away: do not linger.
   process.on('disconnect', () => process.exit(0));
 }

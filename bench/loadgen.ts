@@ -7,7 +7,7 @@
  * command is timestamped with process.hrtime before anything else is done with it.
  */
 import { Push, Subscriber } from 'zeromq';
-import { MASTER_PRESET, SUFFIX_PRESET } from '../hub/sim/presets';
+import { MASTER_PRESET, SUFFIX_PRESET } from '../sim/presets';
 
 export const MASTER_SYMBOL = 'EURUSD';
 export const SLAVE_SYMBOL = 'EURUSD.c';
@@ -26,7 +26,7 @@ export interface OpenSeen {
 
 type Json = Record<string, unknown>;
 
-class Peer {
+abstract class Peer {
   readonly push = new Push({ linger: 0, sendHighWaterMark: 100_000 });
   readonly sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100_000 });
   private seq = 0;
@@ -72,7 +72,7 @@ class Peer {
     }
   }
 
-  protected onMessage(_m: Json, _at: bigint): void {}
+  protected abstract onMessage(m: Json, at: bigint): void;
 
   close(): void {
     this.push.close();

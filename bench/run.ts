@@ -93,7 +93,7 @@ function machine() {
   }
   let zeromq = '?';
   try {
-    zeromq = JSON.parse(readFileSync(require.resolve('zeromq/package.json'), 'utf8')).version;
+    zeromq = (JSON.parse(readFileSync(require.resolve('zeromq/package.json'), 'utf8')) as { version: string }).version;
   } catch {
     /* ignore */
   }

@@ -287,7 +287,6 @@ async function burstRound(l: Lane, positions: number, firstPosition: number): Pr
   let total = 0;
   let last = 0n;
   let t0 = 0n;
-  let s0: [number, number] | undefined;
   let s1: [number, number] | undefined;
   let resolve!: () => void;
   const all = new Promise<void>((r) => (resolve = r));
@@ -303,7 +302,7 @@ async function burstRound(l: Lane, positions: number, firstPosition: number): Pr
       resolve();
     }
   };
-  s0 = threadSched(t.child.pid);
+  const s0 = threadSched(t.child.pid);
   t0 = process.hrtime.bigint();
   for (const f of frames) swarm.master.sendRaw(f);
   let timer: NodeJS.Timeout | undefined;

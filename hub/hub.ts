@@ -3,12 +3,11 @@ import { validateAccount, type Account } from './accounts';
 import { makeConfig, type ConfigInput, type HubConfig } from './config';
 import { Engine } from './engine';
 import { LedgerWriter } from './ledger/writer';
-import { MemoryStore } from './ledger/memory';
 import { openStore } from './ledger/open';
 import type { Store } from './ledger/types';
 import { createLogger, type Logger } from './log';
 import { StoreError } from './errors';
-import { decodeTerminalMessage, ProtocolError, type Body, type HubMessage } from './protocol';
+import { decodeTerminalFrames, ProtocolError, type Body, type HubMessage } from './protocol';
 import { Transport } from './transport';
 
 export interface StartOptions {
@@ -38,21 +37,19 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
-const ACCOUNT_IN_PREFIX = /"account"\s*:\s*"([A-Za-z0-9._@-]{1,64})"/;
-
 export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
-  const config = makeConfig(opts.config as ConfigInput);
+  const config = makeConfig(opts.config);
   const log = opts.logger ?? createLogger({ level: config.logLevel, file: config.logFile || undefined });
   const ownStore = !opts.store;
-  const store = opts.store ?? (config.store === 'memory' ? new MemoryStore() : await openStore(config));
+  const store = opts.store ?? (await openStore(config));
   if (ownStore) await store.open();
   await store.ensureIndexes();
-  if ((store as { ledgerOwner?: boolean }).ledgerOwner === false) {
+  if (!store.ledgerOwner) {
     if (ownStore) await store.close();
     throw new StoreError(
       `the ledger in ${store.location} is held by another running hub`,
       'only one hub may use a data folder: stop the other hub, or give this one its own --data-dir',
-      'E_STORE_LOCKED',
+      { code: 'E_STORE_LOCKED' },
     );
   }
   for (const a of opts.accounts ?? []) await store.upsertAccount(validateAccount(a));
@@ -66,32 +63,22 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     onOverflow: (n) => log.error(`ledger: ${n} writes dropped (no spill file for the ${store.kind} store)`),
   });
 
-  let transport: Transport | undefined;
-  const send = (account: string, body: Body<HubMessage>) => transport?.send(account, body);
+  // The engine's sends go out through the transport built below; a fresh engine sends nothing
+  // before then.
+  const send = (account: string, body: Body<HubMessage>) => transport.send(account, body);
   const engine = new Engine({ config, send, ledger, log });
   engine.setAccounts(await store.listAccounts());
 
-  transport = new Transport({
+  const transport = new Transport({
     pubEndpoint: config.pubEndpoint,
     pullEndpoint: config.pullEndpoint,
     maxMessageBytes: config.maxMessageBytes,
     onMessage: (frames, receivedAt) => {
-      const bytes = frames[0];
-      if (frames.length !== 1) {
-        const account = ACCOUNT_IN_PREFIX.exec(bytes.subarray(0, 4096).toString('utf8'))?.[1];
-        engine.rejectInvalid({ account }, 'E_INVALID_MESSAGE', `expected one frame per message, got ${frames.length}; send the JSON as a single frame`);
-        return;
-      }
       try {
-        engine.handle(decodeTerminalMessage(bytes, config.maxMessageBytes), receivedAt);
+        engine.handle(decodeTerminalFrames(frames, config.maxMessageBytes), receivedAt);
       } catch (e) {
-        if (e instanceof ProtocolError) {
-          const ref = { ...e.ref };
-          if (!ref.account) ref.account = ACCOUNT_IN_PREFIX.exec(bytes.subarray(0, 4096).toString('utf8'))?.[1];
-          engine.rejectInvalid(ref, e.code, e.message);
-        } else {
-          log.error(`internal error handling a message: ${(e as Error).stack ?? e}`);
-        }
+        if (e instanceof ProtocolError) engine.rejectInvalid(e.ref, e.code, e.message);
+        else log.error(`internal error handling a message: ${(e as Error).stack ?? String(e)}`);
       }
     },
   });
@@ -117,23 +104,22 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const reloader = setInterval(() => void reloadAccounts(), config.accountsReloadMs);
 
   let stopped = false;
-  const t = transport;
   return {
     config,
     engine,
     store,
     ledger,
     log,
-    pubEndpoint: t.pubEndpoint,
-    pullEndpoint: t.pullEndpoint,
-    sendTo: (account, body) => t.send(account, body as Body<HubMessage>),
+    pubEndpoint: transport.pubEndpoint,
+    pullEndpoint: transport.pullEndpoint,
+    sendTo: (account, body) => transport.send(account, body),
     reloadAccounts,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(ticker);
       clearInterval(reloader);
-      await t.close();
+      await transport.close();
       const left = await ledger.close();
       if (left) log.warn(`ledger: ${left} writes not flushed at stop`);
       if (ownStore) await store.close();

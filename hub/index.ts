@@ -4,4 +4,16 @@ export { loadConfig, makeConfig, DEFAULTS, type HubConfig } from './config';
 export { validateAccount, type Account } from './accounts';
 export * as protocol from './protocol';
 export { Engine } from './engine';
-export { CopyBridgeError, ConfigError, AccountError, StoreError, TransportError, NotFoundError } from './errors';
+export {
+  CopyBridgeError,
+  UsageError,
+  ConfigError,
+  AccountError,
+  NotFoundError,
+  StoreError,
+  TransportError,
+  EXIT_CODES,
+  type ErrorCode,
+  type ProtocolErrorCode,
+  type StoreErrorCode,
+} from './errors';

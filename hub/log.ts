@@ -24,7 +24,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
       new winston.transports.Console({
         format: winston.format.combine(
           winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
-          winston.format.printf((i) => `${i.timestamp} ${i.level.padEnd(5)} ${i.message}`),
+          winston.format.printf((i) => `${String(i.timestamp)} ${i.level.padEnd(5)} ${String(i.message)}`),
         ),
       }),
     );

@@ -1,4 +1,4 @@
-/** Account records (the `accounts` collection of the original design, plus prefix/follows/sizing). */
+/** Account records: the documents of the `accounts` collection, validated. */
 import { AccountError } from '../errors';
 
 export type AccountType = 'MASTER' | 'SLAVE';
@@ -16,7 +16,7 @@ export interface Account {
   symbol_map?: Record<string, string>;
   /** Largest accepted |slave price - master fill| in this account's points; default from config. */
   slippage_tolerance?: number;
-  /** Terminal folder, metadata only (original design). */
+  /** Terminal path, metadata only: the hub does not use it. */
   path?: string;
   /** Masters this slave copies; absent or empty: all masters. */
   follows?: string[];
@@ -119,7 +119,7 @@ function stripUndefined<T extends object>(o: T): T {
   return o;
 }
 
-/** Sample accounts written by `hub setup-db` (the original setup_db.py, plus the new fields). */
+/** Sample accounts written by `hub setup-db`: a master, a suffix slave and a mapped slave (disabled). */
 export const SAMPLE_ACCOUNTS: Account[] = [
   { name: 'FTMO-Master', type: 'MASTER', enabled: true, path: 'C:\\Program Files\\FTMO MetaTrader 5\\terminal64.exe' },
   { name: 'Apex-Slave', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 30, volume_mode: 'same' },

@@ -1,92 +1,76 @@
 /**
  * `hub demo`: a real hub on loopback (random ports, in-memory ledger) with one simulated master
  * and two simulated slaves whose brokers name symbols differently, driven through a short story.
+ *
+ * The simulated terminals and the story are in sim/ at the top of the repository, which is not
+ * part of the build (dist/): they are loaded when the demo runs. From the sources (ts-node, jest)
+ * that is a plain import; from dist/, ts-node (a dev dependency, so present after `npm install` in
+ * a clone) compiles sim/ as it is loaded.
  */
+import { existsSync } from 'fs';
+import { join, resolve } from 'path';
+import type { Account } from '../accounts';
+import { NotFoundError } from '../errors';
 import { startHub, type RunningHub } from '../hub';
 import { createLogger } from '../log';
-import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset } from '../sim';
 
 export interface DemoOptions {
   stepMs?: number;
   out?: (line: string) => void;
 }
 
-const MASTER = 'Demo-Master';
-const SUFFIX = 'Demo-Suffix';
-const MAPPED = 'Demo-Mapped';
+export interface DemoIo {
+  /** Prints a step of the story. */
+  say: (line: string) => void;
+  out: (line: string) => void;
+  /** Waits stepMs, so a reader can follow. */
+  pause: () => Promise<void>;
+}
+
+/** What sim/demo.ts provides: the story's accounts, and the story played against a running hub. */
+export interface DemoScript {
+  accounts: Partial<Account>[];
+  play(hub: RunningHub, io: DemoIo): Promise<{ trades: number; refusals: number }>;
+}
+
+/** sim/ beside hub/: two folders up from this file in the sources, three from dist/hub/cli. */
+function simFolder(): string | undefined {
+  return [resolve(__dirname, '..', '..', 'sim'), resolve(__dirname, '..', '..', '..', 'sim')].find((d) => existsSync(join(d, 'demo.ts')));
+}
+
+async function loadDemoScript(): Promise<DemoScript> {
+  const dir = simFolder();
+  const hint = 'run the demo from a clone of the repository after `npm install`';
+  if (!dir) throw new NotFoundError('the simulated terminals (sim/) are not part of this installation', hint);
+  if (!__filename.endsWith('.ts')) {
+    try {
+      const tsNode = await import('ts-node');
+      tsNode.register({ transpileOnly: true, project: join(dir, '..', 'tsconfig.json') });
+    } catch (e) {
+      throw new NotFoundError(`the demo needs ts-node to load the simulated terminals in ${dir}: ${(e as Error).message}`, hint, { cause: e });
+    }
+  }
+  const mod = (await import(join(dir, 'demo'))) as { demo: DemoScript };
+  return mod.demo;
+}
 
 export async function runDemo(opts: DemoOptions = {}): Promise<{ trades: number; refusals: number }> {
   const out = opts.out ?? ((l: string) => process.stdout.write(l + '\n'));
   const stepMs = opts.stepMs ?? 400;
-  const pause = () => new Promise((r) => setTimeout(r, stepMs));
-  const say = (l: string) => out(`\n== ${l}`);
-
+  const script = await loadDemoScript();
   const logger = createLogger({ level: 'info', console: false, sink: (level, message) => out(`   hub ${level.padEnd(5)} ${message}`) });
-  const hub: RunningHub = await startHub({
+  const hub = await startHub({
     config: { store: 'memory', pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*', heartbeatMs: 1000 },
-    accounts: [
-      { name: MASTER, type: 'MASTER', enabled: true },
-      { name: SUFFIX, type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 },
-      { name: MAPPED, type: 'SLAVE', enabled: true, symbol_map: { ...MAPPED_SYMBOL_MAP }, volume_mode: 'multiplier', volume_multiplier: 0.5, slippage_tolerance: 50 },
-    ],
+    accounts: script.accounts,
     logger,
   });
-  const mk = (account: string, preset: typeof MASTER_PRESET) =>
-    new SimTerminal({ account, hubPush: hub.pullEndpoint, hubPub: hub.pubEndpoint, broker: brokerFromPreset(preset), heartbeatMs: 1000, helloRetryMs: 200 });
-  const master = mk(MASTER, MASTER_PRESET);
-  const suffix = mk(SUFFIX, SUFFIX_PRESET);
-  const mapped = mk(MAPPED, MAPPED_PRESET);
-  const terminals = [master, suffix, mapped];
   try {
-    say(`hub on ${hub.pubEndpoint} (PUB) / ${hub.pullEndpoint} (PULL); accounts: ${MASTER} (master), ${SUFFIX} (suffix ".c", 1:1), ${MAPPED} (symbol map, x0.5)`);
-    await Promise.all(terminals.map((t) => t.start()));
-    await Promise.all(terminals.map((t) => t.waitFor(() => t.role, 5000, `${t.account} welcome`)));
-    const copies = (n: number, what: string) =>
-      Promise.all([suffix, mapped].map((t) => t.waitFor(() => t.positions().length === n || undefined, 5000, `${t.account}: ${what}`)));
-    await pause();
-
-    say(`${MASTER} buys 1.00 EURUSD with SL and TP`);
-    const eur = master.buy('EURUSD', 1, { sl: 1.07, tp: 1.1 });
-    await copies(1, 'EURUSD copy');
-    await pause();
-
-    say(`${MASTER} sells 0.30 XAUUSD`);
-    const xau = master.sell('XAUUSD', 0.3);
-    await copies(2, 'XAUUSD copy');
-    await pause();
-
-    say(`${MASTER} closes 0.40 of the EURUSD position (partial close)`);
-    master.close(eur.position, 0.4);
-    await suffix.waitFor(() => suffix.positions().some((p) => p.symbol === 'EURUSD.c' && Math.abs(p.volume - 0.6) < 1e-9) || undefined, 5000, 'partial close');
-    await pause();
-
-    say(`${MASTER} moves the EURUSD stop loss and take profit`);
-    master.modify(eur.position, 1.075, 1.105);
-    await suffix.waitFor(() => suffix.positions().some((p) => p.symbol === 'EURUSD.c' && p.sl === 1.075) || undefined, 5000, 'modify');
-    await pause();
-
-    say(`${SUFFIX}'s GBPUSD.c quote runs 40 points away; ${MASTER} buys 0.50 GBPUSD: ${SUFFIX} refuses (tolerance 20), ${MAPPED} copies`);
-    const q = MASTER_PRESET.quotes.GBPUSD;
-    suffix.setQuote('GBPUSD.c', q.bid + 0.0004, q.ask + 0.0004);
-    await pause();
-    const gbp = master.buy('GBPUSD', 0.5);
-    await mapped.waitFor(() => mapped.positions().length === 3 || undefined, 5000, 'GBPUSD copy');
-    await pause();
-
-    say(`${MASTER} closes everything`);
-    for (const p of [eur, xau, gbp]) master.close(p.position);
-    await copies(0, 'all closed');
-    await pause();
-
-    const trades = await hub.store.findTrades({ limit: 100 });
-    say('ledger (trades):');
-    for (const t of trades.reverse()) {
-      out(`   ${t.master_name}#${t.master_ticket} -> ${t.slave_name} ${t.direction} ${t.volume ?? ''} ${t.symbol} ${t.status}${t.slippage_points !== undefined ? ` slip ${t.slippage_points} pts` : ''}${t.latency_ms !== undefined ? ` ${t.latency_ms} ms` : ''}${t.reason ? ` (${t.reason})` : ''}`);
-    }
-    say('done: every decision above is one hub log line with its reason. Next: `npx hub start` and attach the EA (docs/install-windows.md).');
-    return { trades: trades.length, refusals: hub.engine.stats.refusals };
+    return await script.play(hub, {
+      say: (l) => out(`\n== ${l}`),
+      out,
+      pause: () => new Promise((r) => setTimeout(r, stepMs)),
+    });
   } finally {
-    await Promise.all(terminals.map((t) => t.stop()));
     await hub.stop();
   }
 }

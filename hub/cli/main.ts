@@ -5,24 +5,11 @@
 import yargs, { type Argv } from 'yargs';
 import { SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
 import { FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
-import { CopyBridgeError, NotFoundError } from '../errors';
+import { AccountError, ConfigError, CopyBridgeError, EXIT_CODES, NotFoundError, UsageError } from '../errors';
 import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
 import { runDemo } from './demo';
 import { runStart } from './start';
-
-export const EXIT_CODES: Record<string, number> = {
-  E_CONFIG: 2,
-  E_ACCOUNT: 3,
-  E_NOT_FOUND: 4,
-  E_STORE: 5,
-  E_STORE_AUTH: 5,
-  E_STORE_UNREACHABLE: 5,
-  E_STORE_LOCKED: 5,
-  E_STORE_READONLY: 5,
-  E_STORE_REJECTED: 5,
-  E_TRANSPORT: 6,
-};
 
 /** Output goes through here so tests can capture it. */
 export interface Io {
@@ -66,7 +53,7 @@ function configFrom(argv: GlobalArgs): HubConfig {
 async function withStore<T>(argv: GlobalArgs, fn: (store: Store, config: HubConfig) => Promise<T>, readOnly = false): Promise<T> {
   const config = configFrom(argv);
   if (config.store === 'memory') {
-    throw new CopyBridgeError('E_CONFIG', 'the memory store lives inside one hub process; this command needs the embedded or mongodb store', 'drop --store memory');
+    throw new ConfigError('the memory store lives inside one hub process; this command needs the embedded or mongodb store', 'drop --store memory');
   }
   const store = await openStore(config, { readOnly });
   await store.open();
@@ -123,12 +110,12 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
   const map = { ...(base.symbol_map ?? {}) };
   for (const entry of a.map ?? []) {
     const m = /^([^=]+)=(.+)$/.exec(entry);
-    if (!m) throw new CopyBridgeError('E_ACCOUNT', `--map ${entry} is not MASTER=SLAVE`, 'e.g. --map XAUUSD=GOLD');
+    if (!m) throw new AccountError(`--map ${entry} is not MASTER=SLAVE`, 'e.g. --map XAUUSD=GOLD');
     map[m[1]] = m[2];
   }
   for (const s of a.unmap ?? []) delete map[s];
   next.symbol_map = map;
-  return next as Partial<Account>;
+  return next;
 }
 
 function formatAccount(a: Account): string {
@@ -169,7 +156,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       'run a hub with one simulated master and two simulated slaves and copy a few trades',
       (y) => y.option('step-ms', { type: 'number', default: 400, describe: 'pause between demo steps' }),
       async (argv) => {
-        await runDemo({ stepMs: argv['step-ms'] as number, out: io.out });
+        await runDemo({ stepMs: argv['step-ms'], out: (line) => io.out(line) });
       },
     )
     .command('setup-db', 'create indexes and the sample accounts (existing accounts are kept)', {}, async (argv) => {
@@ -198,7 +185,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
           await withStore(argv as GlobalArgs, async (store) => {
             const a = argv as unknown as AccountArgs;
             if (await store.getAccount(a.name)) {
-              throw new CopyBridgeError('E_ACCOUNT', `account ${a.name} already exists`, `change it with: npx hub accounts set ${a.name} ...`);
+              throw new AccountError(`account ${a.name} already exists`, `change it with: npx hub accounts set ${a.name} ...`);
             }
             const now = new Date().toISOString();
             const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now });
@@ -217,10 +204,10 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
           });
         })
         .command('enable <name>', 'enable an account', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
-          await setEnabled(argv as GlobalArgs & { name: string }, true, io);
+          await setEnabled(argv, true, io);
         })
         .command('disable <name>', 'disable an account (a disabled slave refuses copies; a disabled master is not copied)', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
-          await setEnabled(argv as GlobalArgs & { name: string }, false, io);
+          await setEnabled(argv, false, io);
         })
         .command('remove <name>', 'delete an account', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
@@ -246,9 +233,9 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         await withStore(
           argv as GlobalArgs,
           async (store) => {
-            const limit = Math.max(1, Math.min(10_000, Math.floor(argv.limit as number)));
-            const page = Math.max(1, Math.floor(argv.page as number));
-            const q: TradeQuery = { open: argv.open as boolean | undefined, account: argv.account as string | undefined, status: argv.status as TradeQuery['status'] };
+            const limit = Math.max(1, Math.min(10_000, Math.floor(argv.limit)));
+            const page = Math.max(1, Math.floor(argv.page));
+            const q: TradeQuery = { open: argv.open, account: argv.account, status: argv.status };
             const total = await store.countTrades(q);
             const rows = await store.findTrades({ ...q, skip: (page - 1) * limit, limit });
             if (argv.json) {
@@ -275,7 +262,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .strict()
     .help()
     .fail((msg, err) => {
-      throw err ?? new CopyBridgeError('E_USAGE', msg, 'see: npx hub --help');
+      throw err ?? new UsageError(msg, 'see: npx hub --help');
     });
   return cli;
 }
@@ -307,7 +294,7 @@ export async function main(args: string[], io: Io = stdio): Promise<number> {
   }
 }
 
+/** The exit code for an error: from EXIT_CODES for a CopyBridgeError, 1 for anything unforeseen. */
 export function exitCodeFor(e: unknown): number {
-  if (e instanceof CopyBridgeError) return e.code === 'E_USAGE' ? 64 : (EXIT_CODES[e.code] ?? 1);
-  return 1;
+  return e instanceof CopyBridgeError ? EXIT_CODES[e.code] : 1;
 }

@@ -86,7 +86,7 @@ export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
 
 export type ConfigInput = Partial<Record<keyof HubConfig, unknown>>;
 
-export const CONFIG_FILE_NAME = 'copybridge.json';
+const CONFIG_FILE_NAME = 'copybridge.json';
 
 function coerce(key: keyof HubConfig, raw: unknown, source: string): unknown {
   const spec = FIELDS[key];
@@ -130,14 +130,14 @@ function readFileLayer(path: string): ConfigInput {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`, 'check the --config path');
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`, 'check the --config path', { cause: e });
   }
   try {
-    const obj = JSON.parse(text);
+    const obj: unknown = JSON.parse(text);
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('not a JSON object');
-    return obj as ConfigInput;
+    return obj;
   } catch (e) {
-    throw new ConfigError(`config file ${path} is not a JSON object: ${(e as Error).message}`, 'fix the JSON syntax');
+    throw new ConfigError(`config file ${path} is not a JSON object: ${(e as Error).message}`, 'fix the JSON syntax', { cause: e });
   }
 }
 
@@ -155,7 +155,7 @@ const LOOPBACK = /^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):(\d+|\*)$/;
 const ENDPOINT = /^(tcp:\/\/[^\s:]+:(\d+|\*)|tcp:\/\/\[[0-9a-fA-F:]+\]:(\d+|\*)|ipc:\/\/\S+|inproc:\/\/\S+)$/;
 
 /** Checks the merged configuration as a whole. */
-export function validateConfig(c: HubConfig): void {
+function validateConfig(c: HubConfig): void {
   for (const key of ['pubEndpoint', 'pullEndpoint'] as const) {
     const ep = c[key];
     if (!ENDPOINT.test(ep)) {

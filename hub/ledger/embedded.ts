@@ -16,9 +16,10 @@
  *
  * Only the ledger lock owner ever loads trades.db with nedb (and so compacts it, at hub start).
  * events.db is an append-only log that nobody loads into memory whole (it grows with every
- * decision for as long as the hub runs): the writer appends and remembers recent ids only. `readOnly: true` never takes the lock: trade and event writes are refused, reads
- * parse the files. Accounts can be written in both modes, since appends from several processes
- * cannot clobber each other.
+ * decision for as long as the hub runs): the writer appends and remembers recent ids only.
+ * `readOnly: true` never takes the lock: trade and event writes are refused, reads parse the
+ * files. Accounts can be written in both modes, since appends from several processes cannot
+ * clobber each other.
  *
  * All three files keep nedb's line format (one JSON document per line, later lines win,
  * `{"$$deleted":true,"_id":...}` removes), so nedb itself can still open them.
@@ -32,22 +33,18 @@ import { join, resolve } from 'path';
 import { randomUUID } from 'crypto';
 import type { Account } from '../accounts';
 import { StoreError } from '../errors';
-import {
-  matchesTradeQuery,
-  tradeKeyString,
-  type EventQuery,
-  type LedgerEvent,
-  type Store,
-  type Trade,
-  type TradeQuery,
-  type TradeUpdate,
-} from './types';
+import { matchesEventQuery, matchesTradeQuery, tradeKeyString, type EventQuery, type LedgerEvent, type Store, type Trade, type TradeQuery, type TradeUpdate } from './types';
 
 // nedb's own line decoder (turns {"$$date": n} back into Dates), for full format compatibility.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- lib/model ships no type declarations to import; the cast types it
 const nedbModel = require('@seald-io/nedb/lib/model') as { deserialize(line: string): unknown; checkObject(o: unknown): void };
 
 type Doc = Record<string, unknown> & { _id: string };
+
+/** fn's result as a promise, a throw as a rejection: what an async method with no await returns. */
+function promised<T>(fn: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(fn()));
+}
 
 export const EMBEDDED_FILES = {
   accounts: 'accounts.db',
@@ -81,7 +78,7 @@ function fileStamp(path: string): string | undefined {
  * Reads an nedb data file the way nedb's loader does, without rewriting it. A last line torn by a
  * concurrent append (or a crash) does not parse and is skipped.
  */
-export function readNedbFile(path: string): ParsedFile {
+function readNedbFile(path: string): ParsedFile {
   let file = path;
   // nedb writes a compacted file to `name~` and renames it; during that instant only `name~` exists.
   if (!existsSync(file) && existsSync(`${file}~`)) file = `${file}~`;
@@ -93,7 +90,7 @@ export function readNedbFile(path: string): ParsedFile {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { stamp, docs, corrupt };
-    throw new StoreError(`cannot read ${file}: ${(e as Error).message}`, 'check the data folder and its permissions');
+    throw new StoreError(`cannot read ${file}: ${(e as Error).message}`, 'check the data folder and its permissions', { cause: e });
   }
   let start = 0;
   while (start < text.length) {
@@ -190,13 +187,18 @@ function eventFromDoc(d: Doc): LedgerEvent {
   return ev;
 }
 
+/** A trade document's timestamp (ISO text, as in Trade), '' when absent. */
+function timeText(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
 function sortKey(d: Doc): string {
-  return String(d.open_time ?? d.updated_at ?? '');
+  return timeText(d.open_time ?? d.updated_at);
 }
 
 /** Newest first, the order of compareTradesNewestFirst. */
 function sortTradeDocs(docs: Iterable<Doc>): Doc[] {
-  const rows = [...docs].map((d) => ({ k: sortKey(d), u: String(d.updated_at ?? ''), d }));
+  const rows = [...docs].map((d) => ({ k: sortKey(d), u: timeText(d.updated_at), d }));
   rows.sort((a, b) => (a.k !== b.k ? (a.k < b.k ? 1 : -1) : a.u < b.u ? 1 : a.u > b.u ? -1 : 0));
   return rows.map((r) => r.d);
 }
@@ -240,25 +242,28 @@ export class EmbeddedStore implements Store {
     return this.trades !== undefined;
   }
 
-  async open(): Promise<void> {
-    if (this.opened) return;
-    if (!this.readOnly) {
-      try {
-        mkdirSync(this.location, { recursive: true });
-      } catch (e) {
-        throw new StoreError(`cannot create data folder ${this.location}: ${(e as Error).message}`, 'set --data-dir to a writable folder');
+  open(): Promise<void> {
+    return promised(() => {
+      if (this.opened) return;
+      if (!this.readOnly) {
+        try {
+          mkdirSync(this.location, { recursive: true });
+        } catch (e) {
+          throw new StoreError(`cannot create data folder ${this.location}: ${(e as Error).message}`, 'set --data-dir to a writable folder', { cause: e });
+        }
       }
-    }
-    this.opened = true;
+      this.opened = true;
+    });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     if (this.trades) {
       this.trades = undefined;
       this.events = undefined;
       this.releaseLock();
     }
     this.opened = false;
+    return Promise.resolve();
   }
 
   /**
@@ -306,6 +311,7 @@ export class EmbeddedStore implements Store {
       throw new StoreError(
         `cannot load the ledger in ${this.location}: ${(e as Error).message}`,
         'a data file is damaged; move trades.db / events.db aside (the terminals still hold every open position) and start again',
+        { cause: e },
       );
     }
   }
@@ -320,7 +326,7 @@ export class EmbeddedStore implements Store {
         return true;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new StoreError(`cannot create ${this.files.lock}: ${(e as Error).message}`, 'check that the data folder is writable');
+          throw new StoreError(`cannot create ${this.files.lock}: ${(e as Error).message}`, 'check that the data folder is writable', { cause: e });
         }
       }
       let pid = NaN;
@@ -353,13 +359,13 @@ export class EmbeddedStore implements Store {
 
   private async ledgerForWrite(): Promise<{ trades: Datastore<Doc>; events: { recentIds: Set<string> } }> {
     if (this.readOnly) {
-      throw new StoreError(`the embedded store in ${this.location} is open read-only`, 'trades and events are written by the running hub only', 'E_STORE_READONLY');
+      throw new StoreError(`the embedded store in ${this.location} is open read-only`, 'trades and events are written by the running hub only', { code: 'E_STORE_READONLY' });
     }
     if (!(await this.claimLedger())) {
       throw new StoreError(
         `the ledger in ${this.location} is being written by another process (pid ${this.lockedBy})`,
         `only one hub may use a data folder; stop the other hub, or if none is running delete ${this.files.lock}`,
-        'E_STORE_LOCKED',
+        { code: 'E_STORE_LOCKED' },
       );
     }
     return { trades: this.trades!, events: this.events! };
@@ -373,15 +379,19 @@ export class EmbeddedStore implements Store {
     return this.accountsCache.docs;
   }
 
-  async listAccounts(): Promise<Account[]> {
-    return [...this.accountDocs().values()]
-      .map((d) => withoutId<Account>(d))
-      .sort((a, b) => a.name.localeCompare(b.name));
+  listAccounts(): Promise<Account[]> {
+    return promised(() =>
+      [...this.accountDocs().values()]
+        .map((d) => withoutId<Account>(d))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    );
   }
 
-  async getAccount(name: string): Promise<Account | undefined> {
-    const d = this.accountDocs().get(name);
-    return d && (withoutId<Account>(d));
+  getAccount(name: string): Promise<Account | undefined> {
+    return promised(() => {
+      const d = this.accountDocs().get(name);
+      return d && withoutId<Account>(d);
+    });
   }
 
   async upsertAccount(account: Account): Promise<void> {
@@ -401,7 +411,7 @@ export class EmbeddedStore implements Store {
       mkdirSync(this.location, { recursive: true });
       await appendFile(this.files.accounts, line + '\n');
     } catch (e) {
-      throw new StoreError(`cannot write ${this.files.accounts}: ${(e as Error).message}`, 'check that the data folder is writable');
+      throw new StoreError(`cannot write ${this.files.accounts}: ${(e as Error).message}`, 'check that the data folder is writable', { cause: e });
     }
     this.accountsCache = undefined;
   }
@@ -434,7 +444,7 @@ export class EmbeddedStore implements Store {
       const id = tradeKeyString(u.key);
       const prev = folded.get(id);
       if (prev) Object.assign(prev, u.set, u.key);
-      else folded.set(id, { ...u.set, ...u.key, _id: id } as Doc);
+      else folded.set(id, { ...u.set, ...u.key, _id: id });
     }
     const existing = await trades.findAsync({ _id: { $in: [...folded.keys()] } });
     const toInsert: Doc[] = [];
@@ -456,9 +466,9 @@ export class EmbeddedStore implements Store {
 
   private writeError(e: unknown, what: string): Error {
     if (isNedbFieldError(e)) {
-      return new StoreError(`embedded store refused a ${what}: ${(e as Error).message}`, 'a field name starts with $ or contains a dot', 'E_STORE_REJECTED');
+      return new StoreError(`embedded store refused a ${what}: ${(e as Error).message}`, 'a field name starts with $ or contains a dot', { code: 'E_STORE_REJECTED', cause: e });
     }
-    return new StoreError(`embedded store write failed: ${(e as Error).message}`, `check free disk space and permissions of ${this.location}`);
+    return new StoreError(`embedded store write failed: ${(e as Error).message}`, `check free disk space and permissions of ${this.location}`, { cause: e });
   }
 
   /** Tag changes whenever the trades change; docs() is only called when the tag is new. */
@@ -478,7 +488,11 @@ export class EmbeddedStore implements Store {
     return this.sorted.trades.docs;
   }
 
-  async findTrades(q: TradeQuery): Promise<Trade[]> {
+  findTrades(q: TradeQuery): Promise<Trade[]> {
+    return promised(() => this.tradesMatching(q));
+  }
+
+  private tradesMatching(q: TradeQuery): Trade[] {
     const skip = q.skip ?? 0;
     const limit = q.limit ?? Infinity;
     const out: Trade[] = [];
@@ -498,7 +512,11 @@ export class EmbeddedStore implements Store {
     return out;
   }
 
-  async countTrades(q: TradeQuery): Promise<number> {
+  countTrades(q: TradeQuery): Promise<number> {
+    return promised(() => this.countMatching(q));
+  }
+
+  private countMatching(q: TradeQuery): number {
     const all = this.sortedTrades();
     if (!q.account && !q.open && !q.status) return all.length;
     let n = 0;
@@ -532,7 +550,7 @@ export class EmbeddedStore implements Store {
       docs.push(doc);
     }
     const recent = ledger.events.recentIds;
-    const fresh = docs.filter((d) => !recent.has(d._id as string));
+    const fresh = docs.filter((d) => !recent.has(d._id));
     for (const d of fresh) d._seq = ++this.eventSeq;
     try {
       if (fresh.length) await appendFile(this.files.events, fresh.map((d) => JSON.stringify(d)).join('\n') + '\n');
@@ -542,36 +560,33 @@ export class EmbeddedStore implements Store {
       this.version++;
     }
     for (const d of fresh) {
-      recent.add(d._id as string);
+      recent.add(d._id);
       if (recent.size > RECENT_EVENT_IDS) recent.delete(recent.values().next().value as string);
     }
   }
 
   private sortedEvents(): Doc[] {
-    let tag: string;
-    let docs: Iterable<Doc>;
     // Read from the file by writer and readers alike; parsed again only when it changed.
     const stamp = fileStamp(this.files.events) ?? 'missing';
     if (this.parsed.events?.stamp !== stamp) this.parsed.events = readNedbFile(this.files.events);
-    tag = this.parsed.events.stamp;
-    docs = this.parsed.events.docs.values();
+    const { stamp: tag, docs } = this.parsed.events;
     if (this.sorted.events?.tag !== tag) {
       // Insertion order: the memory store's "newest first" is the reverse of it.
-      this.sorted.events = { tag, docs: [...docs].sort((a, b) => Number(a._seq ?? 0) - Number(b._seq ?? 0)) };
+      this.sorted.events = { tag, docs: [...docs.values()].sort((a, b) => Number(a._seq ?? 0) - Number(b._seq ?? 0)) };
     }
     return this.sorted.events.docs;
   }
 
-  async findEvents(q: EventQuery): Promise<LedgerEvent[]> {
-    const all = this.sortedEvents();
-    const out: LedgerEvent[] = [];
-    const limit = q.limit ?? Infinity;
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      const d = all[i];
-      if (q.account && d.account !== q.account) continue;
-      if (q.kind && d.kind !== q.kind) continue;
-      out.push(eventFromDoc(d));
-    }
-    return out;
+  findEvents(q: EventQuery): Promise<LedgerEvent[]> {
+    return promised(() => {
+      const all = this.sortedEvents();
+      const out: LedgerEvent[] = [];
+      const limit = q.limit ?? Infinity;
+      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+        const d = all[i];
+        if (matchesEventQuery(d as unknown as LedgerEvent, q)) out.push(eventFromDoc(d));
+      }
+      return out;
+    });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * MongoDB ledger through the official driver: collections `accounts`, `trades` and `events` in
- * one database (default prop_copy_trader, the original design's), same field names.
+ * one database (default prop_copy_trader).
  *
  * Trades carry one extra field, `sort_time` (open_time, or updated_at while the copy has no
  * open_time), so "newest first" is an indexed sort instead of a computed one; it is never returned.
@@ -36,7 +36,7 @@ export interface MongoStoreOptions {
   driver?: MongoClientOptions;
 }
 
-export const MONGO_COLLECTIONS = { accounts: 'accounts', trades: 'trades', events: 'events' } as const;
+const MONGO_COLLECTIONS = { accounts: 'accounts', trades: 'trades', events: 'events' } as const;
 
 interface IndexSpec {
   key: Record<string, 1 | -1>;
@@ -115,7 +115,15 @@ function isAuthError(e: Error): boolean {
   return code === 59 && /sasl/i.test(e.message);
 }
 
-/** Maps a driver error to a CopyBridgeError that says what to check. */
+function malformedUri(uri: string, err: Error): ConfigError {
+  return new ConfigError(
+    `MongoDB URI "${redactUri(uri)}" is malformed: ${err.message}`,
+    'use the form mongodb://[user:password@]host:27017[/?authSource=admin]; percent-encode @ : / in the password',
+    { cause: err },
+  );
+}
+
+/** Maps a driver error to a CopyBridgeError that says what to check; the driver error is its cause. */
 export function mapMongoError(e: unknown, uri: string, action: string, timeoutMs?: number): CopyBridgeError {
   if (e instanceof CopyBridgeError) return e;
   const err = e instanceof Error ? e : new Error(String(e));
@@ -123,10 +131,7 @@ export function mapMongoError(e: unknown, uri: string, action: string, timeoutMs
   const chain = causes(err);
   const names = chain.map((c) => c.name);
   if (names.includes('MongoParseError') || (names.includes('MongoAPIError') && /URI|connection string/i.test(err.message))) {
-    return new ConfigError(
-      `MongoDB URI "${where}" is malformed: ${err.message}`,
-      'use the form mongodb://[user:password@]host:27017[/?authSource=admin]; percent-encode @ : / in the password',
-    );
+    return malformedUri(uri, err);
   }
   const auth = chain.find(isAuthError);
   if (auth) {
@@ -138,7 +143,7 @@ export function mapMongoError(e: unknown, uri: string, action: string, timeoutMs
       noSasl
         ? 'remove user:password@ from the URI, or use a server with authentication enabled'
         : 'check the user name and password in the URI (percent-encode special characters), add ?authSource=admin if the user was created in the admin database, and check the user has readWrite on the ledger database',
-      'E_STORE_AUTH',
+      { code: 'E_STORE_AUTH', cause: err },
     );
   }
   if (chain.some((c) => NETWORK_ERRORS.has(c.name)) || chain.some((c) => /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(c.message))) {
@@ -146,14 +151,14 @@ export function mapMongoError(e: unknown, uri: string, action: string, timeoutMs
     return new StoreError(
       `cannot reach MongoDB at ${hostsOf(uri)}${within} while trying to ${action}: ${err.message.trim()}`,
       `check that MongoDB is running (Windows: the "MongoDB Server" service; container: docker ps), that it listens on ${hostsOf(uri)} (net.bindIp / --bind_ip), that no firewall blocks the port, and that --mongo-uri / MONGO_URI is right; or use --store embedded`,
-      'E_STORE_UNREACHABLE',
+      { code: 'E_STORE_UNREACHABLE', cause: err },
     );
   }
   const code = (err as { code?: unknown }).code;
   if (err instanceof MongoServerError && typeof code === 'number' && REJECTION_CODES.has(code)) {
-    return new StoreError(`MongoDB refused to ${action}: ${err.message}`, 'the document is not valid for this server', 'E_STORE_REJECTED');
+    return new StoreError(`MongoDB refused to ${action}: ${err.message}`, 'the document is not valid for this server', { code: 'E_STORE_REJECTED', cause: err });
   }
-  return new StoreError(`MongoDB error while trying to ${action} at ${where}: ${err.message}`, 'see the MongoDB server log');
+  return new StoreError(`MongoDB error while trying to ${action} at ${where}: ${err.message}`, 'see the MongoDB server log', { cause: err });
 }
 
 function tradeFilter(q: TradeQuery): Filter<Document> {
@@ -183,6 +188,11 @@ export class MongoStore implements Store {
     this.timeoutMs = opts.serverSelectionTimeoutMS ?? 3_000;
   }
 
+  /** MongoDB has no ledger lock: any store that is not read-only may write (one hub per database). */
+  get ledgerOwner(): boolean {
+    return !this.readOnly;
+  }
+
   async open(): Promise<void> {
     if (this.client) return;
     let client: MongoClient;
@@ -197,10 +207,7 @@ export class MongoStore implements Store {
     } catch (e) {
       // The constructor only parses the URI (MongoParseError, MongoAPIError, MongoRuntimeError
       // depending on what is wrong), so any failure here is a bad connection string.
-      throw new ConfigError(
-        `MongoDB URI "${redactUri(this.uri)}" is malformed: ${(e as Error).message}`,
-        'use the form mongodb://[user:password@]host:27017[/?authSource=admin]; percent-encode @ : / in the password',
-      );
+      throw malformedUri(this.uri, e as Error);
     }
     try {
       await client.connect();
@@ -236,7 +243,7 @@ export class MongoStore implements Store {
 
   private refuseWrite(what: string): void {
     if (this.readOnly) {
-      throw new StoreError(`the MongoDB store ${this.location} is open read-only`, `${what} are written by the running hub only`, 'E_STORE_READONLY');
+      throw new StoreError(`the MongoDB store ${this.location} is open read-only`, `${what} are written by the running hub only`, { code: 'E_STORE_READONLY' });
     }
   }
 
@@ -251,6 +258,7 @@ export class MongoStore implements Store {
             throw new StoreError(
               `cannot create the unique index of ${this.dbName}.${name}: it holds duplicates (${(e as Error).message})`,
               `remove the duplicate documents from ${name} (the message names one key), then run \`npx hub setup-db\` again`,
+              { cause: e },
             );
           }
           throw e;
@@ -283,7 +291,7 @@ export class MongoStore implements Store {
     if (updates.length === 0) return;
     const ops: AnyBulkWriteOperation<Document>[] = [];
     for (const u of updates) {
-      const set: Document = {};
+      const set: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(u.set)) if (v !== undefined) set[k] = v;
       if (set.open_time !== undefined) set.sort_time = set.open_time;
       ops.push({ updateOne: { filter: { ...u.key }, update: { $set: set }, upsert: true } });
@@ -333,7 +341,7 @@ export class MongoStore implements Store {
         await this.col('events').insertMany(docs, { ordered: false });
       } catch (e) {
         if (e instanceof MongoBulkWriteError) {
-          const errs = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+          const errs = [e.writeErrors].flat();
           if (errs.length > 0 && errs.every((w) => w.code === 11000)) return;
         }
         throw e;

@@ -3,9 +3,8 @@
  * it (that is where an unreachable MongoDB or a bad data folder is reported), and the hub then
  * calls ensureIndexes().
  *
- * readOnly is for processes that are not the running hub (`hub trades`, `hub events`, status
- * displays): they must never load the embedded trades/events files with nedb, which rewrites them
- * while the hub appends. Account writes still work read-only (see embedded.ts for who owns what).
+ * readOnly is for processes that are not the running hub, such as `hub trades`: they must never
+ * load the embedded trades/events files with nedb, which rewrites them while the hub appends. Account writes still work read-only (see embedded.ts for who owns what).
  */
 import type { HubConfig } from '../config';
 import { ConfigError } from '../errors';
@@ -27,7 +26,7 @@ export async function openStore(config: HubConfig, opts: OpenStoreOptions = {}):
       return new MemoryStore();
     case 'embedded':
       return new EmbeddedStore(config.dataDir, { readOnly: opts.readOnly });
-    case 'mongodb':
+    case 'mongodb': {
       if (!config.mongoUri) {
         throw new ConfigError('store is mongodb but no mongoUri is set', 'pass --mongo-uri mongodb://host:27017 or set MONGO_URI');
       }
@@ -38,6 +37,7 @@ export async function openStore(config: HubConfig, opts: OpenStoreOptions = {}):
         readOnly: opts.readOnly,
         serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? opts.mongo?.serverSelectionTimeoutMS,
       });
+    }
     default:
       throw new ConfigError(`unknown store "${String(config.store)}"`, 'use embedded, mongodb or memory');
   }

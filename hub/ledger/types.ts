@@ -3,9 +3,9 @@ import type { Account } from '../accounts';
 
 export type TradeStatus = 'pending' | 'open' | 'closed' | 'refused' | 'failed' | 'expired';
 
-/** One copy of one master position on one slave (the `trades` collection of the original design). */
+/** One copy of one master position on one slave: a document of the `trades` collection. */
 export interface Trade {
-  /** Master position identifier (the original field name). */
+  /** Master position identifier (POSITION_IDENTIFIER; the field keeps its historical name). */
   master_ticket: string;
   master_name: string;
   slave_name: string;
@@ -76,6 +76,11 @@ export interface Store {
   readonly kind: 'memory' | 'embedded' | 'mongodb';
   /** Human-readable location, for logs. */
   readonly location: string;
+  /**
+   * False while this store may not write trades and events: opened read-only, or (embedded) another
+   * process holds the ledger. The hub refuses to start on such a store, after ensureIndexes().
+   */
+  readonly ledgerOwner: boolean;
   open(): Promise<void>;
   close(): Promise<void>;
   ensureIndexes(): Promise<void>;
@@ -104,6 +109,12 @@ export function matchesTradeQuery(t: Trade, q: TradeQuery): boolean {
   if (q.account && t.slave_name !== q.account && t.master_name !== q.account) return false;
   if (q.open && t.status !== 'open' && t.status !== 'pending') return false;
   if (q.status && t.status !== q.status) return false;
+  return true;
+}
+
+export function matchesEventQuery(e: LedgerEvent, q: EventQuery): boolean {
+  if (q.account && e.account !== q.account) return false;
+  if (q.kind && e.kind !== q.kind) return false;
   return true;
 }
 

@@ -36,6 +36,7 @@ import {
 } from 'fs';
 import { open as openFile, type FileHandle } from 'fs/promises';
 import { dirname, join } from 'path';
+import { StoreError } from '../errors';
 import type { LedgerEvent, Store, TradeUpdate } from './types';
 
 export type LedgerOp = { op: 'trade'; update: TradeUpdate } | { op: 'event'; event: LedgerEvent };
@@ -43,7 +44,7 @@ export type LedgerOp = { op: 'trade'; update: TradeUpdate } | { op: 'event'; eve
 export const SPILL_FILE_NAME = 'ledger-spill.jsonl';
 
 /** Enqueued writes wait this long for company before a flush starts (ms). */
-export const FLUSH_DELAY_MS = 10;
+const FLUSH_DELAY_MS = 10;
 
 export interface LedgerWriterOptions {
   /** See FLUSH_DELAY_MS. */
@@ -93,10 +94,11 @@ interface Spill {
 }
 
 const READ_CHUNK = 1 << 20;
+const SPILL_HINT = 'check free disk space and permissions of the data folder';
 
 /** Errors a store raises for a document it will never accept; anything else is retried. */
 function isRejection(e: unknown): boolean {
-  return (e as { code?: unknown })?.code === 'E_STORE_REJECTED';
+  return e instanceof StoreError && e.code === 'E_STORE_REJECTED';
 }
 
 export class LedgerWriter {
@@ -231,7 +233,7 @@ export class LedgerWriter {
         if (ahead[0].op === undefined) {
           this.corrupt++;
           this.consumeSpill(this.spill, 1, ahead[0].bytes);
-          this.opts.onError?.(new Error(`skipped an unreadable line in ${this.spill.file}`), this.pending);
+          this.opts.onError?.(new StoreError(`skipped an unreadable line in ${this.spill.file}`, 'a line torn by a crash; the ops around it are kept'), this.pending);
           continue;
         }
         run = [];
@@ -376,7 +378,7 @@ export class LedgerWriter {
       const size = fstatSync(fd).size;
       this.spill = { file, fd, size, offset: size, ops: 0, ahead: [], readPos: size, reader: undefined };
     } catch (e) {
-      this.opts.onError?.(new Error(`cannot open ledger spill file ${file}: ${(e as Error).message}`), this.pending);
+      this.opts.onError?.(new StoreError(`cannot open ledger spill file ${file}: ${(e as Error).message}`, SPILL_HINT, { cause: e }), this.pending);
       return false;
     }
     this.opts.onSpill?.(file, this.pending);
@@ -397,7 +399,7 @@ export class LedgerWriter {
     } catch (e) {
       this.dropped++;
       this.opts.onOverflow?.(this.dropped);
-      this.opts.onError?.(new Error(`cannot write ledger spill file ${s.file}: ${(e as Error).message}`), this.pending);
+      this.opts.onError?.(new StoreError(`cannot write ledger spill file ${s.file}: ${(e as Error).message}`, SPILL_HINT, { cause: e }), this.pending);
       return;
     }
     s.size += line.length;
@@ -498,7 +500,7 @@ export class LedgerWriter {
       this.queue = [];
       this.head = 0;
     } catch (e) {
-      this.opts.onError?.(new Error(`cannot save ${this.queue.length - this.head} unwritten ledger ops to ${file}: ${(e as Error).message}`), this.pending);
+      this.opts.onError?.(new StoreError(`cannot save ${this.queue.length - this.head} unwritten ledger ops to ${file}: ${(e as Error).message}`, SPILL_HINT, { cause: e }), this.pending);
     }
   }
 }

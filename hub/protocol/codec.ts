@@ -1,6 +1,7 @@
 /** Parsing and validation of wire messages, compiled once from the schemas in messages.ts. */
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
+import { CopyBridgeError, type ProtocolErrorCode } from '../errors';
 import {
   ALL_MESSAGES,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -12,16 +13,23 @@ import {
   type TerminalMessage,
 } from './messages';
 
-export class ProtocolError extends Error {
-  /** code is sent back to the terminal in an error message. */
+/** What could be read of an offending message, to address the error and log it. */
+export interface MessageRef {
+  account?: string;
+  type?: string;
+  seq?: number;
+}
+
+/** A terminal's message that cannot be accepted; the code is sent back to the terminal in an error message. */
+export class ProtocolError extends CopyBridgeError {
+  declare readonly code: ProtocolErrorCode;
+
   constructor(
-    readonly code: 'E_TOO_LARGE' | 'E_NOT_JSON' | 'E_INVALID_MESSAGE' | 'E_UNKNOWN_TYPE' | 'E_VERSION',
+    code: ProtocolErrorCode,
     message: string,
-    /** What could be read of the offending message, to address the error and log it. */
-    readonly ref: { account?: string; type?: string; seq?: number } = {},
+    readonly ref: MessageRef = {},
   ) {
-    super(message);
-    this.name = 'ProtocolError';
+    super(code, message);
   }
 }
 
@@ -35,7 +43,7 @@ const terminalCheckers = compile(TERMINAL_MESSAGES);
 const hubCheckers = compile(HUB_MESSAGES);
 const allTypes = new Set(ALL_MESSAGES.map((m) => m.type));
 
-function describeRef(obj: Record<string, unknown>) {
+function describeRef(obj: Record<string, unknown>): MessageRef {
   return {
     account: typeof obj.account === 'string' ? obj.account.slice(0, 64) : undefined,
     type: typeof obj.type === 'string' ? obj.type.slice(0, 64) : undefined,
@@ -86,6 +94,31 @@ export function decodeTerminalMessage(bytes: Buffer | string, maxBytes = DEFAULT
   return decodeWith<TerminalMessage>(bytes, terminalCheckers, maxBytes, 'terminal-to-hub');
 }
 
+const ACCOUNT_IN_PREFIX = /"account"\s*:\s*"([A-Za-z0-9._@-]{1,64})"/;
+
+/** The account a message that does not decode seems to come from, so its error can be addressed. */
+function guessAccount(bytes: Buffer): string | undefined {
+  return ACCOUNT_IN_PREFIX.exec(bytes.subarray(0, 4096).toString('utf8'))?.[1];
+}
+
+/**
+ * Decodes one message as the hub's PULL socket received it (all its ZeroMQ frames). Throws
+ * ProtocolError; when the message does not say who sent it, the error's ref.account is guessed
+ * from its first bytes.
+ */
+export function decodeTerminalFrames(frames: readonly Buffer[], maxBytes = DEFAULT_MAX_MESSAGE_BYTES): TerminalMessage {
+  const bytes = frames[0] ?? Buffer.alloc(0);
+  try {
+    if (frames.length !== 1) {
+      throw new ProtocolError('E_INVALID_MESSAGE', `expected one frame per message, got ${frames.length}; send the JSON as a single frame`);
+    }
+    return decodeTerminalMessage(bytes, maxBytes);
+  } catch (e) {
+    if (e instanceof ProtocolError && !e.ref.account) e.ref.account = guessAccount(bytes);
+    throw e;
+  }
+}
+
 /** Decodes a message the hub sent to a terminal (used by simulated terminals). */
 export function decodeHubMessage(bytes: Buffer | string, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): HubMessage {
   return decodeWith<HubMessage>(bytes, hubCheckers, maxBytes, 'hub-to-terminal');
@@ -95,7 +128,7 @@ export function encode(message: AnyMessage): Buffer {
   return Buffer.from(JSON.stringify(message), 'utf8');
 }
 
-/** Checks an outgoing hub message against its schema; used by tests and in debug builds of the hub. */
+/** Says what is wrong with a hub message (undefined: nothing), without encoding and decoding it. */
 export function checkHubMessage(message: HubMessage): string | undefined {
   const c = hubCheckers.get(message.type);
   if (!c) return `unknown type ${message.type}`;

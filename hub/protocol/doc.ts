@@ -1,5 +1,6 @@
 /** Renders docs/protocol.md from the message definitions (the only source of truth). */
 import type { TSchema } from '@sinclair/typebox';
+import { DEFAULTS } from '../config';
 import { ALL_MESSAGES, DEFAULT_MAX_MESSAGE_BYTES, PositionSchema, SymbolSpecSchema, PROTOCOL_VERSION } from './messages';
 
 function typeName(s: TSchema): string {
@@ -23,7 +24,7 @@ function table(schema: TSchema): string {
     const r = p as Record<string, unknown>;
     if (typeof r.maxLength === 'number') limits.push(`max ${r.maxLength} chars`);
     if (typeof r.maxItems === 'number') limits.push(`max ${r.maxItems} items`);
-    const desc = String(r.description ?? '') + (limits.length ? ` (${limits.join(', ')})` : '');
+    const desc = (typeof r.description === 'string' ? r.description : '') + (limits.length ? ` (${limits.join(', ')})` : '');
     return `| \`${name}\` | ${typeName(p)} | ${required.has(name) ? 'yes' : 'no'} | ${desc.replace(/\|/g, '\\|')} |`;
   });
   return ['| field | type | required | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
@@ -41,9 +42,23 @@ export function renderProtocolDoc(): string {
       '- Terminal to hub: the EA PUSHes one-frame messages to the hub\'s PULL socket (default `tcp://127.0.0.1:5556`).',
       '- Hub to terminal: the hub PUBlishes two-frame messages `[topic, json]` on its PUB socket (default `tcp://127.0.0.1:5555`); the topic is the account name, and a terminal keeps only frames whose topic equals its account name exactly (ZeroMQ subscriptions match prefixes).',
       `- Size limit: ${DEFAULT_MAX_MESSAGE_BYTES} bytes per message (configurable on the hub: \`maxMessageBytes\`). Larger messages are dropped by ZeroMQ or answered with \`E_TOO_LARGE\`.`,
-      '- Unknown fields are ignored. An unknown type, an invalid message or an unregistered account is answered with an `error` message to the sender\'s topic (when the sender can be read) and logged; the hub keeps running.',
+      '- Unknown fields are ignored. An unknown type or an invalid message is logged and, when it names a registered account (read from the message, or guessed from its first bytes when it does not decode), answered with an `error` message to that account\'s topic; the hub keeps running.',
       '- Commands (`open`, `close`, `close_by`, `modify`) carry a `cmd_id` and `expires_ms`; the hub re-sends a command until a `result` with its `cmd_id` arrives or it expires, so the EA must treat a repeated `cmd_id` as already handled (answer `duplicate`). Copies carry the master\'s identity: magic number from `welcome` and comment `CB:<master tag>:<master position>` (master tag: the low 16 bits, as 4 lowercase hex digits, of the 32-bit FNV-1a hash of the master account name in UTF-8; e.g. FTMO-1 -> 11d1).',
-      '- Sequence: terminal sends `hello` (every second until answered) → hub `welcome` (+ `watch`, `snapshot_request`) → terminal `symbols`, `snapshot`, then `heartbeat` every `heartbeat_ms`, `deal`/`position` as they happen, `tick` for watched symbols, `result` for each command.',
+    ].join('\n'),
+  );
+  out.push('');
+  out.push('## Sequence');
+  out.push('');
+  out.push(
+    [
+      'What the hub sends, and when:',
+      '',
+      '1. A terminal starts with `hello`, repeated every second until a `welcome` arrives. The hub answers every `hello` of a registered account with `welcome`; to an enabled slave it then sends `watch` (possibly an empty list), and it re-sends the terminal\'s unanswered commands. Every message of an account that is not registered is answered with an `error` (`E_UNKNOWN_ACCOUNT`).',
+      '2. The terminal answers each `welcome` with `symbols` (in chunks, the first with `replace: true`), a `snapshot` and a `heartbeat`; then it sends a `heartbeat` every `heartbeat_ms`, a `snapshot` every `snapshot_ms`, `deal`/`position` as they happen, `tick` for watched symbols and a `result` for each command.',
+      '3. A slave gets a new `watch` when the symbols its masters trade, translated to its own names, change (a master trades a new symbol, or the slave\'s `symbols` change the translation).',
+      '4. Commands (`open`, `close`, `close_by`, `modify`) are re-sent every `resendMs` (default ' + DEFAULTS.resendMs + ' ms) until their `result` arrives or `expires_ms` has passed.',
+      '5. A terminal that sends anything but `hello` while the hub has no session for it (the hub restarted, or the terminal was offline: silent for 3 heartbeat intervals) gets a `welcome` (and an enabled slave its `watch`), repeated at most once a second until its `symbols` arrive. A terminal whose account changes role or is enabled or disabled gets a new `welcome`.',
+      '6. `snapshot_request` and `ping` are part of the protocol and the EA answers them, but this hub does not send them: it relies on the periodic snapshots and heartbeats.',
     ].join('\n'),
   );
   out.push('');

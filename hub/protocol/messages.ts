@@ -254,6 +254,10 @@ const cmdFields = {
   master: Str('master account name', { maxLength: 64 }),
   master_position: PositionId,
 };
+const SlaveTicket = Str('slave position ticket', { minLength: 1, maxLength: 24 });
+const SlaveSymbol = Str('slave symbol', { minLength: 1, maxLength: 64 });
+/** A command on a copy that exists. */
+const copyCmdFields = { ...cmdFields, ticket: SlaveTicket, symbol: SlaveSymbol };
 
 export const Welcome = message(
   'welcome',
@@ -275,7 +279,7 @@ export const Open = message(
   'Open a copy of a master position (or add to it: increase=true). The EA never opens a second copy of the same master position unless increase is set.',
   {
     ...cmdFields,
-    symbol: Str('slave symbol', { minLength: 1, maxLength: 64 }),
+    symbol: SlaveSymbol,
     side: Side,
     volume: Num('lots, already sized and rounded to the slave volume step'),
     price: Num('master fill price: the reference for the deviation check'),
@@ -297,9 +301,7 @@ export const Close = message(
   'hub-to-terminal',
   'Close a copy in full or in part (volume less than the position volume).',
   {
-    ...cmdFields,
-    ticket: Str('slave position ticket', { minLength: 1, maxLength: 24 }),
-    symbol: Str('slave symbol', { minLength: 1, maxLength: 64 }),
+    ...copyCmdFields,
     volume: Num('lots to close'),
     max_deviation_points: Type.Optional(Num('informational: closes are not refused for deviation')),
   },
@@ -312,7 +314,7 @@ export const CloseBy = message(
   'Close a copy by an opposite copy (hedging accounts, TRADE_ACTION_CLOSE_BY).',
   {
     ...cmdFields,
-    ticket: Str('slave position ticket', { minLength: 1, maxLength: 24 }),
+    ticket: SlaveTicket,
     ticket_by: Str('opposite slave position ticket', { minLength: 1, maxLength: 24 }),
     master_position_by: PositionId,
   },
@@ -324,22 +326,15 @@ export const Modify = message(
   'hub-to-terminal',
   'Set the stop loss and take profit of a copy (TRADE_ACTION_SLTP).',
   {
-    ...cmdFields,
-    ticket: Str('slave position ticket', { minLength: 1, maxLength: 24 }),
-    symbol: Str('slave symbol', { minLength: 1, maxLength: 64 }),
+    ...copyCmdFields,
     sl: Num('stop loss, 0 for none'),
     tp: Num('take profit, 0 for none'),
   },
   { account: 'Apex-2', seq: 11, ts: 1763900011001, cmd_id: 'c-1763900011001-6', expires_ms: 1763900021001, master: 'FTMO-1', master_position: '5001', ticket: '7001', symbol: 'EURUSD.c', sl: 1.081, tp: 1.095 },
 );
 
-export const SnapshotRequest = message(
-  'snapshot_request',
-  'hub-to-terminal',
-  'Ask for a snapshot now.',
-  {},
-  { account: 'Apex-2', seq: 12, ts: 1763900012000 },
-);
+// Answered by the EA; not sent by this hub, which relies on the periodic snapshots and heartbeats.
+export const SnapshotRequest = message('snapshot_request', 'hub-to-terminal', 'Ask for a snapshot now.', {}, { account: 'Apex-2', seq: 12, ts: 1763900012000 });
 
 export const Watch = message(
   'watch',
@@ -349,13 +344,7 @@ export const Watch = message(
   { account: 'Apex-2', seq: 2, ts: 1763900000200, symbols: ['EURUSD.c', 'XAUUSD.c'] },
 );
 
-export const Ping = message(
-  'ping',
-  'hub-to-terminal',
-  'Liveness probe; the terminal answers with a heartbeat.',
-  {},
-  { account: 'Apex-2', seq: 13, ts: 1763900013000 },
-);
+export const Ping = message('ping', 'hub-to-terminal', 'Liveness probe; the terminal answers with a heartbeat.', {}, { account: 'Apex-2', seq: 13, ts: 1763900013000 });
 
 export const ErrorMsg = message(
   'error',

@@ -14,7 +14,7 @@ export interface TransportOptions {
 }
 
 /** How long a busy port is retried: a hub that just stopped may still hold it for a moment. */
-export const BIND_GRACE_MS = 2_000;
+const BIND_GRACE_MS = 2_000;
 
 async function bindWithGrace(sock: Publisher | Pull, ep: string): Promise<void> {
   const deadline = Date.now() + BIND_GRACE_MS;
@@ -62,6 +62,7 @@ export class Transport {
           (e as { code?: string }).code === 'EADDRINUSE'
             ? 'another hub (or program) uses this port: stop it or choose another port with --pub/--pull'
             : 'check the address; only local addresses can be bound',
+          { cause: e },
         );
       }
     }

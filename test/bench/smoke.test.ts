@@ -4,10 +4,10 @@
  * every figure is there and sane, and that no command was lost. Timings are not asserted: the
  * benchmark is not a test.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { runBench, type BenchResults } from '../../bench/run';
+import { removeTempDirs, tempDir } from '../helpers';
 
 jest.setTimeout(180_000);
 
@@ -16,13 +16,11 @@ let r: BenchResults;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'copybridge-bench-smoke-'));
+  out = tempDir('copybridge-bench-smoke-');
   r = await runBench({ smoke: true, outDir: out, print: (l) => lines.push(l) });
 });
 
-afterAll(() => {
-  if (out) rmSync(out, { recursive: true, force: true });
-});
+afterAll(() => removeTempDirs());
 
 const positive = (x: number) => Number.isFinite(x) && x > 0;
 

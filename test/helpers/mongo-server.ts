@@ -105,10 +105,8 @@ function javaClasspath(): string {
 export async function startMongoServer(opts: StartOptions = {}): Promise<MongoTestServer> {
   const external = process.env.MONGO_URL;
   if (external) {
-    const fail = async () => {
-      throw new Error('MONGO_URL names an external server, which the tests cannot stop or restart');
-    };
-    return { uri: external, kind: 'external', canRestart: false, kill: fail, restart: fail, stop: async () => undefined };
+    const fail = () => Promise.reject(new Error('MONGO_URL names an external server, which the tests cannot stop or restart'));
+    return { uri: external, kind: 'external', canRestart: false, kill: fail, restart: fail, stop: () => Promise.resolve() };
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'copybridge-mongo-'));
@@ -137,11 +135,11 @@ export async function startMongoServer(opts: StartOptions = {}): Promise<MongoTe
     const p = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     proc = p;
     live.add(p);
-    p.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     port = await new Promise<number>((res, rej) => {
       let out = '';
       const timer = setTimeout(() => rej(new Error(`mongo-java-server did not start within 60 s\n${stderr}`)), 60_000);
-      p.stdout!.on('data', (d: Buffer) => {
+      p.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /LISTENING (\d+)/.exec(out);
         if (m) {

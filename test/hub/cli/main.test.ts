@@ -1,11 +1,12 @@
 /** The `hub` command: in-process for the store commands, as a real child process for start. */
 import { spawn, spawnSync } from 'child_process';
-import { mkdtempSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { Publisher } from 'zeromq';
 import { main } from '../../../hub/cli/main';
 import { EmbeddedStore } from '../../../hub/ledger/embedded';
+import type { TradeUpdate } from '../../../hub/ledger/types';
+import { removeTempDirs, tempDir, until } from '../../helpers';
 
 jest.setTimeout(60_000);
 
@@ -20,9 +21,8 @@ async function run(args: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-function dataDir() {
-  return mkdtempSync(join(tmpdir(), 'cb-cli-'));
-}
+const dataDir = () => tempDir('cb-cli-');
+afterAll(() => removeTempDirs());
 
 describe('hub accounts', () => {
   it('adds, lists, changes, disables, enables and removes accounts in the embedded store', async () => {
@@ -30,12 +30,12 @@ describe('hub accounts', () => {
     expect((await run(['accounts', 'list', ...d])).out).toMatch(/no accounts; add one with: npx hub accounts add NAME/);
     const add = await run(['accounts', 'add', 'FTMO-1', '--type', 'MASTER', ...d]);
     expect(add).toMatchObject({ code: 0 });
-    expect(add.out).toMatch(/added FTMO-1 +MASTER  enabled/);
+    expect(add.out).toMatch(/added FTMO-1 +MASTER {2}enabled/);
     await run(['accounts', 'add', 'Apex-2', '--type', 'slave', '--suffix', '.c', '--map', 'XAUUSD=GOLD', '--map', 'US30=DJ30', '--slippage', '25', '--follows', 'FTMO-1', ...d]);
     const set = await run(['accounts', 'set', 'Apex-2', '--volume-mode', 'multiplier', '--volume-multiplier', '0.5', '--unmap', 'US30', ...d]);
-    expect(set.out).toMatch(/updated Apex-2 +SLAVE  enabled  suffix=\.c  map=XAUUSD=GOLD  slippage=25  follows=FTMO-1  volume=multiplier x0\.5/);
+    expect(set.out).toMatch(/updated Apex-2 +SLAVE {2}enabled {2}suffix=\.c {2}map=XAUUSD=GOLD {2}slippage=25 {2}follows=FTMO-1 {2}volume=multiplier x0\.5/);
     expect((await run(['accounts', 'disable', 'Apex-2', ...d])).out).toBe('disabled Apex-2');
-    expect((await run(['accounts', 'list', ...d])).out).toMatch(/Apex-2 +SLAVE  DISABLED/);
+    expect((await run(['accounts', 'list', ...d])).out).toMatch(/Apex-2 +SLAVE {2}DISABLED/);
     expect((await run(['accounts', 'enable', 'Apex-2', ...d])).out).toBe('enabled Apex-2');
     expect((await run(['accounts', 'remove', 'FTMO-1', ...d])).out).toBe('removed FTMO-1');
     expect((await run(['accounts', 'list', ...d])).out.split('\n')).toHaveLength(1);
@@ -46,7 +46,7 @@ describe('hub accounts', () => {
     await run(['accounts', 'add', 'A1', '--type', 'SLAVE', ...d]);
     const dup = await run(['accounts', 'add', 'A1', '--type', 'SLAVE', ...d]);
     expect(dup).toMatchObject({ code: 3 });
-    expect(dup.err).toMatch(/account A1 already exists\n  what to do: change it with: npx hub accounts set A1/);
+    expect(dup.err).toMatch(/account A1 already exists\n {2}what to do: change it with: npx hub accounts set A1/);
     const missing = await run(['accounts', 'set', 'Nope', '--suffix', '.c', ...d]);
     expect(missing).toMatchObject({ code: 4 });
     expect(missing.err).toMatch(/no account named Nope/);
@@ -54,7 +54,7 @@ describe('hub accounts', () => {
     expect(badName).toMatchObject({ code: 3 });
     expect(badName.err).toMatch(/account name "bad name" is invalid/);
     const badMode = await run(['accounts', 'set', 'A1', '--volume-mode', 'fixed', ...d]);
-    expect(badMode.err).toMatch(/volume_mode fixed needs volume_fixed \(lots\)\n  what to do: e\.g\. --volume-fixed 0\.1/);
+    expect(badMode.err).toMatch(/volume_mode fixed needs volume_fixed \(lots\)\n {2}what to do: e\.g\. --volume-fixed 0\.1/);
     const badMap = await run(['accounts', 'set', 'A1', '--map', 'XAUUSD', ...d]);
     expect(badMap.err).toMatch(/--map XAUUSD is not MASTER=SLAVE/);
     const usage = await run(['accounts', 'frobnicate', ...d]);
@@ -69,7 +69,7 @@ describe('hub accounts', () => {
     const first = await run(['setup-db', ...d]);
     expect(first.out).toMatch(/created FTMO-Master[\s\S]*created Apex-Slave[\s\S]*indexes ready in embedded store/);
     const second = await run(['setup-db', ...d]);
-    expect(second.out).toMatch(/kept    FTMO-Master \(exists\)/);
+    expect(second.out).toMatch(/kept {4}FTMO-Master \(exists\)/);
   });
 });
 
@@ -78,10 +78,10 @@ describe('hub trades', () => {
     const dir = dataDir();
     const store = new EmbeddedStore(dir);
     await store.open();
-    const updates = Array.from({ length: 120 }, (_, i) => ({
+    const updates: TradeUpdate[] = Array.from({ length: 120 }, (_, i) => ({
       key: { master_name: 'M1', master_ticket: String(1000 + i), slave_name: i % 2 ? 'S1' : 'S2' },
       set: {
-        symbol: 'EURUSD.c', master_symbol: 'EURUSD', direction: 'BUY' as const, status: (i < 5 ? 'open' : 'closed') as 'open' | 'closed',
+        symbol: 'EURUSD.c', master_symbol: 'EURUSD', direction: 'BUY', status: i < 5 ? 'open' : 'closed',
         open_time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), updated_at: new Date().toISOString(), volume: 0.1,
       },
     }));
@@ -119,8 +119,7 @@ describe('hub start (child process)', () => {
     let out = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (out += b));
-    const deadline = Date.now() + 20_000;
-    while (!/hub started/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    await until(() => /hub started/.test(out) || child.exitCode !== null, { timeoutMs: 20_000, what: '"hub started"', everyMs: 50, detail: () => out });
     expect(out).toMatch(/hub listening: PUB tcp:\/\/127\.0\.0\.1:\d+, PULL tcp:\/\/127\.0\.0\.1:\d+; store embedded/);
     expect(out).toMatch(/no accounts registered: add them with `npx hub accounts add NAME/);
     child.kill('SIGINT');
@@ -145,7 +144,7 @@ describe('hub start (child process)', () => {
     try {
       const busy = spawnSync(process.execPath, [BIN, 'start', '--pub', squatter.lastEndpoint!, '--pull', 'tcp://127.0.0.1:*', '--store', 'memory'], { cwd: dataDir(), encoding: 'utf8', timeout: 20_000 });
       expect(busy.status).toBe(6);
-      expect(busy.stderr).toMatch(/cannot bind pubEndpoint .*\n  what to do: another hub \(or program\) uses this port/);
+      expect(busy.stderr).toMatch(/cannot bind pubEndpoint .*\n {2}what to do: another hub \(or program\) uses this port/);
     } finally {
       squatter.close();
     }

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { DEFAULTS, loadConfig } from '../../../hub/config';
 import { ConfigError } from '../../../hub/errors';
+import { removeTempDirs, tempDir } from '../../helpers';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'cb-config-'));
+const dir = () => tempDir('cb-config-');
+afterAll(() => removeTempDirs());
 
 describe('loadConfig', () => {
   it('starts from the named defaults', () => {

@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { EmbeddedStore, type Store } from '../../../hub/ledger';
+import { removeTempDirs, tempDir } from '../../helpers';
 import { describeStoreContract } from './store-contract';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => removeTempDirs());
 
 async function openEmbedded(dir: string): Promise<Store> {
   const s = new EmbeddedStore(dir);
@@ -19,9 +14,7 @@ async function openEmbedded(dir: string): Promise<Store> {
 describeStoreContract('embedded', {
   dedupesEvents: true,
   async create() {
-    const dir = mkdtempSync(join(tmpdir(), 'copybridge-embedded-'));
-    dirs.push(dir);
-    return openEmbedded(dir);
+    return openEmbedded(tempDir('copybridge-embedded-'));
   },
   async reopen(store) {
     await store.close();

@@ -2,21 +2,14 @@
 import Datastore from '@seald-io/nedb';
 import { execFile } from 'child_process';
 import * as fs from 'fs';
-import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { promisify } from 'util';
 import { EMBEDDED_FILES, EmbeddedStore } from '../../../hub/ledger';
+import { removeTempDirs, tempDir as makeTempDir } from '../../helpers';
 import { iso, openTrade, tradeUpdate } from './store-contract';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = fs.mkdtempSync(join(tmpdir(), 'copybridge-embedded-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = () => makeTempDir('copybridge-embedded-');
+afterAll(() => removeTempDirs());
 
 function fileId(path: string): string {
   const s = fs.statSync(path);

@@ -2,11 +2,10 @@
  * 100,000 trades in the embedded and MongoDB stores, paged the way `hub trades` pages them
  * (countTrades, then findTrades with skip/limit, newest first). Prints the timings.
  */
-import { mkdtempSync, rmSync } from 'fs';
 import { MongoClient } from 'mongodb';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { EmbeddedStore, MongoStore, type Store, type TradeUpdate } from '../../../hub/ledger';
+import { EmbeddedStore, type Store, type TradeUpdate } from '../../../hub/ledger';
+import { MongoStore } from '../../../hub/ledger/mongo';
+import { removeTempDirs, tempDir } from '../../helpers';
 import { startMongoServer, type MongoTestServer } from '../../helpers/mongo-server';
 import { openTrade } from './store-contract';
 
@@ -85,7 +84,7 @@ describe('100,000-trade history', () => {
   afterAll(() => console.log(report.join('\n')));
 
   it('embedded: bulk insert, page from the hub and from a read-only CLI process', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'copybridge-large-'));
+    const dir = tempDir('copybridge-large-');
     try {
       const hub = new EmbeddedStore(dir);
       await hub.open();
@@ -115,7 +114,7 @@ describe('100,000-trade history', () => {
       expect(await again.countTrades({})).toBe(N);
       await again.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDirs(dir);
     }
   });
 

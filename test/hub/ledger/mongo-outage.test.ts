@@ -1,12 +1,13 @@
 /**
- * Issue 5's outage test: a run of trades through the LedgerWriter into MongoDB, the server stopped
+ * The outage test: a run of trades through the LedgerWriter into MongoDB, the server stopped
  * in the middle and started again on the same port and data folder, every ledger entry counted.
  */
-import { mkdtempSync, rmSync, existsSync } from 'fs';
+import { existsSync } from 'fs';
 import { MongoClient } from 'mongodb';
-import { tmpdir } from 'os';
 import { join } from 'path';
-import { LedgerWriter, MongoStore, SPILL_FILE_NAME } from '../../../hub/ledger';
+import { LedgerWriter, SPILL_FILE_NAME } from '../../../hub/ledger';
+import { MongoStore } from '../../../hub/ledger/mongo';
+import { removeTempDirs, sleep, tempDir, until } from '../../helpers';
 import { startMongoServer, type MongoTestServer } from '../../helpers/mongo-server';
 import { iso, openTrade, tradeUpdate } from './store-contract';
 
@@ -16,21 +17,12 @@ let server: MongoTestServer;
 let dir: string;
 beforeAll(async () => {
   server = await startMongoServer({ persistent: true });
-  dir = mkdtempSync(join(tmpdir(), 'copybridge-outage-'));
+  dir = tempDir('copybridge-outage-');
 });
 afterAll(async () => {
   await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 function store(db: string): MongoStore {
   // Short selection timeout: a write during the outage fails within a second into the retry loop.
@@ -103,7 +95,7 @@ describe('ledger through a MongoDB outage', () => {
     await restarting;
     const enqueuedAt = Date.now() - t0;
     const pendingAtRestart = writer.pending;
-    await until(() => writer.pending === 0, 120_000, 'the ledger to drain');
+    await until(() => writer.pending === 0, { timeoutMs: 120_000, what: 'the ledger to drain', everyMs: 20 });
     const drainedAt = Date.now() - t0;
 
     expect(sawSpill).toBe(true);
@@ -147,7 +139,7 @@ describe('ledger through a MongoDB outage', () => {
   it('a hub stopped during the outage leaves a spill that the next hub writes once', async () => {
     if (!server.canRestart) return;
     const db = `copybridge_outage_restart_${process.pid}`;
-    const spillDir = mkdtempSync(join(tmpdir(), 'copybridge-outage-spill-'));
+    const spillDir = tempDir('copybridge-outage-spill-');
     try {
       const s1 = store(db);
       await s1.open();
@@ -168,7 +160,7 @@ describe('ledger through a MongoDB outage', () => {
       const w2 = new LedgerWriter(s2, { maxQueue: 50, batchSize: 20, spillDir });
       expect(w2.pending).toBe(400);
       w2.event({ time: iso(999), kind: 'decision', message: 'after restart' });
-      await until(() => w2.pending === 0, 60_000, 'the replay');
+      await until(() => w2.pending === 0, { timeoutMs: 60_000, what: 'the replay', everyMs: 20 });
       expect(await s2.countTrades({})).toBe(200);
       const ev = await s2.findEvents({});
       expect(ev).toHaveLength(201);
@@ -177,7 +169,7 @@ describe('ledger through a MongoDB outage', () => {
       await w2.close();
       await s2.close();
     } finally {
-      rmSync(spillDir, { recursive: true, force: true });
+      removeTempDirs(spillDir);
     }
   });
 });

@@ -1,5 +1,6 @@
 /** The store contract against a real MongoDB-protocol server (test/helpers/mongo-server.ts). */
-import { MongoStore, type Store } from '../../../hub/ledger';
+import type { Store } from '../../../hub/ledger';
+import { MongoStore } from '../../../hub/ledger/mongo';
 import { useMongoServer } from '../../helpers/mongo-server';
 import { describeStoreContract } from './store-contract';
 

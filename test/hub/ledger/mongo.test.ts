@@ -1,9 +1,10 @@
 /** MongoDB adapter specifics against a real MongoDB-protocol server: indexes, database choice, errors. */
 import { MongoServerError } from 'mongodb';
-import { createServer } from 'net';
 import { makeConfig } from '../../../hub/config';
 import { ConfigError } from '../../../hub/errors';
-import { MONGO_INDEXES, MongoStore, mapMongoError, openStore, redactUri } from '../../../hub/ledger';
+import { openStore } from '../../../hub/ledger';
+import { MONGO_INDEXES, MongoStore, mapMongoError, redactUri } from '../../../hub/ledger/mongo';
+import { freePort } from '../../helpers';
 import { startMongoServer, useMongoServer } from '../../helpers/mongo-server';
 import { openTrade } from './store-contract';
 
@@ -11,16 +12,6 @@ jest.setTimeout(60_000);
 
 const mongo = useMongoServer();
 const dbName = (tag: string) => mongo.dbName(tag);
-
-async function closedPort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 describe('MongoDB store', () => {
   it('creates its collections and indexes in the configured database', async () => {
@@ -49,7 +40,7 @@ describe('MongoDB store', () => {
       .catch((e: unknown) => e);
     expect(dup).toBeInstanceOf(MongoServerError);
     expect((dup as MongoServerError).code).toBe(11000);
-    // Same field names as the original design's collections.
+    // Stored under the field names of Trade (hub/ledger/types.ts), nothing renamed.
     const raw = await db.collection('trades').findOne({});
     expect(raw).toMatchObject({ master_name: 'M', master_ticket: '1', slave_name: 'S', status: 'open', symbol: 'EURUSD.c' });
     await store.close();
@@ -76,7 +67,7 @@ describe('MongoDB store', () => {
     });
 
     it('an unreachable server fails fast and says what to check', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const t0 = Date.now();
       const err = await new MongoStore(`mongodb://127.0.0.1:${port}`, 'x', { serverSelectionTimeoutMS: 800 }).open().catch((e: unknown) => e);
       expect(Date.now() - t0).toBeLessThan(5_000);
@@ -84,6 +75,9 @@ describe('MongoDB store', () => {
       expect((err as Error).message).toContain(`127.0.0.1:${port}`);
       expect((err as Error).message).toContain('within 800 ms');
       expect((err as { hint: string }).hint).toMatch(/running.*listens.*firewall.*MONGO_URI/s);
+      // The driver's error stays attached, stack and all.
+      expect((err as Error).cause).toBeInstanceOf(Error);
+      expect(((err as Error).cause as Error).name).toMatch(/^Mongo/);
     });
 
     it('an authentication failure is E_STORE_AUTH, without the password in the message', async () => {

@@ -64,7 +64,7 @@ export function describeStoreContract(name: string, h: StoreHarness): void {
 
       it('replaces the whole account on upsert (a removed field stays removed)', async () => {
         await store.upsertAccount(account('s1', 'SLAVE', { suffix: '.c', prefix: 'x' }));
-        await store.upsertAccount(account('s1', 'SLAVE', { suffix: '.r', enabled: false } as Partial<Account>));
+        await store.upsertAccount(account('s1', 'SLAVE', { suffix: '.r', enabled: false }));
         expect(await store.getAccount('s1')).toEqual({ name: 's1', type: 'SLAVE', enabled: false, suffix: '.r' });
         expect(await store.listAccounts()).toHaveLength(1);
       });

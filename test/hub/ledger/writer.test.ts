@@ -1,9 +1,9 @@
 /** LedgerWriter: order, bounded memory with a spill file, recovery, restart, idempotent replays. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, appendFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { StoreError } from '../../../hub/errors';
 import { LedgerWriter, MemoryStore, SPILL_FILE_NAME, type LedgerEvent, type LedgerOp, type TradeUpdate } from '../../../hub/ledger';
+import { removeTempDirs, sleep, tempDir as makeTempDir, until } from '../../helpers';
 import { iso, tradeUpdate } from './store-contract';
 
 /** A MemoryStore that can be taken down, records what reaches it, and can fail half way. */
@@ -19,9 +19,9 @@ class FlakyStore extends MemoryStore {
 
   private gate<T>(items: T[], tag: (t: T) => string, apply: (items: T[]) => Promise<void>): Promise<void> {
     this.calls++;
-    if (this.down) return Promise.reject(new StoreError('store is down', undefined, 'E_STORE_UNREACHABLE'));
+    if (this.down) return Promise.reject(new StoreError('store is down', undefined, { code: 'E_STORE_UNREACHABLE' }));
     const bad = items.find((i) => this.poison.has(tag(i)));
-    if (bad) return Promise.reject(new StoreError(`refused ${tag(bad)}`, undefined, 'E_STORE_REJECTED'));
+    if (bad) return Promise.reject(new StoreError(`refused ${tag(bad)}`, undefined, { code: 'E_STORE_REJECTED' }));
     let take = items;
     let fail = false;
     if (this.failAfter !== undefined) {
@@ -31,7 +31,7 @@ class FlakyStore extends MemoryStore {
     }
     this.applied.push(...take.map(tag));
     return apply(take).then(() => {
-      if (fail) throw new StoreError('connection lost', undefined, 'E_STORE_UNREACHABLE');
+      if (fail) throw new StoreError('connection lost', undefined, { code: 'E_STORE_UNREACHABLE' });
     });
   }
 
@@ -49,24 +49,10 @@ class FlakyStore extends MemoryStore {
   }
 }
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'copybridge-writer-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = () => makeTempDir('copybridge-writer-');
+afterAll(() => removeTempDirs());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(5);
-  }
-}
+const drained = (w: LedgerWriter) => until(() => w.pending === 0, { what: 'the writer to drain', everyMs: 5 });
 
 /** Op i: even i is a trade update (reason "i"), odd i an event (message "i"). */
 function enqueueOp(w: LedgerWriter, i: number): void {
@@ -142,9 +128,9 @@ describe('LedgerWriter', () => {
     store.down = false;
     // New ops during the drain still go behind the spilled ones.
     for (let i = 500; i < 600; i++) enqueueOp(w, i);
-    await until(() => w.pending === 0);
+    await drained(w);
     for (let i = 600; i < 610; i++) enqueueOp(w, i);
-    await until(() => w.pending === 0);
+    await drained(w);
     expect(recovered).toBe(1);
     expect(w.spilling).toBe(false);
     expect(existsSync(join(dir, SPILL_FILE_NAME))).toBe(false);
@@ -168,7 +154,7 @@ describe('LedgerWriter', () => {
     const w2 = new LedgerWriter(store, { maxQueue: 40, batchSize: 25, spillDir: dir });
     expect(w2.pending).toBe(100);
     for (let i = 100; i < 120; i++) enqueueOp(w2, i);
-    await until(() => w2.pending === 0);
+    await drained(w2);
     expect(perKind(store.applied)).toEqual(perKind(range(0, 120).map(tagOf)));
     expect(await store.findEvents({})).toHaveLength(60);
     expect(existsSync(join(dir, SPILL_FILE_NAME))).toBe(false);
@@ -188,7 +174,7 @@ describe('LedgerWriter', () => {
     const errors: string[] = [];
     const w = new LedgerWriter(store, { maxQueue: 100, spillFile: file, onError: (e) => errors.push(e.message) });
     w.event({ time: iso(11), kind: 'k', message: '11' });
-    await until(() => w.pending === 0);
+    await drained(w);
     expect(store.applied).toEqual(['e:4', 'e:5', 'e:6', 'e:7', 'e:8', 'e:9', 'e:11']);
     expect(w.corrupt).toBe(1);
     expect(errors[0]).toContain('unreadable line');
@@ -200,7 +186,7 @@ describe('LedgerWriter', () => {
     const w = new LedgerWriter(store, { maxQueue: 100, batchSize: 10, retryMs: 5 });
     for (let i = 0; i < 10; i++) w.event({ time: iso(i), kind: 'k', message: String(i) });
     store.failAfter = 6;
-    await until(() => w.pending === 0);
+    await drained(w);
     expect(store.applied).toHaveLength(16);
     const events = await store.findEvents({});
     expect(events.map((e) => e.message)).toEqual(range(0, 10).reverse().map(String));
@@ -214,7 +200,7 @@ describe('LedgerWriter', () => {
     const rejected: LedgerOp[] = [];
     const w = new LedgerWriter(store, { maxQueue: 100, batchSize: 10, spillDir: dir, onReject: (op) => rejected.push(op) });
     for (let i = 0; i < 8; i++) w.event({ time: iso(i), kind: 'k', message: String(i) });
-    await until(() => w.pending === 0);
+    await drained(w);
     expect(w.rejected).toBe(1);
     expect(w.written).toBe(7);
     expect(rejected).toHaveLength(1);

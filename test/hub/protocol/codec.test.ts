@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ALL_MESSAGES, checkHubMessage, decodeHubMessage, decodeTerminalMessage, ProtocolError } from '../../../hub/protocol';
+import { ALL_MESSAGES, checkHubMessage, decodeHubMessage, decodeTerminalFrames, decodeTerminalMessage, ProtocolError } from '../../../hub/protocol';
 import { renderProtocolDoc } from '../../../hub/protocol/doc';
 
 function err(fn: () => unknown): ProtocolError {
@@ -52,6 +52,22 @@ describe('protocol codec', () => {
     const e = err(() => decodeTerminalMessage(big, 1024));
     expect(e.code).toBe('E_TOO_LARGE');
     expect(e.message).toMatch(/exceeds the limit of 1024 bytes/);
+  });
+
+  it('decodes a message as received (its frames) and guesses the sender of one that does not decode', () => {
+    const hello = JSON.stringify(ALL_MESSAGES.find((m) => m.type === 'hello')!.example);
+    expect(decodeTerminalFrames([Buffer.from(hello)]).type).toBe('hello');
+    const twoFrames = err(() => decodeTerminalFrames([Buffer.from('{"v":1,"account":"Apex-2",'), Buffer.from('"type":"hello"}')]));
+    expect(twoFrames.code).toBe('E_INVALID_MESSAGE');
+    expect(twoFrames.message).toBe('expected one frame per message, got 2; send the JSON as a single frame');
+    expect(twoFrames.ref).toEqual({ account: 'Apex-2' });
+    const torn = err(() => decodeTerminalFrames([Buffer.from('{"v":1,"type":"heartbeat","account": "FTMO-1","seq":')]));
+    expect(torn.code).toBe('E_NOT_JSON');
+    expect(torn.ref.account).toBe('FTMO-1');
+    // What the message says wins over the guess.
+    const bad = err(() => decodeTerminalFrames([Buffer.from('{"v":1,"type":"teleport","account":"A","seq":1,"ts":1,"x":{"account":"B"}}')]));
+    expect(bad.ref).toEqual({ account: 'A', type: 'teleport', seq: 1 });
+    expect(err(() => decodeTerminalFrames([Buffer.from('{nope')])).ref.account).toBeUndefined();
   });
 
   it('keeps docs/protocol.md in step with the definitions', () => {

@@ -7,11 +7,12 @@ import {
   type OpenMsg,
   type ResultMsg,
   type TerminalMessage,
-} from '../../../hub/protocol';
-import { SimTerminal, type SimTerminalOptions } from '../../../hub/sim/terminal';
-import { SimJournal } from '../../../hub/sim/journal';
-import { MASTER_PRESET, SUFFIX_PRESET, brokerFromPreset } from '../../../hub/sim/presets';
-import { Retcode } from '../../../hub/sim/retcodes';
+} from '../../hub/protocol';
+import { SimTerminal, type SimTerminalOptions } from '../../sim/terminal';
+import { SimJournal } from '../../sim/journal';
+import { MASTER_PRESET, SUFFIX_PRESET, brokerFromPreset } from '../../sim/presets';
+import { Retcode } from '../../sim/retcodes';
+import { sleep, until } from '../helpers';
 
 const MAGIC = 20250;
 
@@ -76,14 +77,8 @@ class FakeHub {
     return this.got.filter((m): m is Extract<TerminalMessage, { type: K }> => m.account === account && m.type === type);
   }
 
-  async waitFor<T>(pred: () => T | undefined | false | null, timeoutMs = 3000, what = 'condition'): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = pred();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`fake hub: timed out waiting for ${what}; got ${this.got.map((m) => `${m.account}:${m.type}`).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  waitFor<T>(pred: () => T | undefined | false | null, timeoutMs = 3000, what = 'condition'): Promise<T> {
+    return until(pred, { timeoutMs, what: `${what} (fake hub)`, everyMs: 5, detail: () => `got ${this.got.map((m) => `${m.account}:${m.type}`).join(', ')}` });
   }
 
   result(account: string, cmdId: string, nth = 0): Promise<ResultMsg> {
@@ -179,7 +174,7 @@ describe('SimTerminal session', () => {
     expect(hub.of('S1', 'heartbeat')[0]).toMatchObject({ balance: 100000, equity: 100000, margin: 0, trade_allowed: true });
 
     const hellos = hub.of('S1', 'hello').length;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(hub.of('S1', 'hello').length).toBe(hellos);
   });
 
@@ -270,7 +265,7 @@ describe('SimTerminal session', () => {
     expect(eur.length).toBeLessThanOrEqual(3);
     expect(last.ask).toBe(1.08462);
     expect(hub.of('M1', 'tick').some((x) => x.symbol === 'GBPUSD')).toBe(false);
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
     expect(hub.of('M1', 'tick').filter((x) => x.symbol === 'EURUSD')).toHaveLength(eur.length);
   });
 
@@ -299,7 +294,7 @@ describe('SimTerminal session', () => {
     t.setOffline(true);
     const sent = hub.got.length;
     await hub.publish('S1', { type: 'ping' });
-    await new Promise((r) => setTimeout(r, 300)); // > heartbeat_ms
+    await sleep(300); // > heartbeat_ms
     expect(t.received.some((m) => m.type === 'ping')).toBe(false);
     expect(hub.got.length).toBe(sent);
     t.setOffline(false);

@@ -78,5 +78,5 @@ export function retcodeMessage(code: number): string {
   return MESSAGES[code] ?? `retcode ${code}`;
 }
 
-/** Codes after which the EA may send the same order again (mql5-facts.md: retry only these). */
+/** Codes after which the EA sends the same order again with a fresh price (docs/install-windows.md). */
 export const RETRYABLE_RETCODES: ReadonlySet<number> = new Set([Retcode.REQUOTE, Retcode.PRICE_CHANGED, Retcode.PRICE_OFF]);

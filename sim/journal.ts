@@ -4,11 +4,11 @@
  * restart; here it is an object that outlives SimTerminal.stop()/start() and can be handed to a
  * new SimTerminal (or round-tripped through JSON) to model that.
  */
-import type { ResultMsg } from '../protocol';
+import type { ResultMsg } from '../hub/protocol';
 
 export type StoredResult = Omit<ResultMsg, 'v' | 'type' | 'account' | 'seq' | 'ts' | 'cmd_id'>;
 
-export interface CopyRecord {
+export interface SimCopyRecord {
   master: string;
   master_position: string;
 }
@@ -16,12 +16,12 @@ export interface CopyRecord {
 export interface JournalData {
   commands: Record<string, StoredResult>;
   /** slave position identifier -> master identity */
-  copies: Record<string, CopyRecord>;
+  copies: Record<string, SimCopyRecord>;
 }
 
 export class SimJournal {
   private readonly commands = new Map<string, StoredResult>();
-  private readonly copies = new Map<string, CopyRecord>();
+  private readonly copies = new Map<string, SimCopyRecord>();
 
   /** maxCommands: the EA trims its journal file; the oldest command ids go first. */
   constructor(
@@ -46,7 +46,7 @@ export class SimJournal {
     }
   }
 
-  copyOf(position: string): CopyRecord | undefined {
+  copyOf(position: string): SimCopyRecord | undefined {
     const c = this.copies.get(position);
     return c && { ...c };
   }

@@ -5,7 +5,7 @@
  * digits, volume steps, filling modes and stops levels differ so translation and normalisation
  * are exercised.
  */
-import type { SymbolSpec } from '../protocol';
+import type { SymbolSpec } from '../hub/protocol';
 import { SimBroker, type MarginMode, type SimBrokerOptions } from './broker';
 
 export interface BrokerPreset {
@@ -127,8 +127,6 @@ export const MAPPED_SYMBOL_MAP: Readonly<Record<string, string>> = {
   XAUUSD: 'GOLD',
   US30: 'DJ30',
 };
-
-export const PRESETS = { master: MASTER_PRESET, suffix: SUFFIX_PRESET, mapped: MAPPED_PRESET } as const;
 
 /** A broker built from a preset; overrides win (e.g. marginMode: 'netting', now, ticketBase). */
 export function brokerFromPreset(preset: BrokerPreset, overrides: Partial<SimBrokerOptions> = {}): SimBroker {

@@ -1,8 +1,8 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Deal, PositionChange, PositionSchema } from '../../../hub/protocol';
-import { SimBroker, type BrokerEvent, type SimBrokerOptions } from '../../../hub/sim/broker';
-import { MASTER_PRESET, MAPPED_PRESET, SUFFIX_PRESET, brokerFromPreset } from '../../../hub/sim/presets';
-import { Retcode } from '../../../hub/sim/retcodes';
+import { Deal, PositionChange, PositionSchema } from '../../hub/protocol';
+import { SimBroker, type SimBrokerEvent, type SimBrokerOptions } from '../../sim/broker';
+import { MASTER_PRESET, MAPPED_PRESET, SUFFIX_PRESET, brokerFromPreset } from '../../sim/presets';
+import { Retcode } from '../../sim/retcodes';
 
 const dealCheck = TypeCompiler.Compile(Deal.schema);
 const positionCheck = TypeCompiler.Compile(PositionSchema);
@@ -12,7 +12,7 @@ const envelope = { v: 1, account: 'A', seq: 1, ts: 1 } as const;
 function make(over: Partial<SimBrokerOptions> = {}) {
   let clock = 1_763_900_000_000;
   const broker = brokerFromPreset(MASTER_PRESET, { now: () => clock, ...over });
-  const events: BrokerEvent[] = [];
+  const events: SimBrokerEvent[] = [];
   broker.onEvent((e) => events.push(e));
   return {
     broker,

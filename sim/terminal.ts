@@ -21,27 +21,20 @@ import {
   type ResultMsg,
   type TerminalMessage,
   type WelcomeMsg,
-} from '../protocol';
+} from '../hub/protocol';
 import {
   chooseFilling,
-  normalizePrice,
+  normalizeDouble,
   normalizeVolume,
   truncateComment,
-  type BrokerEvent,
-  type OrderRequest,
-  type Quote,
+  type SimBrokerEvent,
+  type SimOrderRequest,
+  type SimQuote,
   type SimBroker,
-  type TradeResult,
+  type SimTradeResult,
 } from './broker';
 import { SimJournal, type StoredResult } from './journal';
 import { RETRYABLE_RETCODES, Retcode } from './retcodes';
-
-export interface CurveKeys {
-  /** the hub's public key (z85) */
-  serverKey: string;
-  publicKey: string;
-  secretKey: string;
-}
 
 export interface SimTerminalOptions {
   account: string;
@@ -50,8 +43,6 @@ export interface SimTerminalOptions {
   /** the hub's PUB endpoint; the terminal connects a SUB socket subscribed to its account */
   hubPub: string;
   broker: SimBroker;
-  /** default '1.0.0-sim' */
-  eaVersion?: string;
   /** heartbeat interval until the welcome says otherwise; default 2000 */
   heartbeatMs?: number;
   /** default 1000 */
@@ -65,22 +56,21 @@ export interface SimTerminalOptions {
   currency?: string;
   /** the EA's journal file; pass the previous one to simulate a restart with a new object */
   journal?: SimJournal;
-  curve?: CurveKeys;
   /** symbols per `symbols` message; default 200 */
   symbolsChunk?: number;
-  /** how many received/sent/result entries the test hooks keep; default 10000 */
-  recordLimit?: number;
   /** default Date.now: envelope ts and command expiry */
   now?: () => number;
   log?: (line: string) => void;
 }
 
-type Action = Omit<OrderRequest, 'symbol' | 'side' | 'volume' | 'position'>;
+type Action = Omit<SimOrderRequest, 'symbol' | 'side' | 'volume' | 'position'>;
 type ResultBody = StoredResult;
 
-/** Retries after requote / price changed / off quotes (mql5-facts.md). */
+/** Retries after requote / price changed / off quotes, as the EA does (docs/install-windows.md). */
 const MAX_RETRIES = 3;
 const WAIT_POLL_MS = 5;
+/** How many received/sent/result entries the test hooks keep. */
+const RECORD_LIMIT = 10_000;
 
 export class SimTerminal {
   readonly account: string;
@@ -108,7 +98,6 @@ export class SimTerminal {
   private seq = 0;
   private welcomeMsg?: WelcomeMsg;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private helloTimer?: NodeJS.Timeout;
   private periodic: NodeJS.Timeout[] = [];
   private outbox: Buffer[] = [];
   private pumping = false;
@@ -119,7 +108,6 @@ export class SimTerminal {
    *  (OrderSend returns before OnTradeTransaction runs). */
   private deferring = false;
   private deferred: Body<TerminalMessage>[] = [];
-  private readonly listeners = new Set<(m: HubMessage) => void>();
 
   constructor(opts: SimTerminalOptions) {
     this.opts = opts;
@@ -147,13 +135,15 @@ export class SimTerminal {
   }
 
   /** Connects and says hello every helloRetryMs until a welcome arrives. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    // The work is synchronous; a connect that throws still reaches the caller as a rejection.
+    return new Promise((resolve) => resolve(this.connect()));
+  }
+
+  private connect(): void {
     if (this.running) return;
-    const curve = this.opts.curve
-      ? { curveServerKey: this.opts.curve.serverKey, curvePublicKey: this.opts.curve.publicKey, curveSecretKey: this.opts.curve.secretKey }
-      : {};
-    const push = new Push({ linger: 0, sendHighWaterMark: 100000, ...curve });
-    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100000, ...curve });
+    const push = new Push({ linger: 0, sendHighWaterMark: 100000 });
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100000 });
     push.connect(this.opts.hubPush);
     sub.connect(this.opts.hubPub);
     sub.subscribe(this.account);
@@ -164,7 +154,7 @@ export class SimTerminal {
     this.welcomeMsg = undefined;
     this.loop = this.receiveLoop(sub);
     this.sendHello();
-    this.helloTimer = this.every(this.opts.helloRetryMs ?? 1000, () => {
+    this.every(this.opts.helloRetryMs ?? 1000, () => {
       if (!this.welcomeMsg) this.sendHello();
     });
     this.log(`started, connecting to ${this.opts.hubPush} / ${this.opts.hubPub}`);
@@ -178,7 +168,6 @@ export class SimTerminal {
     this.timers.clear();
     this.tickTimers.clear();
     this.periodic = [];
-    this.helloTimer = undefined;
     this.outbox = [];
     this.deferred = [];
     this.watched = new Set();
@@ -206,29 +195,29 @@ export class SimTerminal {
 
   // ------------------------------------------------------------------ user actions (manual trading)
 
-  buy(symbol: string, volume: number, opts: Action = {}): TradeResult {
+  buy(symbol: string, volume: number, opts: Action = {}): SimTradeResult {
     return this.broker.order({ ...opts, symbol, side: 'buy', volume });
   }
 
-  sell(symbol: string, volume: number, opts: Action = {}): TradeResult {
+  sell(symbol: string, volume: number, opts: Action = {}): SimTradeResult {
     return this.broker.order({ ...opts, symbol, side: 'sell', volume });
   }
 
-  close(ticketOrPosition: string, volume?: number): TradeResult {
+  close(ticketOrPosition: string, volume?: number): SimTradeResult {
     return this.broker.close(ticketOrPosition, { volume });
   }
 
-  modify(position: string, sl: number, tp: number): TradeResult {
+  modify(position: string, sl: number, tp: number): SimTradeResult {
     const p = this.broker.position(position);
     const spec = p && this.broker.symbol(p.symbol);
-    return spec ? this.broker.modify(position, normalizePrice(sl, spec.digits), normalizePrice(tp, spec.digits)) : this.broker.modify(position, sl, tp);
+    return spec ? this.broker.modify(position, normalizeDouble(sl, spec.digits), normalizeDouble(tp, spec.digits)) : this.broker.modify(position, sl, tp);
   }
 
-  closeBy(position: string, positionBy: string): TradeResult {
+  closeBy(position: string, positionBy: string): SimTradeResult {
     return this.broker.closeBy(position, positionBy);
   }
 
-  setQuote(symbol: string, bid: number, ask: number): Quote {
+  setQuote(symbol: string, bid: number, ask: number): SimQuote {
     return this.broker.setQuote(symbol, bid, ask);
   }
 
@@ -252,35 +241,18 @@ export class SimTerminal {
     return msg;
   }
 
-  /** Called for every hub message accepted for this account. Returns an unsubscribe function. */
-  onMessage(listener: (m: HubMessage) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   /** Polls until predicate returns something truthy and resolves with it. */
-  waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  async waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
     const deadline = Date.now() + timeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const poll = () => {
-        let v: T | undefined | null | false;
-        try {
-          v = predicate();
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        if (v) {
-          resolve(v);
-        } else if (Date.now() >= deadline) {
-          const last = this.received.slice(-10).map((m) => m.type).join(', ') || 'nothing';
-          reject(new Error(`SimTerminal ${this.account}: timed out after ${timeoutMs} ms waiting for ${what}; last received: ${last}`));
-        } else {
-          setTimeout(poll, WAIT_POLL_MS);
-        }
-      };
-      poll();
-    });
+    for (;;) {
+      const v = predicate();
+      if (v) return v;
+      if (Date.now() >= deadline) {
+        const last = this.received.slice(-10).map((m) => m.type).join(', ') || 'nothing';
+        throw new Error(`SimTerminal ${this.account}: timed out after ${timeoutMs} ms waiting for ${what}; last received: ${last}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+    }
   }
 
   /** Resolves with the first received message of this type (matching predicate), past or future. */
@@ -333,7 +305,6 @@ export class SimTerminal {
       return;
     }
     this.record(this.received, msg);
-    for (const l of [...this.listeners]) l(msg);
     switch (msg.type) {
       case 'welcome':
         this.onWelcome(msg);
@@ -397,7 +368,7 @@ export class SimTerminal {
       broker: this.opts.company ?? 'Sim Broker Ltd',
       currency: this.opts.currency ?? 'USD',
       margin_mode: this.broker.marginMode,
-      ea_version: this.opts.eaVersion ?? '1.0.0-sim',
+      ea_version: '1.0.0-sim',
     });
   }
 
@@ -427,12 +398,12 @@ export class SimTerminal {
     });
   }
 
-  private sendTick(symbol: string, q: Quote): void {
+  private sendTick(symbol: string, q: SimQuote): void {
     this.lastTick.set(symbol, { at: Date.now(), bid: q.bid, ask: q.ask });
     this.sendMessage({ type: 'tick', symbol, bid: q.bid, ask: q.ask, time_ms: q.time_ms });
   }
 
-  private onBrokerEvent(e: BrokerEvent): void {
+  private onBrokerEvent(e: SimBrokerEvent): void {
     if (!this.running || this.offline || !this.welcomeMsg) return;
     if (e.type === 'quote') {
       this.onQuote(e.symbol);
@@ -554,18 +525,18 @@ export class SimTerminal {
     const spec = this.broker.symbol(cmd.symbol);
     if (!spec) return refused(`symbol ${cmd.symbol} is not known in this terminal`);
     const volume = normalizeVolume(cmd.volume, spec.volume_step);
-    const request: OrderRequest = {
+    const request: SimOrderRequest = {
       symbol: cmd.symbol,
       side: cmd.side,
       volume,
-      sl: cmd.sl ? normalizePrice(cmd.sl, spec.digits) : 0,
-      tp: cmd.tp ? normalizePrice(cmd.tp, spec.digits) : 0,
+      sl: cmd.sl ? normalizeDouble(cmd.sl, spec.digits) : 0,
+      tp: cmd.tp ? normalizeDouble(cmd.tp, spec.digits) : 0,
       magic: cmd.magic,
       comment: cmd.comment,
       filling: chooseFilling(spec.filling_modes),
       reason: 'expert',
     };
-    let r: TradeResult | undefined;
+    let r: SimTradeResult | undefined;
     for (let attempt = 0; ; attempt++) {
       const q = this.broker.quote(cmd.symbol);
       if (!q) return refused(`no quote for ${cmd.symbol}`);
@@ -605,7 +576,7 @@ export class SimTerminal {
     if (!(volume > 0)) return { ...refused(`close volume ${cmd.volume} rounds to 0 at step ${spec.volume_step}`), remaining_volume: pos.volume };
     const filling = chooseFilling(spec.filling_modes);
     // Closes are never refused for deviation: getting out matters more than the price.
-    let r: TradeResult;
+    let r: SimTradeResult;
     for (let attempt = 0; ; attempt++) {
       r = this.broker.close(pos.ticket, { volume, magic, comment: pos.comment, filling, reason: 'expert' });
       if (!RETRYABLE_RETCODES.has(r.retcode) || attempt >= MAX_RETRIES) break;
@@ -618,7 +589,7 @@ export class SimTerminal {
     const a = this.broker.position(cmd.ticket);
     const b = this.broker.position(cmd.ticket_by);
     if (!a || !b) return refused(`position ${!a ? cmd.ticket : cmd.ticket_by} not found (already closed?)`);
-    let r: TradeResult;
+    let r: SimTradeResult;
     for (let attempt = 0; ; attempt++) {
       r = this.broker.closeBy(a.ticket, b.ticket, { magic, comment: a.comment, reason: 'expert' });
       if (!RETRYABLE_RETCODES.has(r.retcode) || attempt >= MAX_RETRIES) break;
@@ -631,7 +602,7 @@ export class SimTerminal {
     if (!pos) return refused(`position ${cmd.ticket} not found (already closed?)`);
     const spec = this.broker.symbol(pos.symbol);
     if (!spec) return refused(`symbol ${pos.symbol} is not known in this terminal`);
-    const r = this.broker.modify(pos.ticket, normalizePrice(cmd.sl, spec.digits), normalizePrice(cmd.tp, spec.digits));
+    const r = this.broker.modify(pos.ticket, normalizeDouble(cmd.sl, spec.digits), normalizeDouble(cmd.tp, spec.digits));
     // Setting what is already set is success: the command is idempotent.
     if (r.retcode === Retcode.NO_CHANGES) return { ...fromTrade({ ...r, retcode: Retcode.DONE }), message: 'no changes' };
     return fromTrade(r);
@@ -663,9 +634,8 @@ export class SimTerminal {
 
   private record<T>(list: T[], item: T): void {
     list.push(item);
-    const limit = this.opts.recordLimit ?? 10000;
     // Trim in batches so long benchmark runs don't pay for a shift per message.
-    if (list.length > limit + 1000) list.splice(0, list.length - limit);
+    if (list.length > RECORD_LIMIT + 1000) list.splice(0, list.length - RECORD_LIMIT);
   }
 
   private log(line: string): void {
@@ -677,7 +647,7 @@ function refused(message: string): ResultBody {
   return { status: 'refused', retcode: 0, message };
 }
 
-function fromTrade(r: Partial<TradeResult> & { retcode: number; message: string }): ResultBody {
+function fromTrade(r: Partial<SimTradeResult> & { retcode: number; message: string }): ResultBody {
   const status = r.retcode === Retcode.DONE ? 'done' : r.retcode === Retcode.DONE_PARTIAL ? 'partial' : 'rejected';
   const out: ResultBody = { status, retcode: r.retcode, message: r.message };
   if (r.ticket) out.ticket = r.ticket;

@@ -2,13 +2,13 @@
  * SimBroker: a small MetaTrader 5 trade server for one account. Pure: no I/O and no timers, time
  * comes from the injectable now(), randomness from a seeded PRNG, so tests are deterministic.
  *
- * It models what the EA and the hub depend on (mql5-facts.md): market execution at ask/bid,
+ * It models what the EA and the hub depend on: market execution at ask/bid,
  * hedging (a position per 'in' deal, closes name the position, close-by) and netting (one
  * position per symbol, add / partial close / close / reversal keeping the identifier), volume,
  * filling, trade-mode, stops and margin checks with MetaTrader's retcodes, and SL/TP hits when the
  * quote crosses them. Every deal and SL/TP edit is reported as a protocol deal/position body.
  */
-import type { Body, DealMsg, Position, PositionMsg, Side, SymbolSpec } from '../protocol';
+import type { Body, DealMsg, Position, PositionMsg, Side, SymbolSpec } from '../hub/protocol';
 import { Retcode, retcodeMessage } from './retcodes';
 
 export type DealRecord = Omit<Body<DealMsg>, 'type'>;
@@ -17,7 +17,7 @@ export type DealReason = DealRecord['reason'];
 export type Filling = 'fok' | 'ioc' | 'return';
 export type MarginMode = 'hedging' | 'netting';
 
-export interface Quote {
+export interface SimQuote {
   bid: number;
   ask: number;
   time_ms: number;
@@ -38,11 +38,9 @@ export interface SimBrokerOptions {
   now?: () => number;
   /** PRNG seed for jitter(); default 1 */
   seed?: number;
-  /** Close positions whose SL/TP the quote crosses (reason 'sl'/'tp'). Default true. */
-  triggerStops?: boolean;
 }
 
-export interface OrderRequest {
+export interface SimOrderRequest {
   symbol: string;
   side: Side;
   volume: number;
@@ -58,7 +56,7 @@ export interface OrderRequest {
   reason?: DealReason;
 }
 
-export interface CloseOptions {
+export interface SimCloseOptions {
   /** default: the whole position */
   volume?: number;
   magic?: number;
@@ -68,7 +66,7 @@ export interface CloseOptions {
 }
 
 /** MqlTradeResult, plus what the operation recorded. Empty strings / 0 where MT5 leaves fields 0. */
-export interface TradeResult {
+export interface SimTradeResult {
   retcode: number;
   message: string;
   deal: string;
@@ -83,7 +81,7 @@ export interface TradeResult {
   change?: PositionChangeRecord;
 }
 
-export interface AccountState {
+export interface SimAccountState {
   balance: number;
   equity: number;
   margin: number;
@@ -92,12 +90,12 @@ export interface AccountState {
   margin_mode: MarginMode;
 }
 
-export type BrokerEvent =
+export type SimBrokerEvent =
   | { type: 'deal'; deal: DealRecord }
   | { type: 'position'; change: PositionChangeRecord }
-  | { type: 'quote'; symbol: string; quote: Quote };
+  | { type: 'quote'; symbol: string; quote: SimQuote };
 
-export type TradeAction = 'deal' | 'sltp' | 'close_by';
+export type SimTradeAction = 'deal' | 'sltp' | 'close_by';
 
 interface SimPosition {
   id: string;
@@ -115,19 +113,19 @@ interface SimPosition {
 interface Injection {
   code: number;
   remaining: number;
-  actions: readonly TradeAction[];
+  actions: readonly SimTradeAction[];
 }
 
 /** MT5 truncates order comments to 31 characters. */
-export const MAX_COMMENT = 31;
+const MAX_COMMENT = 31;
 
 const VOL_EPS = 1e-8;
 
-export function roundVolume(v: number): number {
+function roundVolume(v: number): number {
   return Math.round(v * 1e8) / 1e8;
 }
 
-export function normalizePrice(price: number, digits: number): number {
+export function normalizeDouble(price: number, digits: number): number {
   return Number(price.toFixed(digits));
 }
 
@@ -171,19 +169,18 @@ export class SimBroker {
   readonly leverage: number;
   private balance: number;
   private readonly specs = new Map<string, SymbolSpec>();
-  private readonly quotes = new Map<string, Quote>();
+  private readonly quotes = new Map<string, SimQuote>();
   private readonly open = new Map<string, SimPosition>();
   private readonly deals: DealRecord[] = [];
   private readonly closedMarkets = new Set<string>();
   private allMarketsClosed = false;
   private injections: Injection[] = [];
-  private readonly listeners = new Set<(e: BrokerEvent) => void>();
+  private readonly listeners = new Set<(e: SimBrokerEvent) => void>();
   private nextTicket: number;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly triggerStops: boolean;
   /** Events of the operation in progress, dispatched when it has finished changing state. */
-  private pending: BrokerEvent[] = [];
+  private pending: SimBrokerEvent[] = [];
 
   constructor(opts: SimBrokerOptions) {
     this.marginMode = opts.marginMode ?? 'hedging';
@@ -192,7 +189,6 @@ export class SimBroker {
     this.nextTicket = (opts.ticketBase ?? 1000) + 1;
     this.now = opts.now ?? Date.now;
     this.random = prng(opts.seed ?? 1);
-    this.triggerStops = opts.triggerStops ?? true;
     for (const s of opts.symbols) this.specs.set(s.name, { ...s });
     for (const [symbol, q] of Object.entries(opts.quotes ?? {})) this.setQuote(symbol, q.bid, q.ask);
   }
@@ -213,24 +209,24 @@ export class SimBroker {
     this.specs.set(name, { ...this.spec(name), ...patch });
   }
 
-  quote(symbol: string): Quote | undefined {
+  quote(symbol: string): SimQuote | undefined {
     const q = this.quotes.get(symbol);
     return q && { ...q };
   }
 
-  setQuote(symbol: string, bid: number, ask: number): Quote {
+  setQuote(symbol: string, bid: number, ask: number): SimQuote {
     const spec = this.spec(symbol);
     if (!(bid > 0) || !(ask >= bid)) throw new Error(`SimBroker: bad quote for ${symbol}: bid ${bid}, ask ${ask}`);
-    const q: Quote = { bid: normalizePrice(bid, spec.digits), ask: normalizePrice(ask, spec.digits), time_ms: this.now() };
+    const q: SimQuote = { bid: normalizeDouble(bid, spec.digits), ask: normalizeDouble(ask, spec.digits), time_ms: this.now() };
     this.quotes.set(symbol, q);
     this.pending.push({ type: 'quote', symbol, quote: { ...q } });
-    if (this.triggerStops && this.marketOpen(symbol)) this.hitStops(symbol, q);
+    if (this.marketOpen(symbol)) this.hitStops(symbol, q);
     this.flush();
     return { ...q };
   }
 
   /** Moves bid and ask together by a random whole number of points in [-points, +points]. */
-  jitter(symbol: string, points: number): Quote {
+  jitter(symbol: string, points: number): SimQuote {
     const spec = this.spec(symbol);
     const q = this.quotes.get(symbol);
     if (!q) throw new Error(`SimBroker: no quote for ${symbol} to jitter`);
@@ -250,7 +246,7 @@ export class SimBroker {
 
   /** The next `times` requests of the given kinds (after local validation) fail with `code`.
    *  10010 is special: the order is filled for half its volume. */
-  injectRetcode(code: number, times = 1, actions: readonly TradeAction[] = ['deal', 'close_by']): void {
+  injectRetcode(code: number, times = 1, actions: readonly SimTradeAction[] = ['deal', 'close_by']): void {
     if (times > 0) this.injections.push({ code, remaining: times, actions });
   }
 
@@ -270,7 +266,7 @@ export class SimBroker {
     return this.deals;
   }
 
-  account(): AccountState {
+  account(): SimAccountState {
     let margin = 0;
     let floating = 0;
     for (const p of this.open.values()) {
@@ -292,23 +288,23 @@ export class SimBroker {
   }
 
   /** Deals, SL/TP changes and quotes, in the order they happen. Returns an unsubscribe function. */
-  onEvent(listener: (e: BrokerEvent) => void): () => void {
+  onEvent(listener: (e: SimBrokerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   // ------------------------------------------------------------------ trading
 
-  buy(symbol: string, volume: number, opts: Omit<OrderRequest, 'symbol' | 'side' | 'volume'> = {}): TradeResult {
+  buy(symbol: string, volume: number, opts: Omit<SimOrderRequest, 'symbol' | 'side' | 'volume'> = {}): SimTradeResult {
     return this.order({ ...opts, symbol, side: 'buy', volume });
   }
 
-  sell(symbol: string, volume: number, opts: Omit<OrderRequest, 'symbol' | 'side' | 'volume'> = {}): TradeResult {
+  sell(symbol: string, volume: number, opts: Omit<SimOrderRequest, 'symbol' | 'side' | 'volume'> = {}): SimTradeResult {
     return this.order({ ...opts, symbol, side: 'sell', volume });
   }
 
   /** Closes a position in full or in part with an opposite deal naming it. */
-  close(ticketOrId: string, opts: CloseOptions = {}): TradeResult {
+  close(ticketOrId: string, opts: SimCloseOptions = {}): SimTradeResult {
     const p = this.open.get(ticketOrId);
     if (!p) return fail(Retcode.POSITION_CLOSED, { position: ticketOrId });
     return this.order({
@@ -324,7 +320,7 @@ export class SimBroker {
   }
 
   /** TRADE_ACTION_DEAL: a market order. */
-  order(req: OrderRequest): TradeResult {
+  order(req: SimOrderRequest): SimTradeResult {
     const spec = this.specs.get(req.symbol);
     if (!spec) return fail(Retcode.INVALID);
     if (!(req.volume > 0)) return fail(Retcode.INVALID_VOLUME);
@@ -410,7 +406,7 @@ export class SimBroker {
       case 'add': {
         pos = target as SimPosition;
         const total = roundVolume(pos.volume + volume);
-        pos.price_open = normalizePrice((pos.price_open * pos.volume + price * volume) / total, spec.digits + 2);
+        pos.price_open = normalizeDouble((pos.price_open * pos.volume + price * volume) / total, spec.digits + 2);
         pos.volume = total;
         if (req.sl !== undefined) pos.sl = sl;
         if (req.tp !== undefined) pos.tp = tp;
@@ -467,7 +463,7 @@ export class SimBroker {
 
   /** TRADE_ACTION_CLOSE_BY: closes two opposite positions of one symbol against each other
    *  (hedging only). The larger one stays open with the difference. */
-  closeBy(ticketOrId: string, byTicketOrId: string, opts: { magic?: number; comment?: string; reason?: DealReason } = {}): TradeResult {
+  closeBy(ticketOrId: string, byTicketOrId: string, opts: { magic?: number; comment?: string; reason?: DealReason } = {}): SimTradeResult {
     const a = this.open.get(ticketOrId);
     const b = this.open.get(byTicketOrId);
     if (!a || !b) return fail(Retcode.POSITION_CLOSED, { position: ticketOrId });
@@ -533,7 +529,7 @@ export class SimBroker {
   }
 
   /** TRADE_ACTION_SLTP. Prices must already be normalised to the symbol's digits. */
-  modify(ticketOrId: string, sl: number, tp: number): TradeResult {
+  modify(ticketOrId: string, sl: number, tp: number): SimTradeResult {
     const p = this.open.get(ticketOrId);
     if (!p) return fail(Retcode.POSITION_CLOSED, { position: ticketOrId });
     const posRef = { position: p.id, position_volume: p.volume };
@@ -579,7 +575,7 @@ export class SimBroker {
     return String(this.nextTicket++);
   }
 
-  private takeInjection(action: TradeAction): number | undefined {
+  private takeInjection(action: SimTradeAction): number | undefined {
     const inj = this.injections.find((i) => i.actions.includes(action));
     if (!inj) return undefined;
     if (--inj.remaining <= 0) this.injections = this.injections.filter((i) => i !== inj);
@@ -592,7 +588,7 @@ export class SimBroker {
   }
 
   /** Buy stops are checked against bid, sell stops against ask, at least stops_level points away. */
-  private stopsValid(spec: SymbolSpec, side: Side, sl: number, tp: number, q: Quote): boolean {
+  private stopsValid(spec: SymbolSpec, side: Side, sl: number, tp: number, q: SimQuote): boolean {
     const level = Math.max(spec.stops_level ?? 0, 0) * spec.point;
     const eps = spec.point / 10;
     const ok = (distance: number) => distance > eps && distance >= level - eps;
@@ -600,14 +596,14 @@ export class SimBroker {
     return (sl === 0 || ok(sl - q.ask)) && (tp === 0 || ok(q.ask - tp));
   }
 
-  private frozen(spec: SymbolSpec, p: SimPosition, q: Quote): boolean {
+  private frozen(spec: SymbolSpec, p: SimPosition, q: SimQuote): boolean {
     const level = (spec.freeze_level ?? 0) * spec.point;
     if (level <= 0) return false;
     const ref = p.side === 'buy' ? q.bid : q.ask;
     return (p.sl !== 0 && Math.abs(ref - p.sl) <= level) || (p.tp !== 0 && Math.abs(p.tp - ref) <= level);
   }
 
-  private hitStops(symbol: string, q: Quote): void {
+  private hitStops(symbol: string, q: SimQuote): void {
     const spec = this.spec(symbol);
     for (const p of [...this.open.values()]) {
       if (p.symbol !== symbol) continue;
@@ -668,7 +664,7 @@ export function truncateComment(comment: string): string {
   return comment.length > MAX_COMMENT ? comment.slice(0, MAX_COMMENT) : comment;
 }
 
-function fail(retcode: number, ref: { position?: string; position_volume?: number } = {}): TradeResult {
+function fail(retcode: number, ref: { position?: string; position_volume?: number } = {}): SimTradeResult {
   return {
     retcode,
     message: retcodeMessage(retcode),

@@ -1,0 +1,79 @@
+/**
+ * The story `hub demo` tells (hub/cli/demo.ts runs the hub and loads this on demand): one
+ * simulated master and two simulated slaves whose brokers name symbols differently.
+ */
+import type { DemoScript } from '../hub/cli/demo';
+import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, brokerFromPreset, type BrokerPreset } from './presets';
+import { SimTerminal } from './terminal';
+
+const MASTER = 'Demo-Master';
+const SUFFIX = 'Demo-Suffix';
+const MAPPED = 'Demo-Mapped';
+
+export const demo: DemoScript = {
+  accounts: [
+    { name: MASTER, type: 'MASTER', enabled: true },
+    { name: SUFFIX, type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 },
+    { name: MAPPED, type: 'SLAVE', enabled: true, symbol_map: { ...MAPPED_SYMBOL_MAP }, volume_mode: 'multiplier', volume_multiplier: 0.5, slippage_tolerance: 50 },
+  ],
+
+  async play(hub, { say, out, pause }) {
+    const mk = (account: string, preset: BrokerPreset) =>
+      new SimTerminal({ account, hubPush: hub.pullEndpoint, hubPub: hub.pubEndpoint, broker: brokerFromPreset(preset), heartbeatMs: 1000, helloRetryMs: 200 });
+    const master = mk(MASTER, MASTER_PRESET);
+    const suffix = mk(SUFFIX, SUFFIX_PRESET);
+    const mapped = mk(MAPPED, MAPPED_PRESET);
+    const terminals = [master, suffix, mapped];
+    try {
+      say(`hub on ${hub.pubEndpoint} (PUB) / ${hub.pullEndpoint} (PULL); accounts: ${MASTER} (master), ${SUFFIX} (suffix ".c", 1:1), ${MAPPED} (symbol map, x0.5)`);
+      await Promise.all(terminals.map((t) => t.start()));
+      await Promise.all(terminals.map((t) => t.waitFor(() => t.role, 5000, `${t.account} welcome`)));
+      const copies = (n: number, what: string) =>
+        Promise.all([suffix, mapped].map((t) => t.waitFor(() => t.positions().length === n || undefined, 5000, `${t.account}: ${what}`)));
+      await pause();
+
+      say(`${MASTER} buys 1.00 EURUSD with SL and TP`);
+      const eur = master.buy('EURUSD', 1, { sl: 1.07, tp: 1.1 });
+      await copies(1, 'EURUSD copy');
+      await pause();
+
+      say(`${MASTER} sells 0.30 XAUUSD`);
+      const xau = master.sell('XAUUSD', 0.3);
+      await copies(2, 'XAUUSD copy');
+      await pause();
+
+      say(`${MASTER} closes 0.40 of the EURUSD position (partial close)`);
+      master.close(eur.position, 0.4);
+      await suffix.waitFor(() => suffix.positions().some((p) => p.symbol === 'EURUSD.c' && Math.abs(p.volume - 0.6) < 1e-9) || undefined, 5000, 'partial close');
+      await pause();
+
+      say(`${MASTER} moves the EURUSD stop loss and take profit`);
+      master.modify(eur.position, 1.075, 1.105);
+      await suffix.waitFor(() => suffix.positions().some((p) => p.symbol === 'EURUSD.c' && p.sl === 1.075) || undefined, 5000, 'modify');
+      await pause();
+
+      say(`${SUFFIX}'s GBPUSD.c quote runs 40 points away; ${MASTER} buys 0.50 GBPUSD: ${SUFFIX} refuses (tolerance 20), ${MAPPED} copies`);
+      const q = MASTER_PRESET.quotes.GBPUSD;
+      suffix.setQuote('GBPUSD.c', q.bid + 0.0004, q.ask + 0.0004);
+      await pause();
+      const gbp = master.buy('GBPUSD', 0.5);
+      await mapped.waitFor(() => mapped.positions().length === 3 || undefined, 5000, 'GBPUSD copy');
+      await pause();
+
+      say(`${MASTER} closes everything`);
+      for (const p of [eur, xau, gbp]) master.close(p.position);
+      await copies(0, 'all closed');
+      await pause();
+
+      const trades = await hub.store.findTrades({ limit: 100 });
+      say('ledger (trades):');
+      for (const t of trades.reverse()) {
+        out(`   ${t.master_name}#${t.master_ticket} -> ${t.slave_name} ${t.direction} ${t.volume ?? ''} ${t.symbol} ${t.status}${t.slippage_points !== undefined ? ` slip ${t.slippage_points} pts` : ''}${t.latency_ms !== undefined ? ` ${t.latency_ms} ms` : ''}${t.reason ? ` (${t.reason})` : ''}`);
+      }
+      say('done: every decision above is one hub log line with its reason. Next: `npx hub start` and attach the EA (docs/install-windows.md).');
+      return { trades: trades.length, refusals: hub.engine.stats.refusals };
+    } finally {
+      await Promise.all(terminals.map((t) => t.stop()));
+    }
+  },
+};
