@@ -2,6 +2,7 @@
 import { validateAccount, type Account } from './accounts';
 import { makeConfig, type ConfigInput, type HubConfig } from './config';
 import { Engine } from './engine';
+import { CLI, hints } from './hints';
 import { LedgerWriter } from './ledger/writer';
 import { openStore } from './ledger/open';
 import type { Store } from './ledger/types';
@@ -85,7 +86,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   await transport.bind();
   log.info(`hub listening: PUB ${transport.pubEndpoint}, PULL ${transport.pullEndpoint}; store ${store.kind} (${store.location})`);
   const accounts = await store.listAccounts();
-  if (!accounts.length) log.warn('no accounts registered: add them with `npx hub accounts add NAME --type MASTER|SLAVE` (or `npx hub setup-db` for samples)');
+  if (!accounts.length) log.warn(`no accounts registered: add them with \`${hints.addAnyAccount}\` (or \`${CLI} setup-db\` for samples)`);
 
   const tickMs = opts.tickMs ?? Math.min(Math.floor(config.resendMs / 2), 50);
   const ticker = setInterval(() => engine.tick(), tickMs);

@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
 import { FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
 import { AccountError, ConfigError, CopyBridgeError, EXIT_CODES, NotFoundError, UsageError } from '../errors';
+import { hints } from '../hints';
 import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
 import { runDemo } from './demo';
@@ -177,7 +178,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         .command('list', 'list accounts', {}, async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const list = await store.listAccounts();
-            if (!list.length) io.out('no accounts; add one with: npx hub accounts add NAME --type MASTER|SLAVE');
+            if (!list.length) io.out(`no accounts; add one with: ${hints.addAnyAccount}`);
             for (const a of list) io.out(formatAccount(a));
           });
         })

@@ -1,4 +1,8 @@
-export { Engine, HUB_VERSION, type Copy, type EngineDeps, type EngineStats, type MasterPosition, type TerminalState } from './engine';
+export { Engine } from './engine';
+export type { EngineDeps, EngineStats } from './context';
+export type { CommandStatus, CopyStatus, EngineStatus, MasterPositionStatus, TerminalStatus } from './status';
+/** The hub's version under the name code imported it by before hub/version.ts. */
+export { VERSION as HUB_VERSION } from '../version';
 export { translateSymbol, autoCandidates, baseSymbol, type Translation } from './translate';
 export { sizeVolume, closeVolume, floorToStep, roundToStep, type Sizing, type SizingInput } from './sizing';
 export { checkSlippage, normalizePrice, type Quote, type SlippageVerdict } from './slippage';

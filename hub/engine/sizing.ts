@@ -4,6 +4,14 @@ import type { SymbolSpec } from '../protocol';
 
 export type Sizing = { ok: true; volume: number; raw: number; note?: string } | { ok: false; reason: string; raw: number };
 
+/** Lots closer than this are the same volume. */
+export const EPS = 1e-9;
+
+/** Lots after arithmetic, rid of float noise (0.1 + 0.2), well below any volume step. */
+export function roundLots(lots: number): number {
+  return Number(lots.toFixed(8));
+}
+
 type VolumeSpec = Pick<SymbolSpec, 'volume_min' | 'volume_step' | 'volume_max' | 'name'> & { volume_limit?: number };
 
 /** Number of decimals of a step like 0.01 -> 2, so results print and compare exactly. */
@@ -79,7 +87,7 @@ export function sizeVolume(input: SizingInput): Sizing {
     notes.push(`contract ${masterSpec.contract_size}/${slaveSpec.contract_size}`);
   }
   if (!(raw > 0) || !Number.isFinite(raw)) return { ok: false, raw, reason: `computed volume ${raw} is not positive` };
-  if (!slaveSpec) return { ok: true, volume: Number(raw.toFixed(8)), raw, note: [...notes, 'slave volume limits unknown'].join(', ') };
+  if (!slaveSpec) return { ok: true, volume: roundLots(raw), raw, note: [...notes, 'slave volume limits unknown'].join(', ') };
   let volume = floorToStep(raw, slaveSpec.volume_step);
   const max = slaveSpec.volume_max > 0 ? slaveSpec.volume_max : Infinity;
   if (volume > max) {
@@ -109,7 +117,7 @@ export function sizeVolume(input: SizingInput): Sizing {
 export function closeVolume(copyVolume: number, closed: number, remaining: number, spec?: VolumeSpec): number {
   if (remaining <= 1e-12) return copyVolume;
   const fraction = closed / (closed + remaining);
-  if (!spec) return Number((copyVolume * fraction).toFixed(8));
+  if (!spec) return roundLots(copyVolume * fraction);
   const v = roundToStep(copyVolume * fraction, spec.volume_step);
   if (v <= 0) return 0;
   const left = Number((copyVolume - v).toFixed(stepDecimals(spec.volume_step)));

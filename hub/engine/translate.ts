@@ -1,5 +1,6 @@
 /** Symbol translation from master names to a slave's names. Pure. */
 import type { Account } from '../accounts';
+import { hints } from '../hints';
 
 export type Translation =
   | { ok: true; symbol: string; via: 'map' | 'affix' | 'exact' | 'auto' | 'unverified' }
@@ -76,13 +77,13 @@ export function translateSymbol(
   if (candidates.length === 0) {
     return {
       ok: false,
-      reason: `no symbol like ${base} on ${slave.name}'s broker; add a symbol_map entry (hub accounts set ${slave.name} --map ${base}=NAME)`,
+      reason: `no symbol like ${base} on ${slave.name}'s broker; add a symbol_map entry (${hints.mapSymbol(slave.name, base, 'NAME')})`,
       candidates,
     };
   }
   return {
     ok: false,
-    reason: `${base} is ambiguous on ${slave.name}: ${candidates.join(', ')}; pick one with a symbol_map entry (hub accounts set ${slave.name} --map ${base}=${candidates[0]})`,
+    reason: `${base} is ambiguous on ${slave.name}: ${candidates.join(', ')}; pick one with a symbol_map entry (${hints.mapSymbol(slave.name, base, candidates[0])})`,
     candidates,
   };
 }

@@ -6,7 +6,7 @@ import { Push } from 'zeromq';
 import { startHub, type RunningHub } from '../../hub';
 import type { Account } from '../../hub/accounts';
 import { memoryLogger } from '../../hub/log';
-import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset, type BrokerPreset } from '../../hub/sim';
+import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset, type BrokerPreset } from '../../sim';
 
 jest.setTimeout(30_000);
 
@@ -76,7 +76,7 @@ async function standard(extra: Partial<Account>[] = [], config: Record<string, u
   const s2 = await w.term('S2', MAPPED_PRESET);
   await Promise.all([m, s1, s2].map((t) => t.waitFor(() => t.role, 5000, `${t.account} welcome`)));
   // Symbols arrive right after the welcome; the engine needs them for translation checks.
-  await until(s2, () => Boolean(w.hub.engine.terminals.get('S2')?.symbols && w.hub.engine.terminals.get('S1')?.symbols), 'symbols');
+  await until(s2, () => w.hub.engine.status().terminals.filter((t) => (t.name === 'S1' || t.name === 'S2') && t.symbols !== undefined).length === 2, 'symbols');
   return { w, m, s1, s2 };
 }
 
@@ -104,7 +104,7 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
     await until(s1, () => s1.positions().length === 0, 'S1 closed');
     await until(s2, () => s2.positions().length === 0, 'S2 closed');
     // The terminals close before their results reach the hub: wait for the hub to have them all.
-    await until(s1, () => w.hub.engine.pending.size === 0 && w.hub.engine.openCopies().length === 0, 'hub has every result');
+    await until(s1, () => w.hub.engine.status().pending.length === 0 && !w.hub.engine.status().copies.some((c) => c.status === 'open'), 'hub has every result');
 
     await w.hub.ledger.flush();
     const trades = await w.hub.store.findTrades({});
@@ -118,7 +118,7 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
     const { w, m } = await standard([{ name: 'S3', type: 'SLAVE', enabled: true }]);
     const s3 = await w.term('S3', { ...MAPPED_PRESET, symbols: [...MAPPED_PRESET.symbols, { ...MAPPED_PRESET.symbols[1], name: 'GBPUSD.pro' }] });
     await s3.waitFor(() => s3.role, 5000, 'S3 welcome');
-    await until(s3, () => Boolean(w.hub.engine.terminals.get('S3')?.symbols), 'S3 symbols');
+    await until(s3, () => w.hub.engine.status().terminals.find((t) => t.name === 'S3')?.symbols !== undefined, 'S3 symbols');
     m.buy('EURUSD', 0.1);
     await until(s3, () => vol(s3, 'EURUSDm') === 0.1, 'auto-matched EURUSDm');
     m.buy('GBPUSD', 0.1);
@@ -132,10 +132,10 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
     // First EURUSD trade: the hub learns the symbol and asks the slaves to stream its ticks.
     const first = m.buy('EURUSD', 0.1);
     await until(s1, () => vol(s1, 'EURUSD.c') === 0.1, 'first copy');
-    await until(s1, () => w.hub.engine.terminals.get('S1')!.ticks.has('EURUSD.c'), 'S1 tick for EURUSD.c');
+    await until(s1, () => w.hub.engine.status().terminals.find((t) => t.name === 'S1')!.quotes['EURUSD.c'] !== undefined, 'S1 tick for EURUSD.c');
     const q = SUFFIX_PRESET.quotes['EURUSD.c'];
     s1.setQuote('EURUSD.c', q.bid + 0.0005, q.ask + 0.0005);
-    await until(s1, () => w.hub.engine.terminals.get('S1')!.ticks.get('EURUSD.c')!.ask === q.ask + 0.0005, 'moved tick at the hub');
+    await until(s1, () => w.hub.engine.status().terminals.find((t) => t.name === 'S1')!.quotes['EURUSD.c'].ask === q.ask + 0.0005, 'moved tick at the hub');
     m.buy('EURUSD', 0.2);
     await w.logged(/REFUSE open M1#\d+ buy 0.2 EURUSD -> S1: slippage: price moved 5\d points \(slave ask [\d.]+ vs master fill [\d.]+\), tolerance 20/);
     await new Promise((r) => setTimeout(r, 200));
@@ -216,9 +216,9 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
       tickMs: 20,
     });
     current = { ...w, hub: hub2, log: log2 };
-    await s1.waitFor(() => hub2.engine.openCopies('S1').length === 1 || undefined, 8000, 'adopted copy');
+    await s1.waitFor(() => hub2.engine.status().copies.filter((c) => c.slave === 'S1' && c.status === 'open').length === 1 || undefined, 8000, 'adopted copy');
     expect(log2.lines.some((l) => /ADOPT reconcile: found S1 ticket/.test(l.message))).toBe(true);
-    await s1.waitFor(() => hub2.engine.masterPositions.size > 0 || undefined, 8000, 'master snapshot');
+    await s1.waitFor(() => hub2.engine.status().masterPositions.length > 0 || undefined, 8000, 'master snapshot');
     m.close(p.position);
     await until(s1, () => s1.positions().length === 0, 'close after hub restart');
   });

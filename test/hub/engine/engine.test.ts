@@ -1,13 +1,14 @@
 /** Engine decisions driven directly (no sockets): the integration tests repeat the key paths over ZeroMQ. */
 import { makeConfig } from '../../../hub/config';
-import { Engine } from '../../../hub/engine';
+import { Engine, masterTag } from '../../../hub/engine';
 import type { LedgerEvent, TradeUpdate } from '../../../hub/ledger/types';
 import { memoryLogger } from '../../../hub/log';
 import type { Body, HubMessage, SymbolSpec, TerminalMessage } from '../../../hub/protocol';
 
 const fx = (name: string): SymbolSpec => ({ name, digits: 5, point: 0.00001, volume_min: 0.01, volume_step: 0.01, volume_max: 100, contract_size: 100000, filling_modes: 1, trade_mode: 'full' });
 
-function setup() {
+/** handshake false: a hub that just restarted, its terminals still running (no hello, no symbols yet). */
+function setup({ handshake = true } = {}) {
   let now = 1_700_000_000_000;
   const sent: { to: string; body: Body<HubMessage> }[] = [];
   const trades: TradeUpdate[] = [];
@@ -31,12 +32,17 @@ function setup() {
     msg('M1', { type: 'deal', order: '1', magic: 0, comment: '', reason: 'client', time_ms: now, sl: 0, tp: 0, ...fields });
   const result = (account: string, cmd: Record<string, any>, fields: Record<string, unknown>) =>
     msg(account, { type: 'result', cmd_id: cmd.cmd_id, retcode: 10009, message: 'done', ...fields });
-  for (const a of ['M1', 'S1', 'S2', 'S3']) hello(a);
-  msg('M1', { type: 'symbols', replace: true, symbols: [fx('EURUSD'), { ...fx('XAUUSD'), digits: 2, point: 0.01, contract_size: 100 }] });
-  msg('S1', { type: 'symbols', replace: true, symbols: [fx('EURUSD.c'), fx('GBPUSD.c')] });
-  msg('S2', { type: 'symbols', replace: true, symbols: [fx('EURUSD'), { ...fx('GOLD'), digits: 2, point: 0.01, contract_size: 100 }] });
+  if (handshake) {
+    for (const a of ['M1', 'S1', 'S2', 'S3']) hello(a);
+    msg('M1', { type: 'symbols', replace: true, symbols: [fx('EURUSD'), { ...fx('XAUUSD'), digits: 2, point: 0.01, contract_size: 100 }] });
+    msg('S1', { type: 'symbols', replace: true, symbols: [fx('EURUSD.c'), fx('GBPUSD.c')] });
+    msg('S2', { type: 'symbols', replace: true, symbols: [fx('EURUSD'), { ...fx('GOLD'), digits: 2, point: 0.01, contract_size: 100 }] });
+  }
   return { engine, sent, trades, events, log, msg, hello, commands, deal, result, advance: (ms: number) => (now += ms), get now() { return now; } };
 }
+
+/** Open copies, of one slave or all. */
+const openCopies = (engine: Engine, slave?: string) => engine.status().copies.filter((c) => c.status === 'open' && (!slave || c.slave === slave));
 
 describe('Engine', () => {
   it('answers hello with the role from the account record', () => {
@@ -68,7 +74,7 @@ describe('Engine', () => {
     t.advance(5);
     t.result('S1', o1, { status: 'done', ticket: '9001', position: '9001', price: 1.10005, volume: 1 });
     t.result('S2', o2, { status: 'done', ticket: '7001', position: '7001', price: 1.1, volume: 0.5 });
-    expect(t.engine.openCopies()).toHaveLength(2);
+    expect(openCopies(t.engine)).toHaveLength(2);
     const s1trade = t.trades.filter((u) => u.key.slave_name === 'S1').pop()!;
     expect(s1trade.set).toMatchObject({ status: 'open', slave_ticket: '9001', slippage_points: 5, latency_ms: 5 });
 
@@ -126,7 +132,7 @@ describe('Engine', () => {
     expect(t.commands('S1', 'open').map((c) => c.cmd_id)).toEqual([id, id]);
     t.advance(6000);
     t.engine.tick();
-    expect(t.engine.pending.has(id)).toBe(false);
+    expect(t.engine.status().pending.some((p) => p.cmd_id === id)).toBe(false);
     expect(t.trades.filter((u) => u.key.slave_name === 'S1').pop()!.set).toMatchObject({ status: 'expired' });
   });
 
@@ -151,7 +157,7 @@ describe('Engine', () => {
     expect(t.commands('S1', 'close_by')).toEqual([expect.objectContaining({ ticket: '9001', ticket_by: '9002' })]);
     expect(t.commands('S1', 'close')).toHaveLength(0);
     t.result('S1', t.commands('S1', 'close_by')[0], { status: 'done' });
-    expect(t.engine.openCopies('S1')).toHaveLength(0);
+    expect(openCopies(t.engine, 'S1')).toHaveLength(0);
   });
 
   it('mirrors a netting reversal: close the copy, then open the other side', () => {
@@ -167,7 +173,7 @@ describe('Engine', () => {
 
   it('rebuilds the copy map from a slave snapshot and closes copies of closed master positions', () => {
     const t = setup();
-    const comment = `CB:${require('../../../hub/engine').masterTag('M1')}:777`;
+    const comment = `CB:${masterTag('M1')}:777`;
     t.msg('M1', { type: 'snapshot', positions: [] });
     t.msg('S1', { type: 'snapshot', positions: [{ ticket: '9100', position: '9100', symbol: 'EURUSD.c', side: 'buy', volume: 0.3, price_open: 1.1, sl: 0, tp: 0, magic: 20250, comment, time_ms: t.now }] });
     expect(t.log.lines.some((l) => /ADOPT reconcile: found S1 ticket 9100/.test(l.message))).toBe(true);
@@ -189,7 +195,7 @@ describe('Engine', () => {
     t.deal({ deal: '10', position: '500', symbol: 'EURUSD', side: 'buy', entry: 'in', volume: 1, price: 1.1, position_volume: 1, position_side: 'buy' });
     t.advance(3500);
     t.engine.tick();
-    expect(t.engine.terminals.get('S1')!.online).toBe(false);
+    expect(t.engine.status().terminals.find((s) => s.name === 'S1')!.online).toBe(false);
     const before = t.commands('S1', 'open').length;
     t.hello('S1');
     expect(t.commands('S1', 'open').length).toBeGreaterThan(before);
@@ -205,12 +211,12 @@ describe('Engine', () => {
     t.advance(11 * 60_000);
     t.engine.tick();
     // S2 never answered its close: that copy and its master position are kept.
-    expect(t.engine.masterPositions.size).toBe(1);
+    expect(t.engine.status().masterPositions.length).toBe(1);
     t.result('S2', t.commands('S2', 'close')[0], { status: 'done', remaining_volume: 0 });
     t.advance(11_000);
     t.engine.tick();
-    expect(t.engine.masterPositions.size).toBe(0);
-    expect(t.engine.copies.size).toBe(0);
+    expect(t.engine.status().masterPositions.length).toBe(0);
+    expect(t.engine.status().copies.length).toBe(0);
   });
 
   it('refuses an opposite copy on a netting slave, which would net the first one away', () => {
@@ -224,11 +230,19 @@ describe('Engine', () => {
     expect(t.commands('S2', 'open')).toHaveLength(2);
   });
 
-  it('after a hub restart, welcomes a terminal that never said hello, once a second until it answers', () => {
+  it('counts terminals online and commands in flight cheaply, for callers that poll', () => {
     const t = setup();
+    expect(t.engine.load()).toEqual({ terminalsOnline: 4, commandsInFlight: 0 });
+    t.deal({ deal: '10', position: '500', symbol: 'EURUSD', side: 'buy', entry: 'in', volume: 1, price: 1.1, position_volume: 1, position_side: 'buy' });
+    t.advance(3500);
+    t.engine.tick();
+    expect(t.engine.load()).toEqual({ terminalsOnline: 0, commandsInFlight: 2 });
+    expect(t.engine.status().pending).toHaveLength(2);
+  });
+
+  it('after a hub restart, welcomes a terminal that never said hello, once a second until it answers', () => {
+    const t = setup({ handshake: false });
     const before = t.commands('M1', 'welcome').length;
-    t.engine.terminals.get('M1')!.welcomed = false; // as after a restart
-    t.engine.terminals.get('M1')!.welcomeSentAt = undefined;
     t.msg('M1', { type: 'heartbeat', balance: 1, equity: 1, margin: 0 });
     t.msg('M1', { type: 'heartbeat', balance: 1, equity: 1, margin: 0 });
     expect(t.commands('M1', 'welcome').length).toBe(before + 1);

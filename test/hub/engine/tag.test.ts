@@ -1,4 +1,5 @@
 import { copyComment, masterTag, parseCopyComment } from '../../../hub/engine';
+import { Open, type OpenMsg } from '../../../hub/protocol';
 
 describe('copy comment', () => {
   it('is FNV-1a based, short, and parses back', () => {
@@ -13,7 +14,7 @@ describe('copy comment', () => {
 
 describe('protocol example', () => {
   it('uses the real tag of its master in the documented open command', () => {
-    const { Open } = require('../../../hub/protocol');
-    expect(Open.example.comment).toBe(copyComment(Open.example.master, Open.example.master_position));
+    const example = Open.example as unknown as OpenMsg;
+    expect(example.comment).toBe(copyComment(example.master, example.master_position));
   });
 });

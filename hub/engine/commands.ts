@@ -1,0 +1,139 @@
+/** The command tracker: command ids, commands in flight, re-sends and expiry. */
+import type { Body, CommandMsg } from '../protocol';
+import type { Parts } from './context';
+import { keyOf, type Copy } from './copies';
+
+export type Command = Body<CommandMsg>;
+export type CommandOf<T extends Command['type']> = Extract<Command, { type: T }>;
+
+export interface Pending {
+  body: Command;
+  slave: string;
+  copyKey: string;
+  firstSent: number;
+  lastSent: number;
+  attempts: number;
+  /** Hub receive time of the master event that caused this command (latency). */
+  origin: number;
+  /** Command to send once this one is done (netting reversal: close, then open). */
+  then?: () => void;
+  /** For close_by: the other copy. */
+  otherKey?: string;
+}
+
+export type Followup = Partial<Pick<Pending, 'then' | 'otherKey'>>;
+
+/** Expired commands kept for a late result, at most. */
+const EXPIRED_MAX = 10_000;
+
+type CommandParts = Pick<Parts, 'cfg' | 'send' | 'now' | 'stats' | 'journal' | 'copies'>;
+
+export class Commands {
+  private pending = new Map<string, Pending>();
+  /** Expired commands, so that a result arriving late is still applied (bounded). */
+  private expired = new Map<string, Pending>();
+  private counter = 0;
+
+  constructor(private readonly parts: CommandParts) {}
+
+  /** What every command of a copy carries: a new id, its expiry, the master position. */
+  base(c: Copy) {
+    const now = this.parts.now();
+    return {
+      cmd_id: `c${now.toString(36)}-${(++this.counter).toString(36)}`,
+      expires_ms: now + this.parts.cfg.commandTtlMs,
+      master: c.master,
+      master_position: c.masterPosition,
+    };
+  }
+
+  /** Closes `volume` lots of the copy's slave position, all of it unless told. */
+  close(c: Copy, volume = c.volume, at: { ticket: string; symbol: string } = { ticket: c.ticket!, symbol: c.symbol }): CommandOf<'close'> {
+    return { type: 'close', ...this.base(c), ticket: at.ticket, symbol: at.symbol, volume };
+  }
+
+  modify(c: Copy, stops: { sl: number; tp: number }): CommandOf<'modify'> {
+    return { type: 'modify', ...this.base(c), ticket: c.ticket!, symbol: c.symbol, sl: stops.sl, tp: stops.tp };
+  }
+
+  /** Sends a command for a copy and tracks it until its result (or expiry). */
+  issue(c: Copy, body: Command, origin: number, followup: Followup = {}): void {
+    const now = this.parts.now();
+    const p: Pending = { body, slave: c.slave, copyKey: keyOf(c), firstSent: now, lastSent: now, attempts: 1, origin, ...followup };
+    this.pending.set(body.cmd_id, p);
+    c.inflight.add(body.cmd_id);
+    this.parts.stats.commandsSent++;
+    this.parts.send(c.slave, body);
+    this.parts.journal.event({ kind: 'command', account: c.slave, cmd_id: body.cmd_id, master_ticket: c.masterPosition, message: body.type, data: body });
+  }
+
+  /** Journals a decision and issues the command that carries it out. */
+  decide(kind: string, message: string, c: Copy, body: Command, origin: number, followup?: Followup): void {
+    this.parts.journal.decision(kind, message, c.slave, c.masterPosition);
+    this.issue(c, body, origin, followup);
+  }
+
+  /** Sends a slave's unexpired commands again at once (it is back, or it said hello). */
+  resendFor(slave: string): void {
+    const now = this.parts.now();
+    for (const p of this.pending.values()) {
+      if (p.slave !== slave || now > p.body.expires_ms) continue;
+      this.resend(p, now);
+    }
+  }
+
+  /** The command a result answers: in flight, or expired not long ago. */
+  lookup(cmdId: string): Pending | undefined {
+    const p = this.pending.get(cmdId) ?? this.expired.get(cmdId);
+    this.expired.delete(cmdId);
+    return p;
+  }
+
+  /** The command has its result. */
+  settle(cmdId: string): void {
+    this.pending.delete(cmdId);
+  }
+
+  /** Re-sends unanswered commands and expires old ones. */
+  tick(now: number): void {
+    const { resendMs } = this.parts.cfg;
+    for (const [id, p] of this.pending) {
+      // Grace of one resend period for a result already on its way.
+      if (now > p.body.expires_ms + resendMs) this.expire(id, p);
+      else if (now - p.lastSent >= resendMs && now <= p.body.expires_ms) this.resend(p, now);
+    }
+  }
+
+  get inFlightCount(): number {
+    return this.pending.size;
+  }
+
+  /** [cmd_id, command] of every command in flight. */
+  inFlight(): IterableIterator<[string, Readonly<Pending>]> {
+    return this.pending.entries();
+  }
+
+  /** Gives up on a command; a copy whose first open it was is expired with it. */
+  private expire(id: string, p: Pending): void {
+    const { cfg, stats, journal } = this.parts;
+    this.pending.delete(id);
+    this.expired.set(id, p);
+    if (this.expired.size > EXPIRED_MAX) this.expired.delete(this.expired.keys().next().value as string);
+    stats.expired++;
+    const c = this.parts.copies.get(p.copyKey);
+    c?.inflight.delete(id);
+    const { body } = p;
+    journal.decision('expire', `${body.type} ${body.master}#${body.master_position} -> ${p.slave} expired after ${p.attempts} sends without result`, p.slave, body.master_position, 'warn');
+    if (c && body.type === 'open' && !body.increase && c.status === 'pending') {
+      c.status = 'expired';
+      journal.trade(c, { status: 'expired', reason: `no result from ${p.slave} within ${cfg.commandTtlMs} ms (offline?)` });
+    }
+  }
+
+  private resend(p: Pending, now: number): void {
+    p.lastSent = now;
+    p.attempts++;
+    this.parts.stats.resends++;
+    this.parts.send(p.slave, p.body);
+  }
+}

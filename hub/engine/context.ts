@@ -1,0 +1,60 @@
+/** What the engine is given, and the parts it is made of, wired once for the engine and for tests. */
+import type { HubConfig } from '../config';
+import type { Logger } from '../log';
+import type { Body, HubMessage } from '../protocol';
+import { Commands } from './commands';
+import { CopyTable } from './copies';
+import { Journal, type LedgerSink } from './journal';
+import { MasterBook } from './masters';
+import { Roster } from './roster';
+import { Sessions } from './terminals';
+
+export interface EngineDeps {
+  config: HubConfig;
+  send(account: string, body: Body<HubMessage>): void;
+  ledger: LedgerSink;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface EngineStats {
+  decisions: number;
+  commandsSent: number;
+  resends: number;
+  results: number;
+  refusals: number;
+  expired: number;
+  lastLatencyMs?: number;
+}
+
+/** The engine's state and services; each module takes the ones it uses. */
+export interface Parts {
+  cfg: HubConfig;
+  send: EngineDeps['send'];
+  log: Logger;
+  now: () => number;
+  stats: EngineStats;
+  journal: Journal;
+  roster: Roster;
+  copies: CopyTable;
+  masters: MasterBook;
+  commands: Commands;
+  sessions: Sessions;
+}
+
+export function makeParts(deps: EngineDeps): Parts {
+  const now = deps.now ?? Date.now;
+  const base = {
+    cfg: deps.config,
+    send: deps.send.bind(deps),
+    log: deps.log,
+    now,
+    stats: { decisions: 0, commandsSent: 0, resends: 0, results: 0, refusals: 0, expired: 0 },
+    journal: new Journal(deps.ledger, deps.log, now),
+    roster: new Roster(deps.log),
+    copies: new CopyTable(),
+    masters: new MasterBook(),
+  };
+  const commands = new Commands(base);
+  return { ...base, commands, sessions: new Sessions({ ...base, commands }) };
+}

@@ -1,0 +1,128 @@
+/** The copy table: one record per master position and slave, with its keys and indexes. */
+import type { TradeStatus } from '../ledger/types';
+import type { Side, SymbolSpec } from '../protocol';
+import type { MasterPosition } from './masters';
+import { normalizePrice } from './slippage';
+
+export interface Copy {
+  master: string;
+  masterPosition: string;
+  slave: string;
+  masterSymbol: string;
+  symbol: string;
+  side: Side;
+  /** Lots open on the slave as last confirmed. */
+  volume: number;
+  /** Master volume this copy was sized from (for proportional closes while the open is in flight). */
+  masterVolume: number;
+  ticket?: string;
+  position?: string;
+  status: TradeStatus;
+  masterPrice: number;
+  openPrice?: number;
+  sl: number;
+  tp: number;
+  /** In-flight command ids of this copy. */
+  inflight: Set<string>;
+  /** cmd_id of a close_by that covers this copy. */
+  closeBy?: string;
+}
+
+/** What a copy takes from the master position it copies. */
+export type CopySource = Pick<MasterPosition, 'master' | 'position' | 'symbol' | 'side' | 'volume' | 'price'>;
+
+export function copyKey(master: string, position: string, slave: string): string {
+  return `${master}\u0000${position}\u0000${slave}`;
+}
+
+export function posKey(master: string, position: string): string {
+  return `${master}\u0000${position}`;
+}
+
+export function keyOf(c: Copy): string {
+  return copyKey(c.master, c.masterPosition, c.slave);
+}
+
+/** A copy that holds or is about to hold a slave position: master changes still apply to it. */
+export function isLive(c: Copy): boolean {
+  return c.status === 'open' || c.status === 'pending';
+}
+
+/** A new copy record of `from` on `slave`: nothing open yet unless `init` says otherwise. */
+export function newCopy(from: CopySource, slave: string, init: Pick<Copy, 'symbol' | 'status' | 'sl' | 'tp'> & Partial<Copy>): Copy {
+  return {
+    master: from.master, masterPosition: from.position, slave, masterSymbol: from.symbol, side: from.side,
+    volume: 0, masterVolume: from.volume, masterPrice: from.price, inflight: new Set(), ...init,
+  };
+}
+
+/** The SL/TP a copy should carry: the master's, at the slave symbol's precision. */
+export function targetStops(master: { sl: number; tp: number }, spec: Pick<SymbolSpec, 'digits'> | undefined): { sl: number; tp: number } {
+  return { sl: normalizePrice(master.sl, spec?.digits), tp: normalizePrice(master.tp, spec?.digits) };
+}
+
+/** Copies by key, indexed by master position and by slave ticket (hot paths must not scan). */
+export class CopyTable extends Map<string, Copy> {
+  private byMaster = new Map<string, Set<string>>();
+  private bySlave = new Map<string, Set<string>>();
+  private byTicket = new Map<string, string>();
+
+  override set(key: string, c: Copy): this {
+    const old = super.get(key);
+    if (old && old !== c) this.unindex(key, old);
+    super.set(key, c);
+    addTo(this.byMaster, posKey(c.master, c.masterPosition), key);
+    addTo(this.bySlave, c.slave, key);
+    this.indexTicket(c);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const c = super.get(key);
+    if (c) this.unindex(key, c);
+    return super.delete(key);
+  }
+
+  /** Call after a copy's ticket or position changed. */
+  indexTicket(c: Copy): void {
+    const key = keyOf(c);
+    if (c.ticket) this.byTicket.set(`${c.slave}\u0000${c.ticket}`, key);
+    if (c.position) this.byTicket.set(`${c.slave}\u0000${c.position}`, key);
+  }
+
+  ofMasterPosition(master: string, position: string): Copy[] {
+    const keys = this.byMaster.get(posKey(master, position));
+    return keys ? [...keys].map((k) => super.get(k)!).filter(Boolean) : [];
+  }
+
+  /** [key, copy] of every copy on one slave. */
+  ofSlave(slave: string): [string, Copy][] {
+    const keys = this.bySlave.get(slave);
+    return keys ? [...keys].map((k): [string, Copy] => [k, super.get(k)!]) : [];
+  }
+
+  bySlaveTicket(slave: string, ticket: string): Copy | undefined {
+    const key = this.byTicket.get(`${slave}\u0000${ticket}`);
+    return key === undefined ? undefined : super.get(key);
+  }
+
+  private unindex(key: string, c: Copy): void {
+    removeFrom(this.byMaster, posKey(c.master, c.masterPosition), key);
+    removeFrom(this.bySlave, c.slave, key);
+    for (const t of [c.ticket, c.position]) {
+      if (t && this.byTicket.get(`${c.slave}\u0000${t}`) === key) this.byTicket.delete(`${c.slave}\u0000${t}`);
+    }
+  }
+}
+
+function addTo(index: Map<string, Set<string>>, at: string, key: string): void {
+  let set = index.get(at);
+  if (!set) index.set(at, (set = new Set()));
+  set.add(key);
+}
+
+function removeFrom(index: Map<string, Set<string>>, at: string, key: string): void {
+  const set = index.get(at);
+  set?.delete(key);
+  if (set && !set.size) index.delete(at);
+}

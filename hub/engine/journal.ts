@@ -1,0 +1,79 @@
+/**
+ * The decision journal: a log line and a ledger event per decision, ledger events of everything
+ * else the engine sees, and the trade record of each copy.
+ */
+import type { LedgerEvent, TradeUpdate } from '../ledger/types';
+import type { Logger } from '../log';
+import type { Side } from '../protocol';
+import type { Copy } from './copies';
+
+export type Level = 'info' | 'warn';
+
+export interface LedgerSink {
+  trade(u: TradeUpdate): void;
+  event(e: LedgerEvent): void;
+}
+
+// Several ledger fields per decision carry the same millisecond: format it once.
+let isoMs = NaN;
+let isoText = '';
+export const iso = (ms: number) => (ms === isoMs ? isoText : ((isoMs = ms), (isoText = new Date(ms).toISOString())));
+
+/** The ledger's spelling of a side. */
+export const dir = (s: Side) => (s === 'buy' ? 'BUY' : 'SELL');
+
+export class Journal {
+  /** Decision log lines held back while a fan-out sends its commands (see fanOut). */
+  private held: [level: Level, line: string][] | undefined;
+
+  constructor(
+    private readonly ledger: LedgerSink,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {}
+
+  decision(kind: string, message: string, account: string, masterTicket: string, level: Level = 'info'): void {
+    const line = `${kind.toUpperCase()} ${message}`;
+    if (this.held) this.held.push([level, line]);
+    else this.log[level](line);
+    this.event({ kind, account, master_ticket: masterTicket, message });
+  }
+
+  /**
+   * Runs the decisions for one master event: every slave's command is sent as it is decided and
+   * the decision log lines (one per slave, same text, same order) are written once all commands
+   * are out, before this returns. Writing a line costs about as much as deciding, so the last
+   * of N slaves no longer waits for N - 1 log lines.
+   */
+  fanOut(fn: () => void): void {
+    if (this.held) return fn();
+    const lines: [level: Level, line: string][] = (this.held = []);
+    try {
+      fn();
+    } finally {
+      this.held = undefined;
+      for (const [level, line] of lines) this.log[level](line);
+    }
+  }
+
+  event(e: Omit<LedgerEvent, 'time'>): void {
+    this.ledger.event({ time: iso(this.now()), ...e });
+  }
+
+  /** Sets fields of a copy's trade record; undefined fields are left out, an undefined reason clears it. */
+  trade(c: Copy, set: TradeUpdate['set']): void {
+    const clean: TradeUpdate['set'] = { updated_at: iso(this.now()) };
+    for (const [k, v] of Object.entries(set)) if (v !== undefined) (clean as Record<string, unknown>)[k] = v;
+    if (set.reason === undefined && 'reason' in set) (clean as Record<string, unknown>).reason = '';
+    if (!('symbol' in clean)) clean.symbol = c.symbol;
+    if (!('master_symbol' in clean)) clean.master_symbol = c.masterSymbol;
+    if (!('direction' in clean)) clean.direction = dir(c.side);
+    this.ledger.trade({ key: { master_name: c.master, master_ticket: c.masterPosition, slave_name: c.slave }, set: clean });
+  }
+
+  /** Nothing of the copy is left on the slave: it is closed, in memory and in the ledger. */
+  closed(c: Copy, at: number, set: Pick<TradeUpdate['set'], 'close_price' | 'reason'>): void {
+    c.status = 'closed';
+    this.trade(c, { status: 'closed', remaining_volume: 0, close_time: iso(at), ...set });
+  }
+}

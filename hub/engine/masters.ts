@@ -1,0 +1,169 @@
+/** Master position tracking: what each master holds, from its deals, position changes and snapshots. */
+import type { DealMsg, Position, PositionMsg, Side } from '../protocol';
+import { isLive, keyOf, posKey, type CopyTable } from './copies';
+import { EPS } from './sizing';
+
+export interface MasterPosition {
+  master: string;
+  position: string;
+  symbol: string;
+  side: Side;
+  volume: number;
+  price: number;
+  sl: number;
+  tp: number;
+  open: boolean;
+  /** Time the hub received the opening deal; undefined for positions first seen in a snapshot. */
+  openedAt?: number;
+  /** Time the hub learnt it closed. */
+  closedAt?: number;
+}
+
+/** What a master deal did to its position, for the copy decisions. */
+export type MasterChange =
+  | { kind: 'open'; mp: MasterPosition }
+  | { kind: 'add'; mp: MasterPosition }
+  | { kind: 'reduce'; mp: MasterPosition; closed: number; remaining: number }
+  | { kind: 'reverse'; mp: MasterPosition };
+
+/** A new master position record; SL/TP default to none (a deal may not carry them). */
+export function newMasterPosition(
+  master: string,
+  at: { position: string; symbol: string; sl?: number; tp?: number },
+  state: Pick<MasterPosition, 'side' | 'volume' | 'price' | 'open' | 'openedAt'>,
+): MasterPosition {
+  return { master, position: at.position, symbol: at.symbol, sl: at.sl ?? 0, tp: at.tp ?? 0, ...state };
+}
+
+const SEEN_DEALS_MAX = 50_000;
+/** Closed master positions and their settled copies are forgotten this long after the last activity. */
+export const FORGET_AFTER_MS = 10 * 60_000;
+const PRUNE_EVERY_MS = 10_000;
+
+const opposite = (s: Side): Side => (s === 'buy' ? 'sell' : 'buy');
+
+export class MasterBook {
+  private positions = new Map<string, MasterPosition>();
+  private seenDeals = new Set<string>();
+  private traded = new Map<string, Set<string>>();
+  private lastPrune = 0;
+
+  get(master: string, position: string): MasterPosition | undefined {
+    return this.positions.get(posKey(master, position));
+  }
+
+  all(): IterableIterator<MasterPosition> {
+    return this.positions.values();
+  }
+
+  /** False for a deal already handled (the EA re-sends what it is unsure the hub got). */
+  firstSight(master: string, deal: string): boolean {
+    const key = `${master}\u0000${deal}`;
+    if (this.seenDeals.has(key)) return false;
+    this.seenDeals.add(key);
+    if (this.seenDeals.size > SEEN_DEALS_MAX) this.seenDeals.delete(this.seenDeals.values().next().value as string);
+    return true;
+  }
+
+  /** Records that a master trades a symbol; true the first time. */
+  noteSymbol(master: string, symbol: string): boolean {
+    let set = this.traded.get(master);
+    if (!set) this.traded.set(master, (set = new Set()));
+    if (set.has(symbol)) return false;
+    set.add(symbol);
+    return true;
+  }
+
+  /** Symbols each master has traded since the hub started. */
+  symbols(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.traded;
+  }
+
+  applyDeal(master: string, d: DealMsg, receivedAt: number): MasterChange {
+    const key = posKey(master, d.position);
+    let mp = this.positions.get(key);
+    const remaining = d.position_volume;
+    const side = d.position_side ?? (d.entry === 'in' ? d.side : opposite(d.side));
+    switch (d.entry) {
+      case 'in':
+        if (mp && mp.open && remaining > d.volume + EPS) {
+          // Netting add: the position grew.
+          mp.volume = remaining;
+          mp.price = d.price;
+          return { kind: 'add', mp };
+        }
+        mp = newMasterPosition(master, d, { side: d.side, volume: remaining > 0 ? remaining : d.volume, price: d.price, open: true, openedAt: receivedAt });
+        this.positions.set(key, mp);
+        return { kind: 'open', mp };
+      case 'out':
+      case 'out_by': {
+        if (!mp) this.positions.set(key, (mp = newMasterPosition(master, d, { side, volume: remaining, price: d.price, open: remaining > EPS })));
+        const before = mp.volume > remaining ? mp.volume : remaining + d.volume;
+        settle(mp, remaining, receivedAt);
+        return { kind: 'reduce', mp, closed: before - remaining, remaining };
+      }
+      case 'inout':
+        // Netting reversal: same position identifier, other side, new volume.
+        if (!mp) this.positions.set(key, (mp = newMasterPosition(master, d, { side, volume: remaining, price: d.price, open: true, openedAt: receivedAt })));
+        mp.side = side;
+        mp.price = d.price;
+        mp.openedAt = receivedAt;
+        settle(mp, remaining, receivedAt);
+        return { kind: 'reverse', mp };
+    }
+  }
+
+  /** SL/TP edit of a known position; undefined for a position the hub never saw. */
+  applyPosition(master: string, p: PositionMsg): MasterPosition | undefined {
+    const mp = this.get(master, p.position);
+    if (!mp) return undefined;
+    mp.sl = p.sl;
+    mp.tp = p.tp;
+    return mp;
+  }
+
+  /** A position in the master's snapshot; true when the hub did not know it. */
+  track(master: string, p: Position): boolean {
+    const mp = this.get(master, p.position);
+    if (!mp) {
+      this.positions.set(posKey(master, p.position), newMasterPosition(master, p, { side: p.side, volume: p.volume, price: p.price_open, open: true }));
+      return true;
+    }
+    mp.open = true;
+    mp.volume = p.volume;
+    mp.sl = p.sl;
+    mp.tp = p.tp;
+    return false;
+  }
+
+  /** Marks closed the master's positions its snapshot no longer holds; returns them. */
+  closeMissing(master: string, open: ReadonlyMap<string, Position>, receivedAt: number): MasterPosition[] {
+    const missed: MasterPosition[] = [];
+    for (const mp of this.positions.values()) {
+      if (mp.master !== master || !mp.open || open.has(mp.position)) continue;
+      settle(mp, 0, receivedAt);
+      missed.push(mp);
+    }
+    return missed;
+  }
+
+  /** Forgets closed positions whose copies are settled, so memory stays flat over months. */
+  prune(now: number, copies: CopyTable): void {
+    if (now - this.lastPrune <= PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    for (const [key, mp] of this.positions) {
+      if (mp.open || mp.closedAt === undefined || now - mp.closedAt < FORGET_AFTER_MS) continue;
+      const ofPosition = copies.ofMasterPosition(mp.master, mp.position);
+      if (ofPosition.some((c) => c.inflight.size || isLive(c))) continue;
+      for (const c of ofPosition) copies.delete(keyOf(c));
+      this.positions.delete(key);
+    }
+  }
+}
+
+/** The position's volume after a deal or snapshot; at zero it is closed as of now. */
+function settle(mp: MasterPosition, remaining: number, at: number): void {
+  mp.volume = remaining;
+  mp.open = remaining > EPS;
+  if (!mp.open) mp.closedAt = at;
+}

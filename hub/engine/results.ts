@@ -1,0 +1,124 @@
+/** Result handling: what a slave's answer to a command does to its copy. */
+import type { ResultMsg } from '../protocol';
+import type { CommandOf, Pending } from './commands';
+import type { Parts } from './context';
+import type { Copy } from './copies';
+import type { Decisions } from './decisions';
+import { EPS, roundLots } from './sizing';
+
+/** The command was carried out: in full, in part, or already before (a re-sent command). */
+export function succeeded(r: Pick<ResultMsg, 'status'>): boolean {
+  return r.status === 'done' || r.status === 'partial' || r.status === 'duplicate';
+}
+
+type ResultParts = Pick<Parts, 'log' | 'stats' | 'journal' | 'copies' | 'masters' | 'commands' | 'sessions'> & { decisions: Decisions };
+
+export class Results {
+  constructor(private readonly parts: ResultParts) {}
+
+  onResult(from: string, r: ResultMsg, receivedAt: number): void {
+    const { log, commands } = this.parts;
+    this.parts.stats.results++;
+    const p = commands.lookup(r.cmd_id);
+    this.parts.journal.event({ kind: 'result', account: from, cmd_id: r.cmd_id, message: `${r.status} ${r.retcode} ${r.message}`, data: r });
+    if (!p) {
+      log.debug(`result for unknown or finished command ${r.cmd_id} from ${from} (${r.status})`);
+      return;
+    }
+    if (p.slave !== from) {
+      log.warn(`result for ${r.cmd_id} came from ${from}, but it was sent to ${p.slave}; ignored`);
+      return;
+    }
+    commands.settle(r.cmd_id);
+    const c = this.parts.copies.get(p.copyKey);
+    if (!c) return;
+    c.inflight.delete(r.cmd_id);
+    const latency = receivedAt - p.origin;
+    const ok = succeeded(r);
+    const line = `${r.status} ${p.body.type} ${c.master}#${c.masterPosition} -> ${c.slave}: ${r.message} (retcode ${r.retcode}${r.ticket ? ', ticket ' + r.ticket : ''}${ok ? `, ${latency} ms` : ''})`;
+    if (ok) log.info(`result ${line}`);
+    else log.warn(`result ${line}`);
+    const body = p.body;
+    switch (body.type) {
+      case 'open':
+        return this.opened(c, body, r, latency, receivedAt);
+      case 'close':
+        return this.closed(c, p, body, r, receivedAt);
+      case 'close_by':
+        return this.closedBy(c, p, r, receivedAt);
+      case 'modify':
+        if (ok) {
+          c.sl = body.sl;
+          c.tp = body.tp;
+        }
+        return;
+    }
+  }
+
+  private opened(c: Copy, body: CommandOf<'open'>, r: ResultMsg, latency: number, receivedAt: number): void {
+    const { journal } = this.parts;
+    if (succeeded(r)) {
+      const wasOpen = c.status === 'open';
+      c.status = 'open';
+      if (r.ticket) c.ticket = r.ticket;
+      c.position = r.position ?? r.ticket ?? c.position;
+      this.parts.copies.indexTicket(c);
+      if (body.increase) c.volume = roundLots(c.volume + (r.volume ?? body.volume));
+      else if (r.volume !== undefined) c.volume = r.volume;
+      else if (!wasOpen) c.volume = body.volume;
+      if (!body.increase && r.price) c.openPrice = r.price;
+      this.parts.stats.lastLatencyMs = latency;
+      const spec = this.parts.sessions.spec(c.slave, c.symbol);
+      const slip = r.price && spec?.point ? Math.round((Math.abs(r.price - body.price) / spec.point) * 10) / 10 : undefined;
+      journal.trade(c, {
+        status: 'open', slave_ticket: c.ticket, volume: c.volume, remaining_volume: c.volume, ...(body.increase ? {} : { open_price: r.price, slippage_points: slip, latency_ms: latency }),
+        reason: r.status === 'duplicate' ? 'already copied (duplicate)' : undefined,
+      });
+      this.parts.decisions.catchUp(c, receivedAt);
+      return;
+    }
+    if (body.increase) return; // The existing copy stays as it was.
+    c.status = r.status === 'expired' ? 'expired' : r.status === 'refused' ? 'refused' : 'failed';
+    this.parts.stats.refusals++;
+    journal.trade(c, { status: c.status, reason: `${r.message} (retcode ${r.retcode})` });
+  }
+
+  private closed(c: Copy, p: Pending, body: CommandOf<'close'>, r: ResultMsg, receivedAt: number): void {
+    if (succeeded(r)) {
+      const left = r.remaining_volume ?? Math.max(0, roundLots(c.volume - (r.volume ?? body.volume)));
+      c.volume = left;
+      if (left <= EPS) this.parts.journal.closed(c, receivedAt, { close_price: r.price });
+      else this.parts.journal.trade(c, { remaining_volume: left });
+      p.then?.();
+      return;
+    }
+    this.parts.journal.trade(c, { reason: `close failed: ${r.message} (retcode ${r.retcode}); the next snapshot reconciles it` });
+  }
+
+  private closedBy(c: Copy, p: Pending, r: ResultMsg, receivedAt: number): void {
+    const { copies, commands } = this.parts;
+    const other = p.otherKey ? copies.get(p.otherKey) : undefined;
+    c.closeBy = undefined;
+    if (other) other.closeBy = undefined;
+    // Not succeeded(): a partial close_by reports neither position's remaining volume, so it is
+    // handled as a failure: each copy whose master is closed is closed on its own.
+    if (!(r.status === 'done' || r.status === 'duplicate')) {
+      this.parts.log.warn(`close_by failed on ${c.slave}; closing each copy on its own`);
+      for (const x of [c, other]) {
+        if (!x || x.status !== 'open') continue;
+        const m = this.parts.masters.get(x.master, x.masterPosition);
+        if (m && !m.open) commands.issue(x, commands.close(x), receivedAt);
+      }
+      return;
+    }
+    const closed = Math.min(c.volume, other?.volume ?? c.volume);
+    for (const x of [c, other]) {
+      if (!x) continue;
+      x.volume = roundLots(x.volume - closed);
+      if (x.volume <= EPS) {
+        x.volume = 0;
+        this.parts.journal.closed(x, receivedAt, { reason: 'closed by opposite copy' });
+      } else this.parts.journal.trade(x, { remaining_volume: x.volume });
+    }
+  }
+}

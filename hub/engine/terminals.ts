@@ -1,0 +1,199 @@
+/**
+ * Terminal sessions: hello and welcome, symbols, quotes, the watch list of each slave, offline
+ * detection, and the errors the hub answers terminals with.
+ */
+import { hints } from '../hints';
+import type { HeartbeatMsg, HelloMsg, Position, SnapshotMsg, SymbolSpec, TerminalMessage, TickMsg } from '../protocol';
+import { VERSION } from '../version';
+import type { Parts } from './context';
+import type { Quote } from './slippage';
+import { follows } from './roster';
+import { translateSymbol } from './translate';
+
+export interface TerminalState {
+  name: string;
+  hello?: HelloMsg;
+  marginMode?: 'hedging' | 'netting' | 'exchange';
+  lastSeen: number;
+  online: boolean;
+  /** The terminal answered a welcome (hello retried until welcomed, or symbols received). */
+  welcomed: boolean;
+  welcomeSentAt?: number;
+  symbols?: Map<string, SymbolSpec>;
+  symbolNames?: Set<string>;
+  ticks: Map<string, Quote>;
+  balance?: number;
+  equity?: number;
+  watch: string[];
+  /** Time of the last snapshot received since the hub started. */
+  snapshotAt?: number;
+  positions?: Map<string, Position>;
+}
+
+/** The hub asks a slave for ticks of at most this many symbols. */
+const WATCH_MAX = 500;
+/** After a hub restart, a welcome is repeated this often until the terminal answers it. */
+const REWELCOME_MS = 1000;
+
+type SessionParts = Pick<Parts, 'cfg' | 'send' | 'log' | 'now' | 'journal' | 'roster' | 'masters' | 'commands'>;
+
+export class Sessions {
+  private terminals = new Map<string, TerminalState>();
+
+  constructor(private readonly parts: SessionParts) {}
+
+  get(name: string): Readonly<TerminalState> | undefined {
+    return this.terminals.get(name);
+  }
+
+  all(): IterableIterator<Readonly<TerminalState>> {
+    return this.terminals.values();
+  }
+
+  /** A symbol's specification as the terminal reported it. */
+  spec(name: string, symbol: string): SymbolSpec | undefined {
+    return this.terminals.get(name)?.symbols?.get(symbol);
+  }
+
+  /** Every message of a registered account passes here first: presence, and a welcome the hub owes. */
+  seen(msg: TerminalMessage, receivedAt: number): TerminalState {
+    let t = this.terminals.get(msg.account);
+    if (!t) {
+      t = { name: msg.account, lastSeen: receivedAt, online: true, welcomed: false, ticks: new Map(), watch: [] };
+      this.terminals.set(msg.account, t);
+    }
+    t.lastSeen = receivedAt;
+    if (!t.online) {
+      t.online = true;
+      this.parts.log.info(`terminal ${t.name} is back online`);
+      this.parts.commands.resendFor(t.name);
+    }
+    if (msg.type === 'symbols') t.welcomed = true;
+    else if (msg.type !== 'hello' && !t.welcomed && (t.welcomeSentAt === undefined || receivedAt - t.welcomeSentAt >= REWELCOME_MS)) {
+      // The hub restarted while the terminal kept running: a welcome makes it resend symbols and a
+      // snapshot. Repeated each second until symbols arrive, since the first may reach a SUB
+      // socket that has not reconnected yet.
+      this.parts.log.info(`terminal ${t.name} sent ${msg.type} without hello (hub restarted?): sending welcome`);
+      this.welcome(t.name);
+    }
+    return t;
+  }
+
+  hello(t: TerminalState, msg: HelloMsg): void {
+    const first = !t.hello;
+    t.hello = msg;
+    t.marginMode = msg.margin_mode;
+    if (first || !t.welcomed) {
+      this.parts.log.info(
+        `terminal ${t.name} connected: ${msg.broker} ${msg.server} login ${msg.login}, ${msg.margin_mode}, EA ${msg.ea_version}; role ${this.parts.roster.role(t.name)}`,
+      );
+    }
+    // A lost welcome costs nothing: the terminal repeats hello until one arrives.
+    t.welcomed = true;
+    this.welcome(t.name);
+    this.parts.commands.resendFor(t.name);
+  }
+
+  heartbeat(t: TerminalState, msg: HeartbeatMsg): void {
+    t.balance = msg.balance;
+    t.equity = msg.equity;
+  }
+
+  quote(t: TerminalState, msg: TickMsg, receivedAt: number): void {
+    t.ticks.set(msg.symbol, { bid: msg.bid, ask: msg.ask, receivedAt });
+  }
+
+  symbols(t: TerminalState, symbols: SymbolSpec[], replace: boolean): void {
+    if (replace || !t.symbols) {
+      t.symbols = new Map();
+      t.symbolNames = new Set();
+    }
+    for (const s of symbols) {
+      t.symbols.set(s.name, s);
+      t.symbolNames!.add(s.name);
+    }
+    this.parts.log.debug(`terminal ${t.name}: ${t.symbols.size} symbols known`);
+    if (this.parts.roster.get(t.name)?.type === 'SLAVE') this.sendWatch(t, false);
+  }
+
+  /** Keeps the positions of a snapshot; returns them by position identifier. */
+  snapshot(t: TerminalState, s: SnapshotMsg, receivedAt: number): ReadonlyMap<string, Position> {
+    t.snapshotAt = receivedAt;
+    t.positions = new Map(s.positions.map((p) => [p.position, p]));
+    const mm = s.margin_mode;
+    if (!t.marginMode && (mm === 'hedging' || mm === 'netting' || mm === 'exchange')) t.marginMode = mm;
+    return t.positions;
+  }
+
+  welcome(name: string): void {
+    const t = this.terminals.get(name);
+    const role = this.parts.roster.role(name);
+    const { cfg } = this.parts;
+    this.parts.send(name, { type: 'welcome', role, magic: cfg.magic, heartbeat_ms: cfg.heartbeatMs, snapshot_ms: cfg.snapshotMs, hub_version: VERSION });
+    if (t) {
+      t.welcomeSentAt = this.parts.now();
+      if (role === 'slave') this.sendWatch(t, true);
+    }
+  }
+
+  /** A master trades a symbol: the first time, its followers start watching its translation. */
+  noteMasterSymbol(master: string, symbol: string): void {
+    if (!this.parts.masters.noteSymbol(master, symbol)) return;
+    for (const slave of this.parts.roster.followersOf(master)) {
+      const t = this.terminals.get(slave.name);
+      if (t?.welcomed) this.sendWatch(t, false);
+    }
+  }
+
+  /** Marks terminals silent for three heartbeats offline; they need a new welcome when back. */
+  checkSilence(now: number): void {
+    const offlineAfter = this.parts.cfg.heartbeatMs * 3;
+    for (const t of this.terminals.values()) {
+      if (t.online && now - t.lastSeen > offlineAfter) {
+        t.online = false;
+        t.welcomed = false;
+        this.parts.log.warn(`terminal ${t.name} is offline (silent for ${now - t.lastSeen} ms)`);
+        this.parts.journal.event({ kind: 'offline', account: t.name, message: `silent for ${now - t.lastSeen} ms` });
+      }
+    }
+  }
+
+  unknownAccount(name: string, type: string, seq: number): void {
+    const hint = hints.addAccount(name);
+    this.parts.log.warn(`unknown terminal "${name}" sent ${type}; register it with: ${hint}`);
+    this.parts.send(name, {
+      type: 'error',
+      code: 'E_UNKNOWN_ACCOUNT',
+      message: `account "${name}" is not registered on this hub; on the hub run: ${hint}`,
+      ref_type: type,
+      ref_seq: seq,
+    });
+  }
+
+  /** A message that failed validation; answered when it names a registered account. */
+  reject(ref: { account?: string; type?: string; seq?: number }, code: string, message: string): void {
+    const addressable = ref.account !== undefined && this.parts.roster.get(ref.account) !== undefined;
+    this.parts.log.warn(`rejected ${ref.type ?? 'message'} from ${ref.account ?? 'unknown sender'}: ${code} ${message}`);
+    this.parts.journal.event({ kind: 'error', account: ref.account, message: `${code}: ${message}`, data: { ref_type: ref.type, ref_seq: ref.seq } });
+    if (addressable) this.parts.send(ref.account!, { type: 'error', code, message, ref_type: ref.type, ref_seq: ref.seq });
+  }
+
+  /** Slaves stream ticks for the translations of every symbol their masters trade. */
+  private sendWatch(t: TerminalState, force: boolean): void {
+    const slave = this.parts.roster.get(t.name);
+    if (!slave || slave.type !== 'SLAVE') return;
+    const want = new Set<string>();
+    for (const [masterName, symbols] of this.parts.masters.symbols()) {
+      if (!follows(slave, masterName)) continue;
+      const master = this.parts.roster.get(masterName);
+      for (const s of symbols) {
+        const tr = translateSymbol(s, slave, t.symbolNames, master);
+        if (tr.ok) want.add(tr.symbol);
+      }
+    }
+    const list = [...want].sort();
+    if (!force && list.length === t.watch.length && list.every((s, i) => s === t.watch[i])) return;
+    t.watch = list;
+    if (list.length || force) this.parts.send(t.name, { type: 'watch', symbols: list.slice(0, WATCH_MAX) });
+  }
+}

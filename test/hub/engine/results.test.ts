@@ -1,0 +1,155 @@
+import type { Account } from '../../../hub/accounts';
+import { copyKey } from '../../../hub/engine/copies';
+import { Decisions } from '../../../hub/engine/decisions';
+import { Results, succeeded } from '../../../hub/engine/results';
+import type { ResultMsg } from '../../../hub/protocol';
+import { connected, fx } from './harness';
+
+const M1: Account = { name: 'M1', type: 'MASTER', enabled: true };
+const S1: Account = { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 };
+
+function world() {
+  const h = connected({ accounts: [M1, S1] });
+  const decisions = new Decisions(h.parts);
+  const results = new Results({ ...h.parts, decisions });
+  const deal = (fields: Parameters<typeof h.deal>[0]) => decisions.onMasterDeal(M1, h.deal(fields), h.clock.now);
+  const open = (position = '500', side: 'buy' | 'sell' = 'buy', volume = 1) => deal({ position, side, entry: 'in', volume, position_volume: volume, position_side: side });
+  const result = (cmd: Record<string, any>, fields: Partial<ResultMsg> & Pick<ResultMsg, 'status'>, from = 'S1') =>
+    results.onResult(from, h.message(from, { type: 'result', cmd_id: cmd.cmd_id, retcode: 10009, message: 'done', ...fields }), h.clock.now);
+  const copy = (position = '500') => h.parts.copies.get(copyKey('M1', position, 'S1'))!;
+  const last = (type: string) => h.commands('S1', type).pop()!;
+  /** An open copy with ticket 9001 and 1 lot. */
+  const opened = (position = '500', side: 'buy' | 'sell' = 'buy', ticket = '9001') => {
+    open(position, side);
+    result(last('open'), { status: 'done', ticket, position: ticket, volume: 1, price: 1.1 });
+    return copy(position);
+  };
+  return { h, results, deal, open, result, copy, last, opened };
+}
+
+describe('succeeded', () => {
+  it('holds for done, partial and duplicate', () => {
+    const all: ResultMsg['status'][] = ['done', 'partial', 'rejected', 'refused', 'duplicate', 'expired'];
+    expect(all.filter((status) => succeeded({ status }))).toEqual(['done', 'partial', 'duplicate']);
+  });
+});
+
+describe('Results', () => {
+  it('opens the copy on a done open: ticket, volume, price, slippage and latency', () => {
+    const w = world();
+    w.open();
+    w.h.advance(7);
+    w.result(w.last('open'), { status: 'done', ticket: '9001', position: '9002', volume: 1, price: 1.10005 });
+    expect(w.copy()).toMatchObject({ status: 'open', ticket: '9001', position: '9002', volume: 1, openPrice: 1.10005 });
+    expect(w.copy().inflight.size).toBe(0);
+    expect(w.h.parts.copies.bySlaveTicket('S1', '9002')).toBe(w.copy());
+    expect(w.h.lastTrade('S1')).toMatchObject({ status: 'open', slave_ticket: '9001', volume: 1, remaining_volume: 1, open_price: 1.10005, slippage_points: 5, latency_ms: 7, reason: '' });
+    expect(w.h.parts.stats).toMatchObject({ results: 1, lastLatencyMs: 7 });
+    expect(w.h.lines(/^result done open M1#500 -> S1: done \(retcode 10009, ticket 9001, 7 ms\)$/)).toHaveLength(1);
+  });
+
+  it('marks a refused open and counts it; a duplicate is an open copy', () => {
+    const w = world();
+    w.open('500');
+    w.result(w.last('open'), { status: 'refused', retcode: 0, message: 'algo trading off' });
+    expect(w.copy('500').status).toBe('refused');
+    expect(w.h.lastTrade('S1')).toMatchObject({ status: 'refused', reason: 'algo trading off (retcode 0)' });
+    expect(w.h.parts.stats.refusals).toBe(1);
+    expect(w.h.lines(/^result refused open M1#500 -> S1: algo trading off \(retcode 0\)$/)).toEqual([expect.objectContaining({ level: 'warn' })]);
+    w.open('501');
+    w.result(w.last('open'), { status: 'duplicate', ticket: '9003' });
+    expect(w.copy('501')).toMatchObject({ status: 'open', ticket: '9003', volume: 1 });
+    expect(w.h.lastTrade('S1')).toMatchObject({ reason: 'already copied (duplicate)' });
+  });
+
+  it('adds a done increase to the copy and ignores a failed one', () => {
+    const w = world();
+    const c = w.opened();
+    w.deal({ position: '500', side: 'buy', entry: 'in', volume: 0.3, position_volume: 1.3, position_side: 'buy' });
+    const add = w.last('open');
+    w.result(add, { status: 'rejected', retcode: 10006, message: 'no' });
+    expect(c).toMatchObject({ status: 'open', volume: 1 });
+    w.deal({ position: '500', side: 'buy', entry: 'in', volume: 0.1, position_volume: 1.4, position_side: 'buy' });
+    w.result(w.last('open'), { status: 'done', volume: 0.1, price: 1.3 });
+    expect(c).toMatchObject({ status: 'open', volume: 1.1, openPrice: 1.1 });
+    expect(w.h.lastTrade('S1')).not.toHaveProperty('open_price');
+  });
+
+  it('applies a close: what remains, or closed; and then sends what waited for it', () => {
+    const w = world();
+    const c = w.opened();
+    w.deal({ position: '500', side: 'sell', entry: 'out', volume: 0.3, position_volume: 0.7, position_side: 'buy' });
+    w.result(w.last('close'), { status: 'partial', volume: 0.3 });
+    expect(c.volume).toBe(0.7);
+    expect(w.h.lastTrade('S1')).toMatchObject({ remaining_volume: 0.7 });
+    w.deal({ position: '500', side: 'sell', entry: 'inout', volume: 1.2, position_volume: 0.5, position_side: 'sell' });
+    w.result(w.last('close'), { status: 'done', remaining_volume: 0, price: 1.2 });
+    expect(w.h.trades.filter((u) => u.set.status === 'closed').pop()!.set).toMatchObject({ remaining_volume: 0, close_price: 1.2 });
+    // The reversal's open followed the close.
+    expect(w.last('open')).toMatchObject({ side: 'sell', volume: 0.5 });
+  });
+
+  it('keeps the copy when a close fails, noting why', () => {
+    const w = world();
+    const c = w.opened();
+    w.deal({ position: '500', side: 'sell', entry: 'out', volume: 1, position_volume: 0, position_side: 'buy' });
+    w.result(w.last('close'), { status: 'rejected', retcode: 10018, message: 'market closed' });
+    expect(c).toMatchObject({ status: 'open', volume: 1 });
+    expect(w.h.lastTrade('S1')).toMatchObject({ reason: 'close failed: market closed (retcode 10018); the next snapshot reconciles it' });
+  });
+
+  const closeBy = () => {
+    const w = world();
+    const a = w.opened('500', 'buy', '9001');
+    const b = w.opened('501', 'sell', '9002');
+    for (const [position, by, side] of [['500', '501', 'buy'], ['501', '500', 'sell']] as const) {
+      w.deal({ position, position_by: by, side: side === 'buy' ? 'sell' : 'buy', entry: 'out_by', volume: 1, position_volume: 0, position_side: side });
+    }
+    return { w, a, b, cmd: w.last('close_by') };
+  };
+
+  it('closes both copies on a done close_by', () => {
+    const { w, a, b, cmd } = closeBy();
+    w.result(cmd, { status: 'done' });
+    expect([a.status, b.status, a.volume, b.volume, a.closeBy, b.closeBy]).toEqual(['closed', 'closed', 0, 0, undefined, undefined]);
+    expect(w.h.trades.filter((u) => u.set.reason === 'closed by opposite copy')).toHaveLength(2);
+  });
+
+  it('closes each copy on its own after a failed or partial close_by', () => {
+    for (const status of ['rejected', 'partial'] as const) {
+      const { w, a, cmd } = closeBy();
+      w.result(cmd, { status });
+      expect(w.h.commands('S1', 'close').map((c) => c.ticket)).toEqual(['9001', '9002']);
+      expect(a.status).toBe('open');
+      expect(w.h.lines(/close_by failed on S1; closing each copy on its own/)).toHaveLength(1);
+    }
+  });
+
+  it('sets SL/TP from a done modify only', () => {
+    const w = world();
+    const c = w.opened();
+    const m = { v: 1 as const, account: 'M1', seq: 0, ts: 0, type: 'position' as const, position: '500', symbol: 'EURUSD', side: 'buy' as const, volume: 1 };
+    new Decisions(w.h.parts).onMasterPosition(M1, { ...m, sl: 1.05, tp: 0 }, w.h.clock.now);
+    w.result(w.last('modify'), { status: 'rejected', retcode: 10016, message: 'invalid stops' });
+    expect([c.sl, c.tp]).toEqual([0, 0]);
+    new Decisions(w.h.parts).onMasterPosition(M1, { ...m, sl: 1.06, tp: 0 }, w.h.clock.now);
+    w.result(w.last('modify'), { status: 'done' });
+    expect([c.sl, c.tp]).toEqual([1.06, 0]);
+  });
+
+  it('ignores a result from another terminal than the one the command went to, and one for no known command', () => {
+    const w = world();
+    w.h.connect('S2', { symbols: [fx('EURUSD')] });
+    w.open();
+    const cmd = w.last('open');
+    w.result(cmd, { status: 'done', ticket: '1' }, 'S2');
+    expect(w.copy().status).toBe('pending');
+    expect(w.h.lines(/came from S2, but it was sent to S1; ignored/)).toHaveLength(1);
+    w.result({ cmd_id: 'nope' }, { status: 'done' });
+    expect(w.h.lines(/result for unknown or finished command nope from S1 \(done\)/)).toHaveLength(1);
+    expect(w.h.events.filter((e) => e.kind === 'result')).toHaveLength(2);
+    // The command is still in flight for S1's own answer.
+    w.result(cmd, { status: 'done', ticket: '9001' });
+    expect(w.copy().status).toBe('open');
+  });
+});
