@@ -6,6 +6,7 @@ import { Push } from 'zeromq';
 import { startHub, type RunningHub } from '../../hub';
 import type { Account } from '../../hub/accounts';
 import { memoryLogger } from '../../hub/log';
+import { tempDir } from '../helpers';
 import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset, type BrokerPreset } from '../../sim';
 
 jest.setTimeout(30_000);
@@ -233,7 +234,7 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
   });
 
   it('refuses a second hub on the same data folder before it binds', async () => {
-    const dataDir = require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'cb-lock-'));
+    const dataDir = tempDir('cb-lock-');
     const cfg = { store: 'embedded', dataDir, pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*' };
     const first = await startHub({ config: cfg, logger: memoryLogger() });
     try {

@@ -123,7 +123,9 @@ describe('hub start (child process)', () => {
     expect(out).toMatch(/hub listening: PUB tcp:\/\/127\.0\.0\.1:\d+, PULL tcp:\/\/127\.0\.0\.1:\d+; store embedded/);
     expect(out).toMatch(/no accounts registered: add them with `npx hub accounts add NAME/);
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+    // A rare failure here was an exit by signal with no message: say which one, with the output.
+    if (code !== 0) console.error(`hub start exited with ${code ?? signal}:\n${out}`);
     expect(code).toBe(0);
     expect(out).toMatch(/hub stopped/);
   });
