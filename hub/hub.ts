@@ -38,6 +38,20 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
+/**
+ * Loads the live copies an earlier hub process left (status open or pending) into the engine
+ * before any message, after the writer replayed a spill file left behind. Without them the hub
+ * still heals from the slaves' snapshots, only without the copies' ratios.
+ */
+async function restoreCopies(engine: Engine, store: Store, ledger: LedgerWriter, log: Logger): Promise<void> {
+  try {
+    await ledger.flush();
+    engine.restore(await store.findTrades({ open: true }));
+  } catch (e) {
+    log.warn(`could not read live copies from ${store.kind} (${(e as Error).message}); they are found again from the slaves' snapshots`);
+  }
+}
+
 export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const config = makeConfig(opts.config);
   const log = opts.logger ?? createLogger({ level: config.logLevel, file: config.logFile || undefined });
@@ -69,6 +83,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const send = (account: string, body: Body<HubMessage>) => transport.send(account, body);
   const engine = new Engine({ config, send, ledger, log });
   engine.setAccounts(await store.listAccounts());
+  await restoreCopies(engine, store, ledger, log);
 
   const transport = new Transport({
     pubEndpoint: config.pubEndpoint,

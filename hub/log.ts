@@ -49,3 +49,166 @@ export function memoryLogger(level = 'debug'): Logger & { lines: { level: string
   const logger = createLogger({ level, console: false, sink: (l, m) => lines.push({ level: l, message: m }) });
   return Object.assign(logger, { lines });
 }
+
+/** Longest account name (or other identifier) from the wire that goes into a log line. */
+export const NAME_MAX = 64;
+/** Longest free text from the wire (error texts, comments) that goes into a log line. */
+export const TEXT_MAX = 200;
+
+// C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides (they make a log
+// line read other than it is) and lone surrogates. The backslash is left alone so that escaping
+// twice changes nothing (the codec escapes the wire parts of its messages, the log line again).
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeChar(c: string): string {
+  const short = SHORT[c];
+  if (short) return short;
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Text that came off the wire, made safe for one log line: control characters, newlines and the
+ * like escaped (\n, \x1b, \u202e), at most `max` characters shown, then "…(+N chars)" saying how
+ * many of the original were left out. Anything not a string is shown as String(value).
+ */
+export function untrusted(value: unknown, max = TEXT_MAX): string {
+  const s = typeof value === 'string' ? value : String(value);
+  if (s.length <= max && !UNSAFE.test(s)) return s;
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const code = s.charCodeAt(i);
+    const pair = code >= 0xd800 && code <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const c = pair ? s.slice(i, i + 2) : s[i];
+    const shown = UNSAFE.test(c) ? escapeChar(c) : c;
+    if (out.length + shown.length > max) break;
+    out += shown;
+    i += c.length;
+  }
+  return i < s.length ? `${out}…(+${s.length - i} chars)` : out;
+}
+
+export interface Suppressed {
+  kind: string;
+  sender: string;
+  count: number;
+  windowMs: number;
+}
+
+export interface SenderLimiterOptions {
+  /** Warnings let through per (kind, sender) per window; default 5. */
+  perWindow?: number;
+  /** Default 10 s. */
+  windowMs?: number;
+  /** Senders tracked at once; beyond, new senders share the bucket UNKNOWN_SENDERS. Default 1,000. */
+  maxKeys?: number;
+  now?: () => number;
+  /** Said once when a (kind, sender) starts being suppressed in a window. */
+  onSuppressing?(kind: string, sender: string, windowMs: number): void;
+  /** How many were suppressed in a window, said once that window is over. */
+  onSuppressed(s: Suppressed): void;
+}
+
+interface Bucket {
+  kind: string;
+  sender: string;
+  start: number;
+  count: number;
+}
+
+/**
+ * Bounds repeated warnings of one kind from one sender (hostile or broken input): the first
+ * `perWindow` of each window pass, the rest are counted and reported in one summary once the
+ * window is over. The summary comes out at the next warning of any kind, or at flush() (call it
+ * from a periodic tick): no timers of its own, so nothing fires after its owner stopped.
+ * Memory is bounded: at most maxKeys buckets, the least recently used evicted once its window is
+ * over, and senders beyond go to one shared bucket per kind.
+ */
+export class SenderLimiter {
+  static readonly UNKNOWN_SENDERS = 'unknown senders';
+  private readonly perWindow: number;
+  private readonly windowMs: number;
+  private readonly maxKeys: number;
+  private readonly now: () => number;
+  /** Least recently used first (Map order, re-inserted on use). */
+  private readonly buckets = new Map<string, Bucket>();
+  /** Buckets with a suppressed count to report. */
+  private readonly pending = new Set<Bucket>();
+
+  constructor(private readonly opts: SenderLimiterOptions) {
+    this.perWindow = opts.perWindow ?? 5;
+    this.windowMs = opts.windowMs ?? 10_000;
+    this.maxKeys = opts.maxKeys ?? 1_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Buckets held (for tests and for the memory bound). */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** True when this warning should be written; false when it is counted instead. */
+  allow(kind: string, sender: string): boolean {
+    const now = this.now();
+    this.flush(now);
+    const b = this.bucket(kind, sender, now);
+    if (now - b.start >= this.windowMs) this.restart(b, now);
+    b.count++;
+    if (b.count <= this.perWindow) return true;
+    if (b.count === this.perWindow + 1) {
+      this.pending.add(b);
+      this.opts.onSuppressing?.(b.kind, b.sender, this.windowMs);
+    }
+    return false;
+  }
+
+  /** Reports the suppressed counts of windows that are over. */
+  flush(now = this.now()): void {
+    for (const b of this.pending) if (now - b.start >= this.windowMs) this.restart(b, now);
+  }
+
+  private bucket(kind: string, sender: string, now: number): Bucket {
+    const key = `${kind}\u0000${sender}`;
+    let b = this.buckets.get(key);
+    if (b) {
+      this.buckets.delete(key);
+      this.buckets.set(key, b);
+      return b;
+    }
+    // A table full of live buckets: the sender shares its kind's bucket of unknown senders, the
+    // one bucket allowed beyond maxKeys (one per kind, and kinds are few).
+    if (this.buckets.size >= this.maxKeys && !this.evictOldest(now) && sender !== SenderLimiter.UNKNOWN_SENDERS) {
+      return this.bucket(kind, SenderLimiter.UNKNOWN_SENDERS, now);
+    }
+    b = { kind, sender, start: now, count: 0 };
+    this.buckets.set(key, b);
+    return b;
+  }
+
+  private evictOldest(now: number): boolean {
+    const first = this.buckets.entries().next();
+    if (first.done) return false;
+    const [key, b] = first.value;
+    if (now - b.start < this.windowMs) return false;
+    this.restart(b, now);
+    this.buckets.delete(key);
+    return true;
+  }
+
+  /** Ends a bucket's window, reporting what it suppressed, and starts a new one. */
+  private restart(b: Bucket, now: number): void {
+    if (this.pending.delete(b)) {
+      this.opts.onSuppressed({ kind: b.kind, sender: b.sender, count: b.count - this.perWindow, windowMs: this.windowMs });
+    }
+    b.start = now;
+    b.count = 0;
+  }
+}
+
+/** The summary line of a suppressed count. */
+export function suppressedLine(s: Suppressed): string {
+  return `… suppressed ${s.count} similar warnings (${s.kind}) from ${s.sender} in the last ${Math.round(s.windowMs / 1000)} s`;
+}

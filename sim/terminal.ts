@@ -95,6 +95,9 @@ export class SimTerminal {
   private running = false;
   private offline = false;
   private tradeAllowed = true;
+  /** Results still to drop (fault injection): the command runs, its result never leaves. */
+  private resultsToDrop = 0;
+  private dropped = 0;
   private seq = 0;
   private welcomeMsg?: WelcomeMsg;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -186,6 +189,18 @@ export class SimTerminal {
   setOffline(offline: boolean): void {
     this.offline = offline;
     if (offline) this.outbox = [];
+  }
+
+  /** The next `count` commands execute but their results are lost on the way to the hub, as when
+   *  the terminal dies between OrderSend and the reply. The journal keeps them, so a re-sent
+   *  command is answered `duplicate` with what was done. */
+  dropResults(count: number): void {
+    this.resultsToDrop = Math.max(0, Math.floor(count));
+  }
+
+  /** How many results dropResults() has swallowed since this object was made. */
+  get droppedResults(): number {
+    return this.dropped;
   }
 
   /** Algo trading switched off in the terminal: commands are rejected with 10027. */
@@ -386,7 +401,8 @@ export class SimTerminal {
   }
 
   private sendSnapshot(): void {
-    this.sendMessage({ type: 'snapshot', positions: this.snapshotPositions() });
+    // As the EA does (Reporter.mqh): a restarted hub learns a netting account without a new hello.
+    this.sendMessage({ type: 'snapshot', positions: this.snapshotPositions(), margin_mode: this.broker.marginMode });
   }
 
   private snapshotPositions(): Position[] {
@@ -476,7 +492,11 @@ export class SimTerminal {
       this.deferring = false;
     }
     this.journal.recordCommand(cmd.cmd_id, res);
-    this.reply(cmd, res);
+    if (this.resultsToDrop > 0) {
+      this.resultsToDrop--;
+      this.dropped++;
+      this.log(`${cmd.type} ${cmd.cmd_id}: ${res.status}; result dropped (fault injection)`);
+    } else this.reply(cmd, res);
     const events = this.deferred;
     this.deferred = [];
     for (const body of events) this.sendMessage(body);

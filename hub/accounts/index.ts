@@ -3,6 +3,7 @@ import { AccountError } from '../errors';
 
 export type AccountType = 'MASTER' | 'SLAVE';
 export type VolumeMode = 'same' | 'multiplier' | 'fixed' | 'equity';
+export type MasterOfflinePolicy = 'keep' | 'close';
 
 export interface Account {
   name: string;
@@ -27,6 +28,17 @@ export interface Account {
   volume_fixed?: number;
   /** Scale volumes by master/slave contract size when both are known (default true). */
   normalize_contract_size?: boolean;
+  /**
+   * No new copies, but the copies that exist are managed to the end (closes, partial closes, SL/TP).
+   * On a master: its new positions are not copied; on a slave: it takes no new copies.
+   */
+  close_only?: boolean;
+  /** Slave: a master position older than this when it could be copied is recorded as missed (default from config). */
+  max_delay_ms?: number;
+  /** Slave: what happens to its copies while their master is offline: kept (default) or closed after the grace. */
+  master_offline?: MasterOfflinePolicy;
+  /** Slave, with master_offline "close": how long a master may be offline before its copies are closed. */
+  master_offline_grace_ms?: number;
   created_at?: string;
   updated_at?: string;
 }
@@ -34,8 +46,17 @@ export interface Account {
 const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 const MODES: VolumeMode[] = ['same', 'multiplier', 'fixed', 'equity'];
 
+/** Longest delay or grace an account may set: a day. */
+const MAX_MS = 86_400_000;
+
 function isPositiveNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0;
+}
+
+/** A duration in ms from a number or a string of digits (a CLI flag), or undefined if it is not one. */
+function millis(v: unknown): number | undefined {
+  const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_MS ? n : undefined;
 }
 
 /** Validates and normalises an account record; throws AccountError saying what to fix. */
@@ -105,6 +126,29 @@ export function validateAccount(input: unknown): Account {
     throw new AccountError(`${where}: volume_mode fixed needs volume_fixed (lots)`, 'e.g. --volume-fixed 0.1');
   }
   if (a.normalize_contract_size !== undefined) out.normalize_contract_size = Boolean(a.normalize_contract_size);
+  if (a.close_only !== undefined && a.close_only !== null) {
+    if (a.close_only !== true && a.close_only !== false && a.close_only !== 'true' && a.close_only !== 'false') {
+      throw new AccountError(`${where}: close_only must be true or false, got ${JSON.stringify(a.close_only)}`, 'e.g. --close-only true');
+    }
+    out.close_only = a.close_only === true || a.close_only === 'true';
+  }
+  for (const [k, flag, example] of [
+    ['max_delay_ms', '--max-delay-ms', '60000 (a minute)'],
+    ['master_offline_grace_ms', '--master-offline-grace-ms', '300000 (five minutes)'],
+  ] as const) {
+    if (a[k] === undefined || a[k] === null) continue;
+    const v = millis(a[k]);
+    if (v === undefined) {
+      throw new AccountError(`${where}: ${k} must be a whole number of milliseconds from 0 to ${MAX_MS}, got ${JSON.stringify(a[k])}`, `e.g. ${flag} ${example}`);
+    }
+    out[k] = v;
+  }
+  if (a.master_offline !== undefined && a.master_offline !== null) {
+    if (a.master_offline !== 'keep' && a.master_offline !== 'close') {
+      throw new AccountError(`${where}: master_offline must be keep or close, got ${JSON.stringify(a.master_offline)}`, 'e.g. --master-offline close --master-offline-grace-ms 300000');
+    }
+    out.master_offline = a.master_offline;
+  }
   if (typeof a.created_at === 'string') out.created_at = a.created_at;
   if (typeof a.updated_at === 'string') out.updated_at = a.updated_at;
   if (out.type === 'MASTER' && (out.follows || out.volume_mode)) {

@@ -6,7 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
 import { FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
 import { AccountError, ConfigError, CopyBridgeError, EXIT_CODES, NotFoundError, UsageError } from '../errors';
-import { hints } from '../hints';
+import { CLI, hints } from '../hints';
 import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
 import { runDemo } from './demo';
@@ -78,7 +78,11 @@ const accountOptions = (y: Argv) =>
     .option('volume-multiplier', { type: 'number' })
     .option('volume-fixed', { type: 'number', describe: 'lots per copy for --volume-mode fixed' })
     .option('path', { type: 'string', describe: 'terminal path (metadata)' })
-    .option('enabled', { type: 'boolean' });
+    .option('enabled', { type: 'boolean' })
+    .option('close-only', { type: 'string', describe: 'true: no new copies, the open ones are managed to the end (see: accounts close-only)' })
+    .option('max-delay-ms', { type: 'string', describe: 'slave: a master position older than this when it could be copied is recorded as missed (default from config maxDelayMs)' })
+    .option('master-offline', { type: 'string', describe: "slave: its copies while their master is offline: keep (default) or close (after --master-offline-grace-ms)" })
+    .option('master-offline-grace-ms', { type: 'string', describe: 'slave, with --master-offline close: how long a master may be offline before its copies are closed' });
 
 type AccountArgs = {
   name: string;
@@ -94,6 +98,10 @@ type AccountArgs = {
   'volume-fixed'?: number;
   path?: string;
   enabled?: boolean;
+  'close-only'?: string | boolean;
+  'max-delay-ms'?: string;
+  'master-offline'?: string;
+  'master-offline-grace-ms'?: string;
 };
 
 function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Account> {
@@ -108,6 +116,11 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
   if (a['volume-fixed'] !== undefined) next.volume_fixed = a['volume-fixed'];
   if (a.path !== undefined) next.path = a.path;
   if (a.enabled !== undefined) next.enabled = a.enabled;
+  // A bare --close-only means true; validateAccount says what else is wrong.
+  if (a['close-only'] !== undefined) next.close_only = a['close-only'] === '' ? true : a['close-only'];
+  if (a['max-delay-ms'] !== undefined) next.max_delay_ms = a['max-delay-ms'];
+  if (a['master-offline'] !== undefined) next.master_offline = a['master-offline'];
+  if (a['master-offline-grace-ms'] !== undefined) next.master_offline_grace_ms = a['master-offline-grace-ms'];
   const map = { ...(base.symbol_map ?? {}) };
   for (const entry of a.map ?? []) {
     const m = /^([^=]+)=(.+)$/.exec(entry);
@@ -121,6 +134,7 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
 
 function formatAccount(a: Account): string {
   const parts: string[] = [a.type, a.enabled ? 'enabled' : 'DISABLED'];
+  if (a.close_only) parts.push('CLOSE-ONLY');
   if (a.prefix) parts.push(`prefix=${a.prefix}`);
   if (a.suffix) parts.push(`suffix=${a.suffix}`);
   if (a.symbol_map) parts.push(`map=${Object.entries(a.symbol_map).map(([k, v]) => `${k}=${v}`).join(',')}`);
@@ -130,6 +144,9 @@ function formatAccount(a: Account): string {
     const mode = a.volume_mode ?? 'same';
     parts.push(`volume=${mode}${mode === 'multiplier' ? ' x' + a.volume_multiplier : mode === 'fixed' ? ' ' + a.volume_fixed + ' lots' : ''}`);
   }
+  if (a.max_delay_ms !== undefined) parts.push(`max-delay=${a.max_delay_ms}ms`);
+  if (a.master_offline === 'close') parts.push(`master-offline=close after ${a.master_offline_grace_ms ?? 0}ms`);
+  else if (a.master_offline) parts.push(`master-offline=${a.master_offline}`);
   return `${a.name.padEnd(24)} ${parts.join('  ')}`;
 }
 
@@ -197,27 +214,57 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         .command('set <name>', 'change an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }), async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const a = argv as unknown as AccountArgs;
-            const existing = await store.getAccount(a.name);
-            if (!existing) throw new NotFoundError(`no account named ${a.name}`, 'see: npx hub accounts list');
-            const acc = validateAccount({ ...applyAccountArgs(existing, a), updated_at: new Date().toISOString() });
+            const acc = validateAccount({ ...applyAccountArgs(await existingAccount(store, a.name), a), updated_at: new Date().toISOString() });
             await store.upsertAccount(acc);
             io.out(`updated ${formatAccount(acc)}`);
           });
         })
         .command('enable <name>', 'enable an account', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
-          await setEnabled(argv, true, io);
-        })
-        .command('disable <name>', 'disable an account (a disabled slave refuses copies; a disabled master is not copied)', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
-          await setEnabled(argv, false, io);
-        })
-        .command('remove <name>', 'delete an account', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const name = (argv as unknown as { name: string }).name;
-            if (!(await store.removeAccount(name))) throw new NotFoundError(`no account named ${name}`, 'see: npx hub accounts list');
-            io.out(`removed ${name}`);
+            await store.upsertAccount({ ...(await existingAccount(store, name)), enabled: true, updated_at: new Date().toISOString() });
+            io.out(`enabled ${name}`);
           });
         })
-        .demandCommand(1, 'name a subcommand: list, add, set, enable, disable, remove'),
+        .command(
+          'disable <name>',
+          'disable an account (a disabled slave takes no copies; a disabled master is not copied, its closes still are); refused while it has open copies unless --force',
+          (yy) => forceOption(yy.positional('name', { type: 'string', demandOption: true })),
+          async (argv) => {
+            await withStore(argv as GlobalArgs, async (store) => {
+              const { name, force } = argv as unknown as { name: string; force?: boolean };
+              const a = await existingAccount(store, name);
+              const open = await openCopies(store, a, 'disable', force);
+              await store.upsertAccount({ ...a, enabled: false, updated_at: new Date().toISOString() });
+              io.out(open ? `disabled ${name}: ${consequence(a, 'disable', open)}` : `disabled ${name}`);
+            });
+          },
+        )
+        .command(
+          'close-only <name>',
+          'wind an account down: no new copies (a master: its new positions are not copied), the open ones managed to the end',
+          (yy) => yy.positional('name', { type: 'string', demandOption: true }),
+          async (argv) => {
+            await withStore(argv as GlobalArgs, async (store) => {
+              const name = (argv as unknown as { name: string }).name;
+              const a = await existingAccount(store, name);
+              const open = await store.countTrades({ account: name, open: true });
+              await store.upsertAccount({ ...a, close_only: true, updated_at: new Date().toISOString() });
+              const what = a.type === 'MASTER' ? 'its new positions are not copied' : 'it takes no new copies';
+              io.out(`${name} is close-only: ${what}; its ${open} open copies are managed to the end (closes, partial closes, SL/TP). Undo with: ${CLI} accounts set ${name} --close-only false`);
+            });
+          },
+        )
+        .command('remove <name>', 'delete an account; refused while it has open copies unless --force', (yy) => forceOption(yy.positional('name', { type: 'string', demandOption: true })), async (argv) => {
+          await withStore(argv as GlobalArgs, async (store) => {
+            const { name, force } = argv as unknown as { name: string; force?: boolean };
+            const a = await existingAccount(store, name);
+            const open = await openCopies(store, a, 'remove', force);
+            await store.removeAccount(name);
+            io.out(open ? `removed ${name}: ${consequence(a, 'remove', open)}` : `removed ${name}`);
+          });
+        })
+        .demandCommand(1, 'name a subcommand: list, add, set, enable, disable, close-only, remove'),
     )
     .command(
       'trades',
@@ -226,7 +273,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         y
           .option('open', { type: 'boolean', describe: 'only pending and open copies' })
           .option('account', { type: 'string', describe: 'only this master or slave' })
-          .option('status', { choices: ['pending', 'open', 'closed', 'refused', 'failed', 'expired'] as const })
+          .option('status', { choices: ['pending', 'open', 'closed', 'refused', 'failed', 'expired', 'missed'] as const })
           .option('limit', { type: 'number', default: 50 })
           .option('page', { type: 'number', default: 1, describe: 'page number, 1 = newest' })
           .option('json', { type: 'boolean', describe: 'one JSON document per line' }),
@@ -268,13 +315,42 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
   return cli;
 }
 
-async function setEnabled(argv: GlobalArgs & { name: string }, enabled: boolean, io: Io): Promise<void> {
-  await withStore(argv, async (store) => {
-    const a = await store.getAccount(argv.name);
-    if (!a) throw new NotFoundError(`no account named ${argv.name}`, 'see: npx hub accounts list');
-    await store.upsertAccount({ ...a, enabled, updated_at: new Date().toISOString() });
-    io.out(`${enabled ? 'enabled' : 'disabled'} ${argv.name}`);
-  });
+async function existingAccount(store: Store, name: string): Promise<Account> {
+  const a = await store.getAccount(name);
+  if (!a) throw new NotFoundError(`no account named ${name}`, `see: ${CLI} accounts list`);
+  return a;
+}
+
+const forceOption = <T>(y: Argv<T>) => y.option('force', { type: 'boolean', describe: 'go ahead although the account has open copies' });
+
+type Change = 'disable' | 'remove';
+
+/** What a change does to the open copies of an account, as the design states it. */
+function consequence(a: Account, change: Change, open: number): string {
+  const [copies, stay, are] = open === 1 ? ['1 open copy', 'stays', 'is'] : [`${open} open copies`, 'stay', 'are'];
+  if (change === 'disable') {
+    return a.type === 'MASTER'
+      ? `its new positions are not copied; closes of the positions behind its ${copies} are still mirrored to the slaves`
+      : `it takes no new copies and executes no commands: its ${copies} ${stay} open and ${are} not closed with their masters until it is enabled again`;
+  }
+  return a.type === 'MASTER'
+    ? `the hub forgets it: its ${copies} on the slaves ${are} no longer closed when it closes its positions`
+    : `the hub forgets it: its ${copies} ${stay} open on its terminal and ${are} no longer closed with their masters`;
+}
+
+/**
+ * The number of open copies (pending or open trades, as master or slave) of an account; throws
+ * AccountError saying what the change would do to them unless forced.
+ */
+async function openCopies(store: Store, a: Account, change: Change, force: boolean | undefined): Promise<number> {
+  const open = await store.countTrades({ account: a.name, open: true });
+  if (open && !force) {
+    throw new AccountError(
+      `${a.name} has ${open} open ${open === 1 ? 'copy' : 'copies'}; if you ${change} it, ${consequence(a, change, open)}`,
+      `add --force to ${change} it anyway, or wind it down first with: ${CLI} accounts close-only ${a.name}`,
+    );
+  }
+  return open;
 }
 
 /** Runs the CLI; the one place where errors become messages and exit codes. */

@@ -24,6 +24,8 @@ export interface HubConfig {
   heartbeatMs: number;
   snapshotMs: number;
   tickMaxAgeMs: number;
+  maxDelayMs: number;
+  reconcileMs: number;
   maxMessageBytes: number;
   accountsReloadMs: number;
   ledgerQueueMax: number;
@@ -55,6 +57,8 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
   heartbeatMs: 2_000,
   snapshotMs: 30_000,
   tickMaxAgeMs: 5_000,
+  maxDelayMs: 60_000,
+  reconcileMs: 1_000,
   maxMessageBytes: 1024 * 1024,
   accountsReloadMs: 2_000,
   ledgerQueueMax: 100_000,
@@ -77,6 +81,8 @@ export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
   heartbeatMs: { kind: 'int', env: 'COPYBRIDGE_HEARTBEAT_MS', min: 100, max: 600_000, doc: 'heartbeat interval asked of terminals; 3 missed = offline' },
   snapshotMs: { kind: 'int', env: 'COPYBRIDGE_SNAPSHOT_MS', min: 1_000, max: 3_600_000, doc: 'periodic snapshot interval asked of terminals' },
   tickMaxAgeMs: { kind: 'int', env: 'COPYBRIDGE_TICK_MAX_AGE_MS', min: 0, max: 3_600_000, doc: 'an older slave tick is stale: the slippage check is left to the EA' },
+  maxDelayMs: { kind: 'int', env: 'COPYBRIDGE_MAX_DELAY_MS', min: 0, max: 86_400_000, doc: 'a master position older than this when it could be copied is recorded as missed (accounts may set max_delay_ms)' },
+  reconcileMs: { kind: 'int', env: 'COPYBRIDGE_RECONCILE_MS', min: 100, max: 3_600_000, doc: 'how often the hub compares every master with its copies between snapshots' },
   maxMessageBytes: { kind: 'int', env: 'COPYBRIDGE_MAX_MESSAGE_BYTES', min: 1024, max: 64 * 1024 * 1024, doc: 'largest message accepted' },
   accountsReloadMs: { kind: 'int', env: 'COPYBRIDGE_ACCOUNTS_RELOAD_MS', min: 100, max: 3_600_000, doc: 'how often the hub re-reads accounts from the store' },
   ledgerQueueMax: { kind: 'int', env: 'COPYBRIDGE_LEDGER_QUEUE_MAX', min: 100, max: 10_000_000, doc: 'ledger writes held in memory while the store is slow or down' },

@@ -1,7 +1,7 @@
 /** The command tracker: command ids, commands in flight, re-sends and expiry. */
 import type { Body, CommandMsg } from '../protocol';
 import type { Parts } from './context';
-import { keyOf, type Copy } from './copies';
+import { keyOf, nextSeq, type Copy } from './copies';
 
 export type Command = Body<CommandMsg>;
 export type CommandOf<T extends Command['type']> = Extract<Command, { type: T }>;
@@ -104,6 +104,16 @@ export class Commands {
     }
   }
 
+  /** Lots that opens (or closes) of this copy still in flight will add (or take). */
+  inflightVolume(c: Copy, type: 'open' | 'close'): number {
+    let lots = 0;
+    for (const id of c.inflight) {
+      const body = this.pending.get(id)?.body;
+      if (body?.type === type) lots += body.volume;
+    }
+    return lots;
+  }
+
   get inFlightCount(): number {
     return this.pending.size;
   }
@@ -113,7 +123,11 @@ export class Commands {
     return this.pending.entries();
   }
 
-  /** Gives up on a command; a copy whose first open it was is expired with it. */
+  /**
+   * Gives up on a command; a copy whose first open it was is expired with it, to be decided again
+   * from the slave's next snapshot (it may yet show the copy). Closes, reductions and SL/TP
+   * changes are not lost: reconciliation decides them again from state while the copy is live.
+   */
   private expire(id: string, p: Pending): void {
     const { cfg, stats, journal } = this.parts;
     this.pending.delete(id);
@@ -126,6 +140,7 @@ export class Commands {
     journal.decision('expire', `${body.type} ${body.master}#${body.master_position} -> ${p.slave} expired after ${p.attempts} sends without result`, p.slave, body.master_position, 'warn');
     if (c && body.type === 'open' && !body.increase && c.status === 'pending') {
       c.status = 'expired';
+      c.foundSeq = nextSeq();
       journal.trade(c, { status: 'expired', reason: `no result from ${p.slave} within ${cfg.commandTtlMs} ms (offline?)` });
     }
   }

@@ -33,6 +33,8 @@ export interface Parts {
   send: EngineDeps['send'];
   log: Logger;
   now: () => number;
+  /** When this engine was made: positions opened before may have been copied by an earlier hub process. */
+  startedAt: number;
   stats: EngineStats;
   journal: Journal;
   roster: Roster;
@@ -49,6 +51,7 @@ export function makeParts(deps: EngineDeps): Parts {
     send: deps.send.bind(deps),
     log: deps.log,
     now,
+    startedAt: now(),
     stats: { decisions: 0, commandsSent: 0, resends: 0, results: 0, refusals: 0, expired: 0 },
     journal: new Journal(deps.ledger, deps.log, now),
     roster: new Roster(deps.log),

@@ -1,5 +1,5 @@
 /** The copy table: one record per master position and slave, with its keys and indexes. */
-import type { TradeStatus } from '../ledger/types';
+import type { Trade, TradeStatus } from '../ledger/types';
 import type { Side, SymbolSpec } from '../protocol';
 import type { MasterPosition } from './masters';
 import { normalizePrice } from './slippage';
@@ -13,8 +13,29 @@ export interface Copy {
   side: Side;
   /** Lots open on the slave as last confirmed. */
   volume: number;
-  /** Master volume this copy was sized from (for proportional closes while the open is in flight). */
+  /**
+   * Master volume the copy's lots stand for: the master's volume when it was sized, then the
+   * master's remaining volume after each reduction decided for it. A master deal that leaves the
+   * master at or above it changes nothing (a replay).
+   */
   masterVolume: number;
+  /**
+   * Slave lots per master lot, fixed when the copy was opened (sized volume / master volume) and
+   * kept in the ledger row as volume / master_volume; undefined until known (a copy adopted
+   * without its ledger row is sized afresh from the master's current volume).
+   */
+  ratio?: number;
+  /** The master's volume when the slave itself reduced the copy: it is not grown back until the master grows past it. */
+  slaveCut?: number;
+  /**
+   * Order of the hub's latest news of this copy (created, adopted, restored, open expired) on the
+   * engine's sequence (nextSeq): only snapshots received after it can say the copy is missing.
+   */
+  foundSeq: number;
+  /** The copy is left alone until then after a failed command (ms). */
+  holdUntil?: number;
+  /** The last target (volume or SL/TP) a decision line was written for without a command, so it is written once. */
+  noted?: string;
   ticket?: string;
   position?: string;
   status: TradeStatus;
@@ -39,6 +60,15 @@ export function posKey(master: string, position: string): string {
   return `${master}\u0000${position}`;
 }
 
+let seq = 0;
+/**
+ * The engine's order of events that reconciliation compares (copy found, terminal welcomed,
+ * snapshot received): strictly increasing, unlike clock readings that repeat within a millisecond.
+ */
+export function nextSeq(): number {
+  return ++seq;
+}
+
 export function keyOf(c: Copy): string {
   return copyKey(c.master, c.masterPosition, c.slave);
 }
@@ -52,7 +82,22 @@ export function isLive(c: Copy): boolean {
 export function newCopy(from: CopySource, slave: string, init: Pick<Copy, 'symbol' | 'status' | 'sl' | 'tp'> & Partial<Copy>): Copy {
   return {
     master: from.master, masterPosition: from.position, slave, masterSymbol: from.symbol, side: from.side,
-    volume: 0, masterVolume: from.volume, masterPrice: from.price, inflight: new Set(), ...init,
+    volume: 0, masterVolume: from.volume, masterPrice: from.price, inflight: new Set(), foundSeq: nextSeq(), ...init,
+  };
+}
+
+/**
+ * A live copy as an earlier hub process left it in the ledger (open or pending). Its SL/TP are
+ * unknown until the slave's snapshot; a pending row is an unknown outcome the snapshot resolves.
+ */
+export function restoredCopy(t: Trade): Copy {
+  const ratio = t.volume && t.master_volume ? t.volume / t.master_volume : undefined;
+  const lots = t.status === 'open' ? (t.remaining_volume ?? t.volume ?? 0) : 0;
+  return {
+    master: t.master_name, masterPosition: t.master_ticket, slave: t.slave_name, masterSymbol: t.master_symbol, symbol: t.symbol,
+    side: t.direction === 'BUY' ? 'buy' : 'sell', volume: lots, masterVolume: ratio && lots ? lots / ratio : (t.master_volume ?? 0), ratio,
+    ticket: t.slave_ticket, position: t.slave_ticket, status: t.status, masterPrice: t.master_price ?? 0, openPrice: t.open_price,
+    sl: 0, tp: 0, inflight: new Set(), foundSeq: nextSeq(),
   };
 }
 

@@ -1,16 +1,19 @@
 /**
  * Copy decisions: what each slave does when its master opens, adds to, reduces, closes by,
  * reverses or edits a position, and the catch-up once an open that was in flight is confirmed.
+ * A deal the hub handled before it restarted changes nothing: opens need no copy record, adds and
+ * reductions go toward the target the copy's ratio gives, not by the deal's lots.
  */
 import type { Account } from '../accounts';
-import type { DealMsg, PositionMsg } from '../protocol';
+import type { TradeStatus } from '../ledger/types';
+import type { DealMsg, PositionMsg, SymbolSpec } from '../protocol';
 import type { CommandOf } from './commands';
 import type { Parts } from './context';
 import { copyKey, isLive, keyOf, newCopy, targetStops, type Copy } from './copies';
 import { dir, iso } from './journal';
 import type { MasterPosition } from './masters';
-import { describePlan, planCopy, type Plan } from './plan';
-import { closeVolume, EPS } from './sizing';
+import { closedToNew, describePlan, planCopy, type Plan } from './plan';
+import { closeVolume, EPS, floorToStep, roundLots } from './sizing';
 import { copyComment } from './tag';
 
 type Planned = Extract<Plan, { ok: true }>;
@@ -26,15 +29,30 @@ export class Decisions {
     }
     this.parts.sessions.noteMasterSymbol(master.name, d.symbol);
     journal.event({ kind: 'master_deal', account: master.name, master_ticket: d.position, message: `${d.entry} ${d.side} ${d.volume} ${d.symbol} @ ${d.price}`, data: { deal: d.deal, reason: d.reason } });
-    if (!master.enabled) {
-      journal.decision('skip', `master ${master.name} is disabled: deal ${d.deal} (${d.entry} ${d.side} ${d.volume} ${d.symbol}) not copied`, master.name, d.position);
+    // Every deal updates the book, also of a disabled or close-only master: its copies follow its closes.
+    const change = masters.applyDeal(master.name, d, receivedAt);
+    const closed = closedToNew(master);
+    if (closed && (change.kind === 'open' || change.kind === 'add')) {
+      journal.decision('skip', `master ${master.name} ${closed}: deal ${d.deal} (${d.entry} ${d.side} ${d.volume} ${d.symbol}) not copied`, master.name, d.position);
+      if (change.kind === 'open') for (const slave of this.undecided(change.mp)) this.record(change.mp, slave.name, 'refused', `master ${master.name} ${closed}`, receivedAt);
       return;
     }
-    const change = masters.applyDeal(master.name, d, receivedAt);
     const copies = () => this.parts.copies.ofMasterPosition(master.name, d.position);
     switch (change.kind) {
+      case 'none':
+        this.parts.log.debug(`deal ${d.deal} of ${master.name} tells nothing new of #${d.position} (handled before a restart, or older than a snapshot)`);
+        return;
       case 'open':
-        for (const slave of this.parts.roster.followersOf(master.name)) this.open(master, slave, change.mp, receivedAt);
+        for (const slave of this.undecided(change.mp)) {
+          // A position opened before this process started may already be copied there, and a
+          // slave not heard from since may be a netting account holding an opposite copy: its
+          // snapshot decides (reconciliation), not the EA's guard.
+          const ready = this.parts.sessions.ready(slave.name);
+          if (!ready && (d.time_ms < this.parts.startedAt || !this.parts.sessions.get(slave.name)?.marginMode)) {
+            const why = d.time_ms < this.parts.startedAt ? 'opened before the hub started, may already be copied' : 'its account (netting or hedging) is not known yet';
+            journal.decision('wait', `open ${master.name}#${d.position} -> ${slave.name}: ${why}; decided on ${slave.name}'s next snapshot`, slave.name, d.position);
+          } else this.open(master, slave, change.mp, receivedAt);
+        }
         return;
       case 'add':
         // Followers without a copy yet get nothing: they refused the opening for a reason.
@@ -62,7 +80,6 @@ export class Decisions {
       this.parts.log.debug(`position change for unknown master position ${master.name}#${pos.position}`);
       return;
     }
-    if (!master.enabled) return;
     for (const c of this.parts.copies.ofMasterPosition(master.name, pos.position)) {
       if (!isLive(c)) continue;
       const stops = targetStops(mp, this.parts.sessions.spec(c.slave, c.symbol));
@@ -79,19 +96,23 @@ export class Decisions {
     }
   }
 
-  /** A new master position on one follower: a pending copy and its open, or a refused copy. */
-  open(master: Account, slave: Account, mp: MasterPosition, receivedAt: number): void {
-    const what = `open ${master.name}#${mp.position} ${mp.side} ${mp.volume} ${mp.symbol} -> ${slave.name}`;
-    const plan = this.plan(what, master, slave, mp, mp.volume, mp.price, (symbol) => this.nettingConflict(slave.name, symbol, mp));
-    if (!plan.ok) {
-      // Refusals are copies too: the ledger shows them, and later master changes skip them. The
-      // record names the master's symbol and SL/TP: the slave's may be what could not be found.
-      const c = newCopy(mp, slave.name, { symbol: mp.symbol, status: 'refused', sl: mp.sl, tp: mp.tp });
-      this.parts.copies.set(keyOf(c), c);
-      this.parts.journal.trade(c, { status: 'refused', reason: plan.reason, open_time: iso(receivedAt) });
+  /**
+   * A new master position on one follower: a pending copy and its open, or a refused copy. Late:
+   * reconciliation found the position without its copy (hub restarted, slave back after the
+   * command expired); a copy the price gate refuses is then missed, and the record replaced.
+   */
+  open(master: Account, slave: Account, mp: MasterPosition, receivedAt: number, late = false): void {
+    if (!late && this.parts.copies.has(copyKey(mp.master, mp.position, slave.name))) {
+      this.parts.log.debug(`open ${master.name}#${mp.position} -> ${slave.name} already decided`);
       return;
     }
-    const c = newCopy(mp, slave.name, { symbol: plan.symbol, status: 'pending', ...targetStops(mp, plan.spec) });
+    const what = `${late ? 'late open' : 'open'} ${master.name}#${mp.position} ${mp.side} ${mp.volume} ${mp.symbol} -> ${slave.name}`;
+    const plan = this.plan(what, master, slave, mp, mp.volume, mp.price, (symbol) => this.nettingConflict(slave.name, symbol, mp), late);
+    if (!plan.ok) {
+      this.record(mp, slave.name, late && plan.slipped ? 'missed' : 'refused', plan.reason, receivedAt);
+      return;
+    }
+    const c = newCopy(mp, slave.name, { symbol: plan.symbol, status: 'pending', ...targetStops(mp, plan.spec), ratio: plan.volume / mp.volume });
     this.parts.copies.set(keyOf(c), c);
     this.copied(what, plan, slave, mp);
     this.parts.journal.trade(c, {
@@ -103,18 +124,45 @@ export class Decisions {
 
   /** A netting master added to its position: the copy grows by the deal's share. */
   increase(master: Account, mp: MasterPosition, c: Copy, d: DealMsg, receivedAt: number): void {
-    if (!isLive(c)) return;
-    const slave = this.parts.roster.get(c.slave);
-    if (!slave) return;
-    const what = `add to ${master.name}#${mp.position} ${mp.side} ${d.volume} ${mp.symbol} -> ${slave.name}`;
-    const plan = this.plan(what, master, slave, mp, d.volume, d.price);
-    // A refused increase leaves the copy as it is: no record of its own.
-    if (!plan.ok) return;
-    this.copied(what, plan, slave, mp);
-    this.parts.commands.issue(c, this.openCommand(c, mp, plan, d.price, true), receivedAt);
+    this.grow(master, mp, c, d.volume, d.price, receivedAt, `add to ${master.name}#${mp.position} ${mp.side} ${d.volume} ${mp.symbol} -> ${c.slave}`);
   }
 
-  /** The master closed `closed` lots and kept `remaining`: the copy closes the same share. */
+  /**
+   * Adds to a live copy what it lacks of its target (the master's volume times its ratio, less
+   * what is open and being opened); without a ratio, the master's `lots` sized afresh. The plan
+   * gives the symbol and the price gate. False when the copy lacks nothing or the plan refused.
+   */
+  grow(master: Account, mp: MasterPosition, c: Copy, lots: number, price: number, receivedAt: number, what: string, late = false): boolean {
+    if (!isLive(c)) return false;
+    const slave = this.parts.roster.get(c.slave);
+    if (!slave) return false;
+    const plan = this.plan(what, master, slave, mp, lots, price, undefined, late);
+    // A refused increase leaves the copy as it is: no record of its own.
+    if (!plan.ok) return false;
+    const short = this.shortfall(c, mp, plan.spec);
+    if (short !== undefined && short <= 0) {
+      this.parts.log.debug(`${what}: the copy already holds its target`);
+      return false;
+    }
+    const sized = { ...plan, volume: short ?? plan.volume };
+    this.copied(what, sized, slave, mp);
+    this.parts.commands.issue(c, this.openCommand(c, mp, sized, price, true), receivedAt);
+    return true;
+  }
+
+  /** Lots a copy lacks of its target, down to the volume step (0 below the minimum); undefined without a ratio. */
+  shortfall(c: Copy, mp: MasterPosition, spec: SymbolSpec | undefined): number | undefined {
+    if (c.ratio === undefined) return undefined;
+    const lack = mp.volume * c.ratio - c.volume - this.parts.commands.inflightVolume(c, 'open');
+    if (!spec) return lack > EPS ? roundLots(lack) : 0;
+    const lots = floorToStep(lack, spec.volume_step);
+    return lots < spec.volume_min - EPS ? 0 : lots;
+  }
+
+  /**
+   * The master closed `closed` lots and kept `remaining`: the copy closes the same share. A copy
+   * already sized for `remaining` or less (the deal was handled before a restart) is left alone.
+   */
   reduce(c: Copy, closed: number, remaining: number, receivedAt: number, why: string): void {
     if (!isLive(c)) return;
     const { journal } = this.parts;
@@ -123,14 +171,23 @@ export class Decisions {
       journal.decision('defer', `${why}: ${c.master}#${c.masterPosition} -> ${c.slave} open still in flight; close follows its result`, c.slave, c.masterPosition);
       return;
     }
-    const vol = closeVolume(c.volume, closed, remaining, this.parts.sessions.spec(c.slave, c.symbol));
-    if (vol <= 0) {
-      journal.decision('skip', `${why}: ${c.master}#${c.masterPosition} -> ${c.slave}: ${closed} of ${closed + remaining} lots is less than one step of the ${c.volume} lot copy; nothing to close yet`, c.slave, c.masterPosition);
+    if (remaining >= c.masterVolume - EPS) {
+      this.parts.log.debug(`${why}: ${c.master}#${c.masterPosition} -> ${c.slave} already sized for ${c.masterVolume} master lots`);
       return;
     }
-    const full = vol >= c.volume - EPS;
+    closed = Math.min(closed, c.masterVolume - remaining);
+    c.masterVolume = remaining;
+    // What closes already in flight leave of the copy is what this one takes its share of.
+    const held = roundLots(c.volume - this.parts.commands.inflightVolume(c, 'close'));
+    if (held <= EPS) return;
+    const vol = closeVolume(held, closed, remaining, this.parts.sessions.spec(c.slave, c.symbol));
+    if (vol <= 0) {
+      journal.decision('skip', `${why}: ${c.master}#${c.masterPosition} -> ${c.slave}: ${closed} of ${closed + remaining} lots is less than one step of the ${held} lot copy; nothing to close yet`, c.slave, c.masterPosition);
+      return;
+    }
+    const full = vol >= held - EPS;
     const body = this.parts.commands.close(c, vol);
-    this.parts.commands.decide('close', `${why}: ${c.master}#${c.masterPosition} -> ${c.slave} ticket ${c.ticket}: close ${full ? 'all ' : ''}${vol} of ${c.volume} lots`, c, body, receivedAt);
+    this.parts.commands.decide('close', `${why}: ${c.master}#${c.masterPosition} -> ${c.slave} ticket ${c.ticket}: close ${full ? 'all ' : ''}${vol} of ${held} lots`, c, body, receivedAt);
   }
 
   /** Mirrors a master close-by with one close_by of the two copies; false when it cannot. */
@@ -141,6 +198,16 @@ export class Decisions {
     const t = this.parts.sessions.get(c.slave);
     if (!other || !c.ticket || !other.ticket || other.status !== 'open' || c.status !== 'open' || t?.marginMode !== 'hedging') return false;
     if (other.side === c.side) return false;
+    // The slave's close_by closes the smaller of the two positions: only when that is each copy's
+    // share of the master's close-by (nothing in flight, volumes at their ratio) does it mirror it.
+    const lots = Math.min(c.volume, other.volume);
+    if (c.inflight.size || other.inflight.size || !this.share(c, d.volume, lots) || !this.share(other, d.volume, lots)) {
+      this.parts.log.debug(`close-by ${master.name}#${c.masterPosition} by #${other.masterPosition} -> ${c.slave}: ${lots} lots is not both copies' share of ${d.volume}; each closes on its own`);
+      return false;
+    }
+    c.masterVolume = d.position_volume;
+    const by = this.parts.masters.get(master.name, other.masterPosition);
+    other.masterVolume = Math.max(0, roundLots(Math.min(other.masterVolume, by?.volume ?? Infinity) - d.volume));
     const body: CommandOf<'close_by'> = {
       type: 'close_by', ...this.parts.commands.base(c), ticket: c.ticket, ticket_by: other.ticket, master_position_by: other.masterPosition,
     };
@@ -151,8 +218,18 @@ export class Decisions {
     return true;
   }
 
+  /** `lots` of the copy are its share of `masterLots` at its ratio, to half a volume step. */
+  private share(c: Copy, masterLots: number, lots: number): boolean {
+    const step = this.parts.sessions.spec(c.slave, c.symbol)?.volume_step ?? 0.01;
+    return c.ratio !== undefined && Math.abs(masterLots * c.ratio - lots) < step / 2 + EPS;
+  }
+
   /** Netting reversal: close the copy, then open the new side once the close is done. */
   reverse(master: Account, mp: MasterPosition, c: Copy, receivedAt: number): void {
+    if (c.side === mp.side) {
+      this.parts.log.debug(`master reversed ${master.name}#${mp.position}; ${c.slave} copy is already ${c.side}`);
+      return;
+    }
     if (c.status !== 'open' || !c.ticket) {
       this.parts.journal.decision('skip', `master reversed ${master.name}#${mp.position}; ${c.slave} copy is ${c.status}: no reversal`, c.slave, mp.position);
       return;
@@ -161,7 +238,7 @@ export class Decisions {
     const line = `master reversed ${master.name}#${mp.position} to ${mp.side} ${mp.volume}: ${c.slave} closes ticket ${c.ticket} (${c.volume} lots), then opens the new side`;
     this.parts.commands.decide('reverse', line, c, this.parts.commands.close(c), receivedAt, {
       then: () => {
-        if (!slave || !mp.open) return;
+        if (!slave || !mp.open || closedToNew(master)) return;
         this.parts.copies.delete(keyOf(c));
         this.open(master, slave, mp, receivedAt);
       },
@@ -174,14 +251,17 @@ export class Decisions {
     if (!mp || !c.ticket) return;
     const { commands } = this.parts;
     if (!mp.open) {
-      const body = commands.close(c);
-      commands.decide('close', `master ${c.master}#${c.masterPosition} closed while the copy was opening: ${c.slave} closes ticket ${c.ticket}`, c, body, receivedAt);
+      // Closes already on their way (the master's close deal came while an add was in flight)
+      // cover part of the copy: close only the rest, or a netting position shared with a newer
+      // copy would be over-closed.
+      const rest = roundLots(c.volume - commands.inflightVolume(c, 'close'));
+      if (rest <= EPS) return;
+      const body = commands.close(c, rest);
+      commands.decide('close', `master ${c.master}#${c.masterPosition} closed while the copy was opening: ${c.slave} closes ticket ${c.ticket}${rest < c.volume - EPS ? ` (${rest} of ${c.volume} lots; the rest is closing already)` : ''}`, c, body, receivedAt);
       return;
     }
     if (mp.volume < c.masterVolume - EPS && mp.side === c.side) {
-      const closed = c.masterVolume - mp.volume;
-      c.masterVolume = mp.volume;
-      this.reduce(c, closed, mp.volume, receivedAt, 'master reduced while the copy was opening');
+      this.reduce(c, c.masterVolume - mp.volume, mp.volume, receivedAt, 'master reduced while the copy was opening');
     }
     const stops = targetStops(mp, this.parts.sessions.spec(c.slave, c.symbol));
     if (stops.sl !== c.sl || stops.tp !== c.tp) {
@@ -190,8 +270,23 @@ export class Decisions {
     }
   }
 
-  /** Counts the decision, plans it and journals a refusal. */
-  private plan(what: string, master: Account, slave: Account, mp: MasterPosition, volume: number, price: number, veto?: (symbol: string) => string | undefined): Plan {
+  /** Followers with no copy record of a master position (one restored from the ledger counts). */
+  private undecided(mp: MasterPosition): Account[] {
+    return this.parts.roster.followersOf(mp.master).filter((s) => !this.parts.copies.has(copyKey(mp.master, mp.position, s.name)));
+  }
+
+  /**
+   * A copy that will not be made, as a record: the ledger shows it, and later master changes skip
+   * it. It names the master's symbol and SL/TP: the slave's may be what could not be found.
+   */
+  record(mp: MasterPosition, slave: string, status: Extract<TradeStatus, 'refused' | 'missed'>, reason: string, at: number): void {
+    const c = newCopy(mp, slave, { symbol: mp.symbol, status, sl: mp.sl, tp: mp.tp });
+    this.parts.copies.set(keyOf(c), c);
+    this.parts.journal.trade(c, { status, reason, open_time: iso(at) });
+  }
+
+  /** Counts the decision, plans it and journals a refusal (late: a miss when the price gate refused). */
+  private plan(what: string, master: Account, slave: Account, mp: MasterPosition, volume: number, price: number, veto?: (symbol: string) => string | undefined, late = false): Plan {
     const { stats, sessions } = this.parts;
     stats.decisions++;
     const plan = planCopy({
@@ -200,18 +295,29 @@ export class Decisions {
     });
     if (!plan.ok) {
       stats.refusals++;
-      this.parts.journal.decision('refuse', `${what}: ${plan.reason}`, slave.name, mp.position, 'warn');
+      this.parts.journal.decision(late && plan.slipped ? 'miss' : 'refuse', `${what}: ${plan.reason}`, slave.name, mp.position, 'warn');
     }
     return plan;
   }
 
-  /** On a netting or exchange account an opposite copy on the same symbol would net another copy away. */
+  /**
+   * On a netting or exchange account an opposite copy on the same symbol would net another copy
+   * away: one the hub tracks, or a copy in the slave's last snapshot the copy table does not
+   * account for (its comment names no copy the hub knows; those the table has, it decides).
+   */
   private nettingConflict(slave: string, symbol: string, mp: MasterPosition): string | undefined {
-    const mode = this.parts.sessions.get(slave)?.marginMode;
+    const t = this.parts.sessions.get(slave);
+    const mode = t?.marginMode;
     if (!mode || mode === 'hedging') return undefined;
     const other = this.parts.copies.ofSlave(slave).find(([, c]) => c.symbol === symbol && c.side !== mp.side && isLive(c))?.[1];
-    if (!other) return undefined;
-    return `${slave} is a ${mode} account and already holds a ${other.side} copy of ${other.master}#${other.masterPosition} on ${symbol}; an opposite copy would net it away`;
+    const held = `${slave} is a ${mode} account and already holds a`;
+    if (other) return `${held} ${other.side} copy of ${other.master}#${other.masterPosition} on ${symbol}; an opposite copy would net it away`;
+    for (const p of t.positions?.values() ?? []) {
+      if (p.symbol !== symbol || p.side === mp.side || p.magic !== this.parts.cfg.magic) continue;
+      const id = this.parts.roster.masterOf(p, this.parts.cfg.magic);
+      if (!id || !this.parts.copies.has(copyKey(id.master, id.masterPosition, slave))) return `${held} ${p.side} copy (ticket ${p.ticket}) on ${symbol}; an opposite copy would net it away`;
+    }
+    return undefined;
   }
 
   private copied(what: string, plan: Planned, slave: Account, mp: MasterPosition): void {

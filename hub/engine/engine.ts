@@ -5,8 +5,11 @@
  * by the hub in production.
  */
 import type { Account } from '../accounts';
+import type { Trade } from '../ledger/types';
 import type { TerminalMessage } from '../protocol';
 import { makeParts, type EngineDeps, type EngineStats, type Parts } from './context';
+import { Converger } from './converge';
+import { keyOf, restoredCopy } from './copies';
 import { Decisions } from './decisions';
 import { Reconciler } from './reconcile';
 import { Results } from './results';
@@ -18,13 +21,32 @@ export class Engine {
   private readonly decisions: Decisions;
   private readonly results: Results;
   private readonly reconciler: Reconciler;
+  private readonly converger: Converger;
 
   constructor(deps: EngineDeps) {
     this.parts = makeParts(deps);
     this.stats = this.parts.stats;
     this.decisions = new Decisions(this.parts);
     this.results = new Results({ ...this.parts, decisions: this.decisions });
-    this.reconciler = new Reconciler(this.parts);
+    this.converger = new Converger({ ...this.parts, decisions: this.decisions });
+    this.reconciler = new Reconciler(this.parts, this.converger);
+  }
+
+  /**
+   * The live copies an earlier hub process left in the ledger (status open or pending), before
+   * any message: their ratios, and that they exist, so a replayed deal opens nothing twice. A
+   * pending one is an unknown outcome the slave's snapshot resolves.
+   */
+  restore(trades: readonly Trade[]): number {
+    let n = 0;
+    for (const t of trades) {
+      if (t.status !== 'open' && t.status !== 'pending') continue;
+      const c = restoredCopy(t);
+      this.parts.copies.set(keyOf(c), c);
+      n++;
+    }
+    if (n) this.parts.log.info(`restored ${n} live copies from the ledger`);
+    return n;
   }
 
   setAccounts(accounts: Account[]): void {
@@ -70,12 +92,16 @@ export class Engine {
     this.parts.sessions.reject(ref, code, message);
   }
 
-  /** Re-sends unanswered commands, expires old ones, forgets settled history, marks silent terminals offline. Call often. */
+  /**
+   * Re-sends unanswered commands, expires old ones, forgets settled history, marks silent
+   * terminals offline, and once per reconcileMs reconciles every master with its copies. Call often.
+   */
   tick(now = this.parts.now()): void {
     const { commands, masters, copies, sessions } = this.parts;
     commands.tick(now);
     masters.prune(now, copies);
     sessions.checkSilence(now);
+    this.converger.tick(now);
   }
 
   /** Terminals, master positions, copies and commands as they are now, and the counters. */

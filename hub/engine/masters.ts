@@ -1,6 +1,6 @@
 /** Master position tracking: what each master holds, from its deals, position changes and snapshots. */
 import type { DealMsg, Position, PositionMsg, Side } from '../protocol';
-import { isLive, keyOf, posKey, type CopyTable } from './copies';
+import { isLive, keyOf, nextSeq, posKey, type CopyTable } from './copies';
 import { EPS } from './sizing';
 
 export interface MasterPosition {
@@ -17,6 +17,14 @@ export interface MasterPosition {
   openedAt?: number;
   /** Time the hub learnt it closed. */
   closedAt?: number;
+  /** The position's open time as the terminal reports it (UTC ms): the age of a late copy. */
+  openTime?: number;
+  /** Time of the master's last add (deal time, UTC ms); undefined: as old as the position. */
+  grewAt?: number;
+  /** A deal closed it: final, whatever a snapshot queued earlier says. */
+  closedByDeal?: boolean;
+  /** Order (nextSeq) of the latest deal or snapshot that showed this position. */
+  seenSeq?: number;
 }
 
 /** What a master deal did to its position, for the copy decisions. */
@@ -24,7 +32,9 @@ export type MasterChange =
   | { kind: 'open'; mp: MasterPosition }
   | { kind: 'add'; mp: MasterPosition }
   | { kind: 'reduce'; mp: MasterPosition; closed: number; remaining: number }
-  | { kind: 'reverse'; mp: MasterPosition };
+  | { kind: 'reverse'; mp: MasterPosition }
+  /** Nothing the book did not know already: a deal seen before the hub restarted, or older than what a snapshot showed. */
+  | { kind: 'none'; mp: MasterPosition };
 
 /** A new master position record; SL/TP default to none (a deal may not carry them). */
 export function newMasterPosition(
@@ -84,33 +94,47 @@ export class MasterBook {
     let mp = this.positions.get(key);
     const remaining = d.position_volume;
     const side = d.position_side ?? (d.entry === 'in' ? d.side : opposite(d.side));
+    if (mp && stale(mp, d, side)) return { kind: 'none', mp };
+    if (mp) mp.seenSeq = nextSeq();
     switch (d.entry) {
       case 'in':
-        if (mp && mp.open && remaining > d.volume + EPS) {
-          // Netting add: the position grew.
+        if (mp) {
+          // Netting add: the position grew (stale() let through only growth of an open position).
           mp.volume = remaining;
           mp.price = d.price;
+          mp.grewAt = d.time_ms;
           return { kind: 'add', mp };
         }
-        mp = newMasterPosition(master, d, { side: d.side, volume: remaining > 0 ? remaining : d.volume, price: d.price, open: true, openedAt: receivedAt });
-        this.positions.set(key, mp);
+        mp = this.add(master, d, { side: d.side, volume: remaining > 0 ? remaining : d.volume, price: d.price, open: true, openedAt: receivedAt });
+        mp.openTime = d.time_ms;
         return { kind: 'open', mp };
       case 'out':
       case 'out_by': {
-        if (!mp) this.positions.set(key, (mp = newMasterPosition(master, d, { side, volume: remaining, price: d.price, open: remaining > EPS })));
+        mp ??= this.add(master, d, { side, volume: remaining, price: d.price, open: remaining > EPS });
         const before = mp.volume > remaining ? mp.volume : remaining + d.volume;
         settle(mp, remaining, receivedAt);
+        mp.closedByDeal = !mp.open;
         return { kind: 'reduce', mp, closed: before - remaining, remaining };
       }
       case 'inout':
         // Netting reversal: same position identifier, other side, new volume.
-        if (!mp) this.positions.set(key, (mp = newMasterPosition(master, d, { side, volume: remaining, price: d.price, open: true, openedAt: receivedAt })));
+        mp ??= this.add(master, d, { side, volume: remaining, price: d.price, open: true, openedAt: receivedAt });
         mp.side = side;
         mp.price = d.price;
         mp.openedAt = receivedAt;
+        mp.openTime = d.time_ms;
+        mp.grewAt = undefined;
         settle(mp, remaining, receivedAt);
+        mp.closedByDeal = !mp.open;
         return { kind: 'reverse', mp };
     }
+  }
+
+  private add(master: string, d: DealMsg, state: Parameters<typeof newMasterPosition>[2]): MasterPosition {
+    const mp = newMasterPosition(master, d, state);
+    mp.seenSeq = nextSeq();
+    this.positions.set(posKey(master, d.position), mp);
+    return mp;
   }
 
   /** SL/TP edit of a known position; undefined for a position the hub never saw. */
@@ -124,12 +148,16 @@ export class MasterBook {
 
   /** A position in the master's snapshot; true when the hub did not know it. */
   track(master: string, p: Position): boolean {
-    const mp = this.get(master, p.position);
-    if (!mp) {
-      this.positions.set(posKey(master, p.position), newMasterPosition(master, p, { side: p.side, volume: p.volume, price: p.price_open, open: true }));
-      return true;
-    }
+    let mp = this.get(master, p.position);
+    const known = mp !== undefined;
+    if (!mp) this.positions.set(posKey(master, p.position), (mp = newMasterPosition(master, p, { side: p.side, volume: p.volume, price: p.price_open, open: true })));
+    // A deal said it closed: a snapshot saying otherwise was taken before.
+    if (mp.closedByDeal) return false;
+    mp.seenSeq = nextSeq();
+    mp.openTime ??= p.time_ms;
+    if (!known) return true;
     mp.open = true;
+    mp.side = p.side;
     mp.volume = p.volume;
     mp.sl = p.sl;
     mp.tp = p.tp;
@@ -158,6 +186,24 @@ export class MasterBook {
       for (const c of ofPosition) copies.delete(keyOf(c));
       this.positions.delete(key);
     }
+  }
+}
+
+/**
+ * A deal that tells the book nothing new: the opening deal of a position already known (replayed
+ * after a restart), an add or a close leaving more than the book holds (older than a snapshot or
+ * deal already applied), a reversal to the side and volume already known.
+ */
+function stale(mp: MasterPosition, d: DealMsg, side: Side): boolean {
+  const remaining = d.position_volume;
+  switch (d.entry) {
+    case 'in':
+      return !mp.open || remaining <= mp.volume + EPS;
+    case 'out':
+    case 'out_by':
+      return remaining > mp.volume + EPS;
+    case 'inout':
+      return mp.open && mp.side === side && Math.abs(mp.volume - remaining) <= EPS;
   }
 }
 

@@ -48,11 +48,15 @@ export type Plan =
       /** The slippage gate's verdict in words. */
       gate: string;
     }
-  | { ok: false; reason: string };
+  /** slipped: refused by the slippage gate (a late copy is then missed rather than refused). */
+  | { ok: false; reason: string; slipped?: true };
 
 export function planCopy(i: PlanInput): Plan {
   const { slave, slaveTerminal: t } = i;
   if (!slave.enabled) return { ok: false, reason: `slave ${slave.name} is disabled` };
+  if (slave.close_only) return { ok: false, reason: `slave ${slave.name} is close-only: it takes no new copies` };
+  const closed = closedToNew(i.master);
+  if (closed) return { ok: false, reason: `master ${i.master.name} ${closed}` };
   const tr = translateSymbol(i.symbol, slave, t?.symbolNames, i.master);
   if (!tr.ok) return { ok: false, reason: `unknown symbol: ${tr.reason}` };
   const spec = t?.symbols?.get(tr.symbol);
@@ -81,11 +85,21 @@ export function planCopy(i: PlanInput): Plan {
     now: i.now,
     maxAgeMs: i.config.tickMaxAgeMs,
   });
-  if (gate.verdict === 'refuse') return { ok: false, reason: `slippage: ${gate.reason}` };
+  if (gate.verdict === 'refuse') return { ok: false, reason: `slippage: ${gate.reason}`, slipped: true };
   return {
     ok: true, symbol: tr.symbol, via: tr.via, spec, volume: sized.volume, note: sized.note, tolerance,
     gate: gate.verdict === 'pass' ? `slippage ${gate.points} pts <= ${tolerance}` : gate.reason,
   };
+}
+
+/**
+ * Why a master's new positions (and adds) are not copied: disabled or close-only. Its closes,
+ * partial closes and SL/TP changes are still mirrored on the copies it has.
+ */
+export function closedToNew(master: Pick<Account, 'enabled' | 'close_only'>): string | undefined {
+  if (!master.enabled) return 'is disabled';
+  if (master.close_only) return 'is close-only';
+  return undefined;
 }
 
 /** The plan in a decision line: symbol, lots, and how they were found. */

@@ -1,116 +1,183 @@
 /**
  * Reconciliation: the hub's belief against what terminals report, from slave deals the hub did
- * not order and from periodic snapshots of open positions.
+ * not order and from snapshots of open positions; then convergence (converge.ts) decides what
+ * the copies of that master, or on that slave, need.
  */
 import type { Account } from '../accounts';
 import type { DealMsg, Position, SnapshotMsg } from '../protocol';
 import type { Parts } from './context';
-import { copyKey, newCopy, type Copy } from './copies';
+import type { Converger } from './converge';
+import { copyKey, isLive, newCopy, type Copy } from './copies';
 import { dir, iso } from './journal';
 import type { MasterPosition } from './masters';
-import { EPS } from './sizing';
+import { EPS, roundLots } from './sizing';
 import type { TerminalState } from './terminals';
 
 type ReconcileParts = Pick<Parts, 'cfg' | 'log' | 'journal' | 'roster' | 'copies' | 'masters' | 'commands' | 'sessions'>;
 
 export class Reconciler {
-  constructor(private readonly parts: ReconcileParts) {}
+  constructor(
+    private readonly parts: ReconcileParts,
+    private readonly converger: Pick<Converger, 'run'>,
+  ) {}
 
   /** A deal on a slave: a copy closed or changed there (by hand, SL/TP, stop-out) while nothing was in flight. */
   onSlaveDeal(slave: string, d: DealMsg): void {
     if (d.entry === 'in') return;
+    const mode = this.parts.sessions.get(slave)?.marginMode;
+    if (mode === 'netting' || mode === 'exchange') {
+      // One position holds every copy on its symbol: its full close is theirs; what a partial
+      // close took from whom is left to the next snapshot.
+      const held = this.parts.copies.ofSlave(slave).filter(([, c]) => c.ticket === d.position || c.position === d.position);
+      if (held.length > 1 && d.position_volume > EPS) return;
+      for (const [, c] of held) this.slaveDeal(c, d);
+      return;
+    }
     const c = this.parts.copies.bySlaveTicket(slave, d.position);
-    if (!c || c.status !== 'open') return;
+    if (c) this.slaveDeal(c, d);
+  }
+
+  private slaveDeal(c: Copy, d: DealMsg): void {
+    // A close_by in flight: its result says what it took from both copies.
+    if (c.status !== 'open' || c.closeBy) return;
     if (d.position_volume <= EPS && c.inflight.size === 0) {
       c.volume = 0;
       this.parts.journal.decision('closed', `${c.slave} ticket ${c.ticket} (copy of ${c.master}#${c.masterPosition}) closed on the slave (${d.reason})`, c.slave, c.masterPosition);
       this.parts.journal.closed(c, d.time_ms, { close_price: d.price, reason: `closed on slave (${d.reason})` });
     } else if (c.inflight.size === 0) {
+      this.cut(c, d.position_volume);
       c.volume = d.position_volume;
       this.parts.journal.trade(c, { remaining_volume: c.volume });
     }
   }
 
-  onSnapshot(t: TerminalState, account: Account, s: SnapshotMsg, receivedAt: number): void {
-    const open = this.parts.sessions.snapshot(t, s, receivedAt);
-    if (account.type === 'MASTER') this.master(account, open, receivedAt);
-    else this.slave(t.name, open, receivedAt);
+  /** The slave holds less of an open copy than the hub ordered: noted, so it is not grown back (converge.ts). */
+  private cut(c: Copy, volume: number): void {
+    if (c.status === 'open' && volume < c.volume - EPS) c.slaveCut = this.parts.masters.get(c.master, c.masterPosition)?.volume ?? 0;
   }
 
+  onSnapshot(t: TerminalState, account: Account, s: SnapshotMsg, receivedAt: number): void {
+    const open = this.parts.sessions.snapshot(t, s, receivedAt);
+    if (!open) {
+      this.parts.log.debug(`snapshot ${s.seq} of ${t.name} is older than one already applied: ignored`);
+      return;
+    }
+    this.parts.journal.fanOut(() => {
+      if (account.type === 'MASTER') this.master(account, open, receivedAt);
+      else this.slave(t, open, receivedAt);
+      this.converger.run(receivedAt, account.type === 'MASTER' ? { master: t.name } : { slave: t.name });
+    });
+  }
+
+  /** The book follows the snapshot; positions without copies are copied late or missed by convergence. */
   private master(master: Account, open: ReadonlyMap<string, Position>, receivedAt: number): void {
-    const { masters, journal } = this.parts;
+    const { masters } = this.parts;
     for (const p of open.values()) {
       this.parts.sessions.noteMasterSymbol(master.name, p.symbol);
-      if (masters.track(master.name, p) && !this.parts.copies.ofMasterPosition(master.name, p.position).length) {
-        journal.decision('skip', `master ${master.name}#${p.position} (${p.side} ${p.volume} ${p.symbol}) was opened while the hub was not watching: not copied`, master.name, p.position);
-      }
+      masters.track(master.name, p);
     }
     for (const mp of masters.closeMissing(master.name, open, receivedAt)) {
       this.parts.log.info(`reconcile: master ${master.name}#${mp.position} is no longer open (missed close)`);
     }
-    if (!master.enabled) return;
-    // Copies whose master position is gone: close them (each one logged).
-    for (const c of this.parts.copies.values()) {
-      if (c.master !== master.name || c.status !== 'open' || !c.ticket || c.inflight.size) continue;
-      const mp = masters.get(c.master, c.masterPosition);
-      if (mp && !mp.open) {
-        const body = this.parts.commands.close(c);
-        this.parts.commands.decide('close', `reconcile: ${c.master}#${c.masterPosition} is closed on the master; ${c.slave} closes ticket ${c.ticket}`, c, body, receivedAt);
-      }
-    }
   }
 
-  private slave(slave: string, open: ReadonlyMap<string, Position>, receivedAt: number): void {
-    const { copies, commands, journal } = this.parts;
+  private slave(t: TerminalState, open: ReadonlyMap<string, Position>, receivedAt: number): void {
+    const { copies, journal } = this.parts;
+    const slave = t.name;
     const seen = new Set<string>();
-    for (const p of open.values()) {
-      const id = this.parts.roster.masterOf(p, this.parts.cfg.magic);
-      if (!id) continue;
-      const key = copyKey(id.master, id.masterPosition, slave);
+    // A netting account holds one position per symbol, under the comment of one copy: every
+    // live copy on that symbol and side is in it, and its volume is theirs together.
+    const netted = new Map<string, Position>();
+    const netting = t.marginMode === 'netting' || t.marginMode === 'exchange';
+    for (const [key, { id, ps }] of this.byCopy(slave, open)) {
       seen.add(key);
-      const mp = this.parts.masters.get(id.master, id.masterPosition);
-      let c = copies.get(key);
-      if (!c) c = this.adopt(slave, p, id, mp);
-      else if (c.inflight.size === 0) this.correct(c, p);
-      // A copy whose master position is known to be closed: close it.
-      if (mp && !mp.open && this.parts.sessions.get(id.master)?.snapshotAt && c.inflight.size === 0 && c.status === 'open') {
-        // Ticket, symbol and lots as the slave reports them, not as the copy remembers them.
-        const body = commands.close(c, p.volume, p);
-        commands.decide('close', `reconcile: ${id.master}#${id.masterPosition} is closed on the master; ${slave} closes ticket ${p.ticket}`, c, body, receivedAt);
+      const c = copies.get(key);
+      // A copy a netting master added to is several positions on a hedging slave: the copy
+      // holds them all, and keeps the ticket it knows.
+      const p = ps.find((x) => x.ticket === c?.ticket) ?? ps.reduce((a, b) => (b.volume > a.volume ? b : a));
+      const volume = roundLots(ps.reduce((sum, x) => sum + x.volume, 0));
+      if (netting) {
+        netted.set(p.symbol, p);
+        if (this.shared(slave, p, c, id)) continue;
       }
+      if (!c) this.adopt(slave, p, id, this.parts.masters.get(id.master, id.masterPosition), volume);
+      else if (c.inflight.size === 0 && !c.closeBy) this.correct(c, p, volume);
     }
     for (const [key, c] of copies.ofSlave(slave)) {
-      if (c.status !== 'open' || seen.has(key) || c.inflight.size) continue;
+      if (c.status !== 'open' || seen.has(key) || c.inflight.size || c.closeBy) continue;
+      if (netted.get(c.symbol)?.side === c.side) continue;
       c.volume = 0;
       journal.decision('closed', `reconcile: ${slave} no longer has ticket ${c.ticket} (copy of ${c.master}#${c.masterPosition}); marked closed`, slave, c.masterPosition);
       journal.closed(c, receivedAt, { reason: 'not in slave snapshot (closed on the slave)' });
     }
   }
 
-  /** A copy the hub did not know (it restarted): tracked from the slave's position. */
-  private adopt(slave: string, p: Position, id: { master: string; masterPosition: string }, mp: MasterPosition | undefined): Copy {
-    const from = mp ?? { master: id.master, position: id.masterPosition, symbol: p.symbol, side: p.side, volume: p.volume, price: p.price_open };
+  /** The slave's copy positions by the copy they belong to. */
+  private byCopy(slave: string, open: ReadonlyMap<string, Position>): Map<string, { id: { master: string; masterPosition: string }; ps: Position[] }> {
+    const out = new Map<string, { id: { master: string; masterPosition: string }; ps: Position[] }>();
+    for (const p of open.values()) {
+      const id = this.parts.roster.masterOf(p, this.parts.cfg.magic);
+      if (!id) continue;
+      const key = copyKey(id.master, id.masterPosition, slave);
+      const group = out.get(key);
+      if (group) group.ps.push(p);
+      else out.set(key, { id, ps: [p] });
+    }
+    return out;
+  }
+
+  /**
+   * A netting position that other live copies on its symbol share: the copy it names holds what
+   * they do not (an adopted one too); named by a settled copy, the rest is that copy's again, so
+   * convergence closes it when its master position is gone. Nothing is decided while one of them
+   * has a command in flight. False when the position is the named copy's alone.
+   */
+  private shared(slave: string, p: Position, c: Copy | undefined, id: { master: string; masterPosition: string }): boolean {
+    const others = this.parts.copies.ofSlave(slave).filter(([, o]) => o !== c && o.symbol === p.symbol && o.side === p.side && isLive(o));
+    if (!others.length) return false;
+    if (c?.inflight.size || others.some(([, o]) => o.inflight.size)) return true;
+    const rest = roundLots(p.volume - others.reduce((sum, [, o]) => sum + o.volume, 0));
+    if (!c) {
+      if (rest > EPS) this.adopt(slave, p, id, this.parts.masters.get(id.master, id.masterPosition), rest);
+    } else if (isLive(c) || rest > EPS) this.correct(c, p, Math.max(0, rest));
+    return true;
+  }
+
+  /** A copy the hub did not know (it restarted): tracked from the slave's position (`volume` of it). */
+  private adopt(slave: string, p: Position, id: { master: string; masterPosition: string }, mp: MasterPosition | undefined, volume: number): Copy {
+    const from = mp ?? { master: id.master, position: id.masterPosition, symbol: p.symbol, side: p.side, volume, price: p.price_open };
     const c = newCopy(from, slave, {
-      symbol: p.symbol, side: p.side, volume: p.volume, ticket: p.ticket, position: p.position, status: 'open', openPrice: p.price_open, sl: p.sl, tp: p.tp,
+      symbol: p.symbol, side: p.side, volume, ticket: p.ticket, position: p.position, status: 'open', openPrice: p.price_open, sl: p.sl, tp: p.tp,
     });
+    // Found by this snapshot: what it says of the copy is current.
+    c.foundSeq = this.parts.sessions.get(slave)?.snapshotSeq ?? c.foundSeq;
     this.parts.copies.set(copyKey(id.master, id.masterPosition, slave), c);
-    this.parts.journal.decision('adopt', `reconcile: found ${slave} ticket ${p.ticket} (${p.side} ${p.volume} ${p.symbol}) copying ${id.master}#${id.masterPosition}; tracking it`, slave, id.masterPosition);
+    this.parts.journal.decision('adopt', `reconcile: found ${slave} ticket ${p.ticket} (${p.side} ${volume} ${p.symbol}) copying ${id.master}#${id.masterPosition}; tracking it`, slave, id.masterPosition);
     this.parts.journal.trade(c, {
-      status: 'open', slave_ticket: p.ticket, symbol: p.symbol, master_symbol: c.masterSymbol, direction: dir(p.side), volume: p.volume, remaining_volume: p.volume,
+      status: 'open', slave_ticket: p.ticket, symbol: p.symbol, master_symbol: c.masterSymbol, direction: dir(p.side), volume, remaining_volume: volume,
       open_price: p.price_open, open_time: iso(p.time_ms),
     });
     return c;
   }
 
-  /** The slave's position wins over what the hub believed of a copy with nothing in flight. */
-  private correct(c: Copy, p: Position): void {
-    if (!(c.status !== 'open' || c.ticket !== p.ticket || Math.abs(c.volume - p.volume) > EPS)) return;
-    this.parts.log.info(`reconcile: ${c.slave} ticket ${p.ticket} copy of ${c.master}#${c.masterPosition}: ${c.status} ${c.volume} -> open ${p.volume}`);
+  /** The slave's position (`volume` of it) wins over what the hub believed of a copy with nothing in flight. */
+  private correct(c: Copy, p: Position, volume: number): void {
+    c.sl = p.sl;
+    c.tp = p.tp;
+    if (!(c.status !== 'open' || c.ticket !== p.ticket || c.side !== p.side || Math.abs(c.volume - volume) > EPS)) return;
+    const turned = c.side === p.side ? '' : ` (${c.side} -> ${p.side})`;
+    this.parts.log.info(`reconcile: ${c.slave} ticket ${p.ticket} copy of ${c.master}#${c.masterPosition}: ${c.status} ${c.volume} -> open ${volume}${turned}`);
+    // A side the copy does not have (a reversal's new open taken for a duplicate of the old
+    // side's leftover): the slave's wins, and convergence reverses it again.
+    c.side = p.side;
     c.status = 'open';
     c.ticket = p.ticket;
     c.position = p.position;
     this.parts.copies.indexTicket(c);
-    c.volume = p.volume;
-    this.parts.journal.trade(c, { status: 'open', slave_ticket: p.ticket, remaining_volume: p.volume });
+    this.cut(c, volume);
+    c.volume = volume;
+    // Never lowered: a copy found holding less is not grown back unless the master grows (converge.ts).
+    if (c.ratio) c.masterVolume = Math.max(c.masterVolume, volume / c.ratio);
+    this.parts.journal.trade(c, { status: 'open', slave_ticket: p.ticket, remaining_volume: volume, reason: undefined });
   }
 }

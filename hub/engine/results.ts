@@ -11,6 +11,12 @@ export function succeeded(r: Pick<ResultMsg, 'status'>): boolean {
   return r.status === 'done' || r.status === 'partial' || r.status === 'duplicate';
 }
 
+/** After a failed command, reconciliation leaves the copy alone this long before deciding again. */
+export const RETRY_AFTER_MS = 10_000;
+
+/** The SL/TP target a modify carried, as reconciliation remembers a failed one (not retried until the master's changes). */
+export const stopsNote = (s: { sl: number; tp: number }) => `stops ${s.sl} ${s.tp}`;
+
 type ResultParts = Pick<Parts, 'log' | 'stats' | 'journal' | 'copies' | 'masters' | 'commands' | 'sessions'> & { decisions: Decisions };
 
 export class Results {
@@ -37,7 +43,10 @@ export class Results {
     const ok = succeeded(r);
     const line = `${r.status} ${p.body.type} ${c.master}#${c.masterPosition} -> ${c.slave}: ${r.message} (retcode ${r.retcode}${r.ticket ? ', ticket ' + r.ticket : ''}${ok ? `, ${latency} ms` : ''})`;
     if (ok) log.info(`result ${line}`);
-    else log.warn(`result ${line}`);
+    else {
+      log.warn(`result ${line}`);
+      c.holdUntil = receivedAt + RETRY_AFTER_MS;
+    }
     const body = p.body;
     switch (body.type) {
       case 'open':
@@ -50,7 +59,7 @@ export class Results {
         if (ok) {
           c.sl = body.sl;
           c.tp = body.tp;
-        }
+        } else c.noted = stopsNote(body);
         return;
     }
   }
@@ -60,18 +69,27 @@ export class Results {
     if (succeeded(r)) {
       const wasOpen = c.status === 'open';
       c.status = 'open';
-      if (r.ticket) c.ticket = r.ticket;
-      c.position = r.position ?? r.ticket ?? c.position;
+      // An add on a hedging slave is a second position: the copy keeps the ticket it has.
+      if (!(body.increase && c.ticket)) {
+        if (r.ticket) c.ticket = r.ticket;
+        c.position = r.position ?? r.ticket ?? c.position;
+      }
       this.parts.copies.indexTicket(c);
-      if (body.increase) c.volume = roundLots(c.volume + (r.volume ?? body.volume));
+      if (body.increase) {
+        c.volume = roundLots(c.volume + (r.volume ?? body.volume));
+        if (c.ratio) c.masterVolume = Math.max(c.masterVolume, c.volume / c.ratio);
+      }
       else if (r.volume !== undefined) c.volume = r.volume;
       else if (!wasOpen) c.volume = body.volume;
       if (!body.increase && r.price) c.openPrice = r.price;
       this.parts.stats.lastLatencyMs = latency;
       const spec = this.parts.sessions.spec(c.slave, c.symbol);
       const slip = r.price && spec?.point ? Math.round((Math.abs(r.price - body.price) / spec.point) * 10) / 10 : undefined;
+      // volume / master_volume is the copy's ratio, which a restarted hub reads back.
+      const masterVolume = body.increase && c.ratio ? roundLots(c.volume / c.ratio) : undefined;
       journal.trade(c, {
-        status: 'open', slave_ticket: c.ticket, volume: c.volume, remaining_volume: c.volume, ...(body.increase ? {} : { open_price: r.price, slippage_points: slip, latency_ms: latency }),
+        status: 'open', slave_ticket: c.ticket, volume: c.volume, remaining_volume: c.volume, master_volume: masterVolume,
+        ...(body.increase ? {} : { open_price: r.price, slippage_points: slip, latency_ms: latency }),
         reason: r.status === 'duplicate' ? 'already copied (duplicate)' : undefined,
       });
       this.parts.decisions.catchUp(c, receivedAt);
@@ -85,7 +103,9 @@ export class Results {
 
   private closed(c: Copy, p: Pending, body: CommandOf<'close'>, r: ResultMsg, receivedAt: number): void {
     if (succeeded(r)) {
-      const left = r.remaining_volume ?? Math.max(0, roundLots(c.volume - (r.volume ?? body.volume)));
+      // The copy's lots less what was closed, and never more than the position kept: on a netting
+      // slave the position holds other copies too, on a hedging one an add made a second position.
+      const left = Math.min(r.remaining_volume ?? Infinity, Math.max(0, roundLots(c.volume - (r.volume ?? body.volume))));
       c.volume = left;
       if (left <= EPS) this.parts.journal.closed(c, receivedAt, { close_price: r.price });
       else this.parts.journal.trade(c, { remaining_volume: left });
@@ -111,10 +131,11 @@ export class Results {
       }
       return;
     }
-    const closed = Math.min(c.volume, other?.volume ?? c.volume);
+    // What the slave closed (the smaller of its two positions), not what the hub believed they held.
+    const closed = r.volume && r.volume > 0 ? r.volume : Math.min(c.volume, other?.volume ?? c.volume);
     for (const x of [c, other]) {
       if (!x) continue;
-      x.volume = roundLots(x.volume - closed);
+      x.volume = Math.max(0, roundLots(x.volume - closed));
       if (x.volume <= EPS) {
         x.volume = 0;
         this.parts.journal.closed(x, receivedAt, { reason: 'closed by opposite copy' });

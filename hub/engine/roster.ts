@@ -6,9 +6,15 @@ import { masterTag, parseCopyComment } from './tag';
 
 export type Role = 'master' | 'slave' | 'disabled';
 
+/**
+ * The role a terminal is welcomed with. A disabled master stays a master to its EA: the EA then
+ * keeps reporting deals, so the closes of positions copied before it was disabled are still
+ * mirrored (the engine copies none of its new positions). A disabled slave executes nothing.
+ */
 export function roleOf(a: Account | undefined): Role {
-  if (!a || !a.enabled) return 'disabled';
-  return a.type === 'MASTER' ? 'master' : 'slave';
+  if (!a) return 'disabled';
+  if (a.type === 'MASTER') return 'master';
+  return a.enabled ? 'slave' : 'disabled';
 }
 
 export class Roster {

@@ -3,9 +3,11 @@
  * detection, and the errors the hub answers terminals with.
  */
 import { hints } from '../hints';
+import { NAME_MAX, SenderLimiter, suppressedLine, TEXT_MAX, untrusted } from '../log';
 import type { HeartbeatMsg, HelloMsg, Position, SnapshotMsg, SymbolSpec, TerminalMessage, TickMsg } from '../protocol';
 import { VERSION } from '../version';
 import type { Parts } from './context';
+import { nextSeq } from './copies';
 import type { Quote } from './slippage';
 import { follows } from './roster';
 import { translateSymbol } from './translate';
@@ -28,6 +30,12 @@ export interface TerminalState {
   /** Time of the last snapshot received since the hub started. */
   snapshotAt?: number;
   positions?: Map<string, Position>;
+  /** Order (nextSeq) of the latest welcome the terminal answered (hello or symbols). */
+  welcomeSeq?: number;
+  /** Order (nextSeq) of the latest snapshot. */
+  snapshotSeq?: number;
+  /** Sender time (ts) of the latest snapshot: an older one arriving later is a replay. */
+  snapshotTs?: number;
 }
 
 /** The hub asks a slave for ticks of at most this many symbols. */
@@ -39,8 +47,20 @@ type SessionParts = Pick<Parts, 'cfg' | 'send' | 'log' | 'now' | 'journal' | 'ro
 
 export class Sessions {
   private terminals = new Map<string, TerminalState>();
+  /** Bounds the log lines and ledger events bad input causes (unknown accounts, rejected messages). */
+  private readonly warnings: SenderLimiter;
 
-  constructor(private readonly parts: SessionParts) {}
+  constructor(private readonly parts: SessionParts) {
+    const account = (sender: string) => (sender === SenderLimiter.UNKNOWN_SENDERS ? undefined : sender);
+    this.warnings = new SenderLimiter({
+      now: parts.now,
+      onSuppressing: (kind, sender, ms) => parts.log.warn(`further warnings (${kind}) from ${sender} are suppressed for ${ms / 1000} s`),
+      onSuppressed: (s) => {
+        parts.log.warn(suppressedLine(s));
+        parts.journal.event({ kind: 'error', account: account(s.sender), message: suppressedLine(s), data: { suppressed: s.count } });
+      },
+    });
+  }
 
   get(name: string): Readonly<TerminalState> | undefined {
     return this.terminals.get(name);
@@ -68,8 +88,10 @@ export class Sessions {
       this.parts.log.info(`terminal ${t.name} is back online`);
       this.parts.commands.resendFor(t.name);
     }
-    if (msg.type === 'symbols') t.welcomed = true;
-    else if (msg.type !== 'hello' && !t.welcomed && (t.welcomeSentAt === undefined || receivedAt - t.welcomeSentAt >= REWELCOME_MS)) {
+    if (msg.type === 'symbols') {
+      if (!t.welcomed) t.welcomeSeq = nextSeq();
+      t.welcomed = true;
+    } else if (msg.type !== 'hello' && !t.welcomed && (t.welcomeSentAt === undefined || receivedAt - t.welcomeSentAt >= REWELCOME_MS)) {
       // The hub restarted while the terminal kept running: a welcome makes it resend symbols and a
       // snapshot. Repeated each second until symbols arrive, since the first may reach a SUB
       // socket that has not reconnected yet.
@@ -90,6 +112,7 @@ export class Sessions {
     }
     // A lost welcome costs nothing: the terminal repeats hello until one arrives.
     t.welcomed = true;
+    t.welcomeSeq = nextSeq();
     this.welcome(t.name);
     this.parts.commands.resendFor(t.name);
   }
@@ -116,13 +139,46 @@ export class Sessions {
     if (this.parts.roster.get(t.name)?.type === 'SLAVE') this.sendWatch(t, false);
   }
 
-  /** Keeps the positions of a snapshot; returns them by position identifier. */
-  snapshot(t: TerminalState, s: SnapshotMsg, receivedAt: number): ReadonlyMap<string, Position> {
+  /** Keeps the positions of a snapshot; returns them by position identifier, or undefined for one older than the last (a replay). */
+  snapshot(t: TerminalState, s: SnapshotMsg, receivedAt: number): ReadonlyMap<string, Position> | undefined {
+    if (t.snapshotTs !== undefined && s.ts < t.snapshotTs) return undefined;
+    t.snapshotTs = s.ts;
     t.snapshotAt = receivedAt;
+    t.snapshotSeq = nextSeq();
     t.positions = new Map(s.positions.map((p) => [p.position, p]));
     const mm = s.margin_mode;
     if (!t.marginMode && (mm === 'hedging' || mm === 'netting' || mm === 'exchange')) t.marginMode = mm;
     return t.positions;
+  }
+
+  /**
+   * Order of the terminal's latest snapshot if it came after its latest welcome: what it says is
+   * current. Snapshots queued before a hub restart reach the new hub before the terminal answers
+   * its welcome, so they never count.
+   */
+  freshSnapshot(name: string): number | undefined {
+    const t = this.terminals.get(name);
+    if (!t?.snapshotSeq || t.welcomeSeq === undefined || t.snapshotSeq < t.welcomeSeq) return undefined;
+    return t.snapshotSeq;
+  }
+
+  /** A slave that can take a late copy: online, welcomed, symbols known, and its positions reported since. */
+  ready(name: string): boolean {
+    const t = this.terminals.get(name);
+    return !!t?.online && t.welcomed && t.symbols !== undefined && this.freshSnapshot(name) !== undefined;
+  }
+
+  /** Online and welcomed: commands sent now reach it. */
+  reachable(name: string): boolean {
+    const t = this.terminals.get(name);
+    return !!t?.online && t.welcomed;
+  }
+
+  /** Since when the terminal has been silent (the hub's start when it has not spoken since); undefined while online. */
+  offlineSince(name: string, startedAt: number): number | undefined {
+    const t = this.terminals.get(name);
+    if (!t) return startedAt;
+    return t.online ? undefined : t.lastSeen;
   }
 
   welcome(name: string): void {
@@ -159,21 +215,29 @@ export class Sessions {
   }
 
   unknownAccount(name: string, type: string, seq: number): void {
-    const hint = hints.addAccount(name);
-    this.parts.log.warn(`unknown terminal "${name}" sent ${type}; register it with: ${hint}`);
+    // Unregistered senders share one bucket: a hostile sender can invent any number of names.
+    if (!this.warnings.allow('unknown account', SenderLimiter.UNKNOWN_SENDERS)) return;
+    const hint = hints.addAccount(untrusted(name, NAME_MAX));
+    this.parts.log.warn(`unknown terminal "${untrusted(name, NAME_MAX)}" sent ${untrusted(type, NAME_MAX)}; register it with: ${hint}`);
     this.parts.send(name, {
       type: 'error',
       code: 'E_UNKNOWN_ACCOUNT',
-      message: `account "${name}" is not registered on this hub; on the hub run: ${hint}`,
+      message: `account "${name}" is not registered on this hub; on the hub run: ${hints.addAccount(name)}`,
       ref_type: type,
       ref_seq: seq,
     });
   }
 
-  /** A message that failed validation; answered when it names a registered account. */
+  /**
+   * A message that failed validation; answered when it names a registered account. Log line,
+   * ledger event and answer are rate-limited per code and sender (see SenderLimiter).
+   */
   reject(ref: { account?: string; type?: string; seq?: number }, code: string, message: string): void {
     const addressable = ref.account !== undefined && this.parts.roster.get(ref.account) !== undefined;
-    this.parts.log.warn(`rejected ${ref.type ?? 'message'} from ${ref.account ?? 'unknown sender'}: ${code} ${message}`);
+    if (!this.warnings.allow(`rejected ${code}`, addressable ? ref.account! : SenderLimiter.UNKNOWN_SENDERS)) return;
+    const from = ref.account === undefined ? 'unknown sender' : untrusted(ref.account, NAME_MAX);
+    // The codec's text: its wire parts are escaped and bounded already, this bounds the whole.
+    this.parts.log.warn(`rejected ${untrusted(ref.type ?? 'message', NAME_MAX)} from ${from}: ${code} ${untrusted(message, 2 * TEXT_MAX)}`);
     this.parts.journal.event({ kind: 'error', account: ref.account, message: `${code}: ${message}`, data: { ref_type: ref.type, ref_seq: ref.seq } });
     if (addressable) this.parts.send(ref.account!, { type: 'error', code, message, ref_type: ref.type, ref_seq: ref.seq });
   }

@@ -1,7 +1,8 @@
 /** Ledger records and the store contract every adapter (memory, embedded, MongoDB) implements. */
 import type { Account } from '../accounts';
 
-export type TradeStatus = 'pending' | 'open' | 'closed' | 'refused' | 'failed' | 'expired';
+/** missed: the master position was found open too late (max_delay_ms) or out of price to be copied. */
+export type TradeStatus = 'pending' | 'open' | 'closed' | 'refused' | 'failed' | 'expired' | 'missed';
 
 /** One copy of one master position on one slave: a document of the `trades` collection. */
 export interface Trade {

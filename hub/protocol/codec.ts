@@ -2,6 +2,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { CopyBridgeError, type ProtocolErrorCode } from '../errors';
+import { NAME_MAX, untrusted } from '../log';
 import {
   ALL_MESSAGES,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -60,7 +61,8 @@ function decodeWith<T>(bytes: Buffer | string, checkers: Checkers, maxBytes: num
   try {
     obj = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
   } catch (e) {
-    throw new ProtocolError('E_NOT_JSON', `message is not valid JSON (${(e as Error).message}); send one UTF-8 JSON object per ZeroMQ message`);
+    // The parser's message quotes the input.
+    throw new ProtocolError('E_NOT_JSON', `message is not valid JSON (${untrusted((e as Error).message)}); send one UTF-8 JSON object per ZeroMQ message`);
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw new ProtocolError('E_INVALID_MESSAGE', 'message must be a JSON object with v, type, account, seq and ts');
@@ -68,7 +70,7 @@ function decodeWith<T>(bytes: Buffer | string, checkers: Checkers, maxBytes: num
   const rec = obj as Record<string, unknown>;
   const ref = describeRef(rec);
   if (rec.v !== PROTOCOL_VERSION) {
-    throw new ProtocolError('E_VERSION', `protocol version ${JSON.stringify(rec.v)} is not supported; this hub speaks v${PROTOCOL_VERSION}: update the EA`, ref);
+    throw new ProtocolError('E_VERSION', `protocol version ${untrusted(JSON.stringify(rec.v), NAME_MAX)} is not supported; this hub speaks v${PROTOCOL_VERSION}: update the EA`, ref);
   }
   const checker = typeof rec.type === 'string' ? checkers.get(rec.type) : undefined;
   if (!checker) {
@@ -77,13 +79,13 @@ function decodeWith<T>(bytes: Buffer | string, checkers: Checkers, maxBytes: num
       'E_UNKNOWN_TYPE',
       known
         ? `message type "${String(rec.type)}" is not sent ${direction}`
-        : `unknown message type ${JSON.stringify(rec.type)}; known ${direction} types: ${[...checkers.keys()].join(', ')}`,
+        : `unknown message type ${untrusted(JSON.stringify(rec.type), NAME_MAX)}; known ${direction} types: ${[...checkers.keys()].join(', ')}`,
       ref,
     );
   }
   if (!checker.Check(obj)) {
     const first = checker.Errors(obj).First();
-    const where = first ? `${first.path || '/'}: ${first.message}` : 'schema mismatch';
+    const where = first ? untrusted(`${first.path || '/'}: ${first.message}`) : 'schema mismatch';
     throw new ProtocolError('E_INVALID_MESSAGE', `invalid "${String(rec.type)}" message at ${where}; see docs/protocol.md`, ref);
   }
   return obj as T;

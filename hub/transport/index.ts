@@ -13,6 +13,13 @@ export interface TransportOptions {
   onMessage(frames: Buffer[], receivedAt: number): void;
 }
 
+/**
+ * Topics whose sequence number is remembered. Errors go to any name a terminal claims, so the
+ * map is bounded: the least recently addressed topic is forgotten (its next message starts at
+ * seq 1 again, which a terminal takes as a hub restart and answers with hello).
+ */
+const MAX_TOPICS = 65_536;
+
 /** How long a busy port is retried: a hub that just stopped may still hold it for a moment. */
 const BIND_GRACE_MS = 2_000;
 
@@ -85,7 +92,10 @@ export class Transport {
   send(account: string, body: Body<HubMessage>): void {
     if (this.closed) return;
     const seq = (this.seq.get(account) ?? 0) + 1;
+    // Re-inserted, so the map's order is least recently addressed first.
+    this.seq.delete(account);
     this.seq.set(account, seq);
+    if (this.seq.size > MAX_TOPICS) this.seq.delete(this.seq.keys().next().value!);
     const msg = { v: PROTOCOL_VERSION, ...body, account, seq, ts: Date.now() };
     const frames: [string, Buffer] = [account, Buffer.from(JSON.stringify(msg), 'utf8')];
     // Handed to ZeroMQ now, so that a fan-out's first commands are on the wire while the engine

@@ -25,6 +25,9 @@
 #include "Reporter.mqh"
 #include "Executor.mqh"
 
+//--- a snapshot waits at most this long for the position list to show the deals reported
+#define CB_SNAPSHOT_HOLD_MS 2000
+
 //--- default account name: <server>-<login>, with characters the hub does not take replaced
 string CbDefaultAccountName(void)
   {
@@ -53,10 +56,13 @@ private:
    CCbChartStatus    m_status;
    int               m_timer_ms;
    bool              m_started;
+   long              m_snapshot_held_ms;
 
    //--- forgets the last session: OnInit, also after a chart change or new inputs (the object stays)
    void              NewSession(const long magic);
    void              SendSnapshot(void);
+   //--- deals and position changes the history shows now; `scan` reads it even unasked
+   void              ReportDeals(const bool scan);
    void              UpdateStatus(const bool force);
    void              OnWelcome(void);
    void              OnWatch(void);
@@ -65,7 +71,7 @@ private:
    void              Dispatch(const string json);
 
 public:
-                     CCopyBridgeEA(void) : m_timer_ms(20), m_started(false) {}
+                     CCopyBridgeEA(void) : m_timer_ms(20), m_started(false), m_snapshot_held_ms(0) {}
    //--- OnInit
    int               Init(const string hub_host,const int pull_port,const int pub_port,const string account,const long magic,
                           const int timer_ms,const int log_level,const string server_key,const string client_public,const string client_secret);
@@ -87,8 +93,32 @@ void CCopyBridgeEA::NewSession(const long magic)
 
 void CCopyBridgeEA::SendSnapshot(void)
   {
+   //--- the hub reads the snapshot against the deals: every deal the history shows goes first,
+   //--- and the position list must have caught up with them
+   ReportDeals(true);
+   long now=m_link.NowMs();
+   if(!m_reporter.InStep(now))
+     {
+      if(m_snapshot_held_ms==0)
+         m_snapshot_held_ms=now;
+      if(now-m_snapshot_held_ms<CB_SNAPSHOT_HOLD_MS)
+        {
+         m_session.SnapshotSoon(now+m_timer_ms);
+         return;
+        }
+      CbLogWarn("the position list still differs from the deals after "+IntegerToString(CB_SNAPSHOT_HOLD_MS)+" ms; sending the snapshot anyway");
+     }
+   m_snapshot_held_ms=0;
    m_reporter.SendSnapshot(m_link,m_journal,m_session.MarginMode());
    m_session.SnapshotSent(m_link.NowMs());
+  }
+
+void CCopyBridgeEA::ReportDeals(const bool scan)
+  {
+   if(m_session.Role()==CB_ROLE_DISABLED)
+      return;
+   if(!m_reporter.Flush(m_link,m_status,scan))
+      m_session.SnapshotSoon(m_link.NowMs());
   }
 
 void CCopyBridgeEA::UpdateStatus(const bool force)
@@ -221,6 +251,7 @@ int CCopyBridgeEA::Init(const string hub_host,const int pull_port,const int pub_
               IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN))+", "+m_session.MarginMode()+", hub "+m_link.PushEndpoint()+" / "+m_link.SubEndpoint()+", timer "+IntegerToString(m_timer_ms)+" ms");
    m_journal.Load(name);
    m_copies.ForgetClosed(m_journal);
+   m_reporter.StartDeals();
    m_link.Open();
    ResetLastError();
    if(!EventSetMillisecondTimer(m_timer_ms))
@@ -267,6 +298,7 @@ void CCopyBridgeEA::Pump(void)
          break;
       Dispatch(json);
      }
+   ReportDeals(false);
    long now=m_link.NowMs();
    if(m_session.HelloDue(now))
       m_session.SendHello(m_link);
@@ -290,13 +322,13 @@ void CCopyBridgeEA::TradeTransaction(const MqlTradeTransaction &trans)
       return;
    //--- every role reports its deals: a master's are copied, a slave's tell the hub about SL/TP hits and stop-outs
    if(trans.type==TRADE_TRANSACTION_DEAL_ADD)
-     {
-      if(!m_reporter.ReportDeal(m_link,m_status,trans.deal))
-         m_session.SnapshotSoon(m_link.NowMs());
-     }
+      m_reporter.DealAdded(trans,m_link.NowMs());
    else
       if(trans.type==TRADE_TRANSACTION_POSITION && m_session.Role()!=CB_ROLE_SLAVE)
-         m_reporter.ReportPosition(m_link,m_status,trans.position,trans.symbol);
+         m_reporter.PositionChanged(trans,m_link.NowMs());
+      else
+         return;
+   ReportDeals(true);
   }
 
 #endif

@@ -15,6 +15,8 @@
 #include "Protocol.mqh"
 
 #define CB_MAX_SEND_ATTEMPTS 3
+//--- OrderSend may return before its deal is in the history: wait this long for it
+#define CB_SEND_CONFIRM_MS   500
 
 //--- digits to print prices of a symbol with (8 when the symbol does not say)
 int CbSymbolDigits(const string symbol)
@@ -42,6 +44,8 @@ public:
    bool              MarketPrice(const string symbol,const bool buy,double &price,string &error);
    //--- distance from a reference price in points
    double            DeviationPoints(const string symbol,const double price,const double reference);
+   //--- true once the deal is in the history, false after CB_SEND_CONFIRM_MS
+   bool              WaitForDeal(const ulong deal);
    //--- sends a request once; fills the outcome from the result
    bool              SendOnce(MqlTradeRequest &request,CbOutcome &o);
    //--- sends a request, again on requote / price changed / off quotes
@@ -134,6 +138,18 @@ double CCbTrader::DeviationPoints(const string symbol,const double price,const d
    return(NormalizeDouble(MathAbs(price-reference)/point,1));
   }
 
+bool CCbTrader::WaitForDeal(const ulong deal)
+  {
+   ulong start=GetTickCount64();
+   while(!HistoryDealSelect(deal))
+     {
+      if(GetTickCount64()-start>CB_SEND_CONFIRM_MS)
+         return(false);
+      Sleep(1);
+     }
+   return(true);
+  }
+
 bool CCbTrader::SendOnce(MqlTradeRequest &request,CbOutcome &o)
   {
    MqlTradeResult result;
@@ -154,7 +170,7 @@ bool CCbTrader::SendOnce(MqlTradeRequest &request,CbOutcome &o)
    if(CbRetcodeSuccess(result.retcode))
      {
       o.status=(result.retcode==TRADE_RETCODE_DONE_PARTIAL ? CB_STATUS_PARTIAL : CB_STATUS_DONE);
-      if(result.deal>0 && HistoryDealSelect(result.deal))
+      if(result.deal>0 && WaitForDeal(result.deal))
          o.position=(ulong)HistoryDealGetInteger(result.deal,DEAL_POSITION_ID);
       if(o.position==0 && request.position>0)
          o.position=request.position;

@@ -85,7 +85,7 @@ string CbErrorText(const int code)
       case ERR_CANNOT_OPEN_FILE:
          return("file opening error");
       case ERR_INVALID_FILEHANDLE:
-         return("wrong file handle");
+         return("file handle closed or never opened");
       case ERR_FILE_NOT_EXIST:
          return("file does not exist");
      }

@@ -224,6 +224,23 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
     await until(s1, () => s1.positions().length === 0, 'close after hub restart');
   });
 
+  it('knows the live copies of its ledger at start, before any terminal speaks', async () => {
+    const { w, m, s1, s2 } = await standard();
+    m.buy('EURUSD', 0.4);
+    await until(s2, () => vol(s1, 'EURUSD.c') === 0.4 && s2.positions().length === 1, 'copies');
+    await until(s2, () => w.hub.engine.status().copies.filter((c) => c.status === 'open').length === 2, 'results');
+    await w.hub.ledger.flush();
+    const log2 = memoryLogger('debug');
+    const hub2 = await startHub({ config: { store: 'memory', pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*' }, store: w.hub.store, logger: log2 });
+    try {
+      const copies = hub2.engine.status().copies;
+      expect(copies.map((c) => [c.slave, c.status, c.volume]).sort()).toEqual([['S1', 'open', 0.4], ['S2', 'open', 0.2]]);
+      expect(log2.lines.some((l) => /restored 2 live copies from the ledger/.test(l.message))).toBe(true);
+    } finally {
+      await hub2.stop();
+    }
+  });
+
   it('frees its ports on stop, so a restarted hub binds them at once', async () => {
     const base = 10000 + Math.floor(Math.random() * 5000) * 2; // below the EA tests' 20000-32000 and the ephemeral range
     const cfg = { store: 'memory', pubEndpoint: `tcp://127.0.0.1:${base}`, pullEndpoint: `tcp://127.0.0.1:${base + 1}` };

@@ -7,12 +7,9 @@
  *                                 S2 slave, netting, XAUUSD is called GOLD there
  *   (second hub) M2 master, netting -> S3 slave hedging, S4 slave netting: reversal
  */
-import { startHub } from '../../hub';
 import { masterTag } from '../../hub/engine/tag';
 import { sleep } from '../helpers';
-import { buildTerminal, Terminal, type TerminalPosition } from './terminal';
-
-type Hub = Awaited<ReturnType<typeof startHub>>;
+import { buildTerminal, startTestHub as hubWith, Terminal, type Hub, type TerminalPosition } from './terminal';
 
 jest.setTimeout(60_000);
 
@@ -20,28 +17,6 @@ const MAGIC = 20250;
 const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
 const net = (ps: TerminalPosition[], symbol: string) =>
   Number(ps.filter((p) => p.symbol === symbol).reduce((s, p) => s + (p.side === 'buy' ? p.volume : -p.volume), 0).toFixed(8));
-
-/**
- * A hub on two ports below the kernel's ephemeral range (32768+ on Linux): a port taken from that
- * range could be reused by any outgoing connection while the hub is down, and the restarted hub
- * must bind the same ports again.
- */
-async function hubWith(accounts: object[], endpoints?: { pub: string; pull: string }): Promise<Hub> {
-  for (let attempt = 0; ; attempt++) {
-    const base = 20000 + 2 * Math.floor(Math.random() * 6000);
-    const pub = endpoints?.pub ?? `tcp://127.0.0.1:${base}`;
-    const pull = endpoints?.pull ?? `tcp://127.0.0.1:${base + 1}`;
-    try {
-      return await startHub({
-        config: { pubEndpoint: pub, pullEndpoint: pull, store: 'memory', logLevel: process.env.CB_E2E_HUB_LOG ?? 'error', resendMs: 300 },
-        accounts,
-      });
-    } catch (e) {
-      if (attempt >= 20 || !/in use/i.test((e as Error).message)) throw e;
-      await sleep(endpoints ? 250 : 0);
-    }
-  }
-}
 
 const ACCOUNTS_A = [
   { name: 'M1', type: 'MASTER', enabled: true },

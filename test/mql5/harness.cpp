@@ -17,7 +17,10 @@
 //   slip POINTS                      expert market orders fill POINTS worse than the quote
 //   market SYMBOL open|closed        market hours
 //   algo on|off                      the terminal's Algo Trading button
+//   busy MS                          the EA is stuck in a handler for MS ms: no events reach it,
+//                                    transactions pile up in the queue (slow EA)
 //   positions | deals | account | status | inputs | handles | ping
+//   view                             how much of the account the EA sees, against the server
 //   chartchange                      OnDeinit(REASON_CHARTCHANGE) + OnInit in the same process
 //   restart                          terminal restart: OnDeinit(REASON_CLOSE), broker state saved,
 //                                    the process re-executes itself (fresh EA, same account/files)
@@ -26,6 +29,19 @@
 // Options: --account NAME  --login N  --netting  --tickets BASE  --suffix S  --rename A=B
 //          --symbols A,B,...  --extra-symbols N  --files DIR  --state FILE  --input Name=Value
 //          --no-dlls  --no-ea-dlls  --no-algo  --balance N  --server NAME
+//
+// MetaTrader's asynchrony (the MQL5 reference: "OnTradeTransaction", "Trade transaction
+// structure", "OrderSend"), each switch on its own, all of them with --live; --seed N makes a
+// run repeatable:
+//   --reorder TURNS   the transactions of one request arrive in a random order, each batch
+//                     up to TURNS event-loop turns late (batches keep their order)
+//   --lag TURNS       positions, deals and history orders become visible up to TURNS turns
+//                     after the server made them, also after OrderSend has returned
+//   --queue-limit N   the terminal keeps at most N transactions waiting for the EA (1024, as
+//                     MetaTrader); older ones are dropped when the EA is slow (busy MS)
+//   --stalls MS       now and then (one timer event in 20) a handler of the EA takes up to MS
+//                     ms: events wait meanwhile (a slow EA; `busy MS` makes one long stall)
+//   --live            --reorder 20 --lag 20 --stalls 50
 #include "MQL5.h"
 #include "Terminal.h"
 
@@ -33,6 +49,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -42,6 +60,21 @@
 namespace {
 
 bool g_running = false;
+
+// The terminal's transaction queue: what the server sent, waiting for OnTradeTransaction.
+struct Delivery {
+  long turn;
+  fb::Tx tx;
+};
+std::deque<Delivery> g_inbox;
+int g_reorder = 0;
+size_t g_queue_limit = 1024;
+long g_dropped = 0;
+long g_last_delivery_turn = 0;
+long g_busy_until = 0;
+int g_stalls = 0;
+
+long SteadyMs() { return (long)GetTickCount64(); }
 std::vector<std::string> g_argv;
 std::string g_state_path;
 std::string g_chart_symbol;
@@ -130,7 +163,7 @@ std::string DealJson(const fb::Deal &d) {
   return "{\"deal\":\"" + std::to_string(d.ticket) + "\",\"order\":\"" + std::to_string(d.order) + "\",\"position\":\"" + std::to_string(d.position_id) +
          "\",\"symbol\":" + JsonStr(d.symbol) + ",\"type\":" + std::to_string(d.type) + ",\"entry\":" + std::to_string(d.entry) +
          ",\"reason\":" + std::to_string(d.reason) + ",\"volume\":" + Num(d.volume) + ",\"price\":" + Num(d.price) + ",\"profit\":" + Num(d.profit) +
-         ",\"magic\":" + std::to_string(d.magic) + ",\"comment\":" + JsonStr(d.comment) + "}";
+         ",\"sl\":" + Num(d.sl) + ",\"tp\":" + Num(d.tp) + ",\"magic\":" + std::to_string(d.magic) + ",\"comment\":" + JsonStr(d.comment) + "}";
 }
 std::string ResultJson(uint rc, const MqlTradeResult &r) {
   fb::Broker &b = g_terminal.broker;
@@ -175,6 +208,7 @@ void StopEa(int reason) {
 void Restart() {
   StopEa(REASON_CLOSE);
   g_terminal.broker.queue.clear();
+  g_inbox.clear();
   g_terminal.broker.Save(g_state_path);
   Reply("{\"ok\":true,\"restarting\":true}");
   std::vector<std::string> args = g_argv;
@@ -269,6 +303,7 @@ bool Command(const std::string &line) {
       fb::Position *p = b.FindPosition(U(1));
       if (!p) { ReplyError("no position"); return true; }
       p->ticket = b.next_order++;
+      b.Publish();
       Reply("{\"ok\":true,\"ticket\":\"" + std::to_string(p->ticket) + "\"}");
     } else if (c == "fail") {
       int n = w.size() > 2 ? std::stoi(w[2]) : 1;
@@ -282,6 +317,9 @@ bool Command(const std::string &line) {
       if (!s) { ReplyError("unknown symbol"); return true; }
       s->market_open = w.at(2) == "open";
       Reply("{\"ok\":true}");
+    } else if (c == "busy") {
+      g_busy_until = SteadyMs() + (long)D(1, 0);
+      Reply("{\"ok\":true}");
     } else if (c == "algo") {
       b.terminal_algo = w.at(1) == "on";
       Reply("{\"ok\":true}");
@@ -293,10 +331,16 @@ bool Command(const std::string &line) {
       std::string o = "{\"ok\":true,\"deals\":[";
       for (size_t i = 0; i < b.deals.size(); i++) o += (i ? "," : "") + DealJson(b.deals[i]);
       Reply(o + "]}");
+    } else if (c == "view") {
+      // what the EA sees of the account now, against the server
+      Reply("{\"ok\":true,\"turn\":" + std::to_string(b.turn) + ",\"positions\":" + std::to_string(b.VisiblePositions().size()) + ",\"server_positions\":" +
+            std::to_string(b.positions.size()) + ",\"deals\":" + std::to_string(b.VisibleDeals()) + ",\"server_deals\":" + std::to_string(b.deals.size()) +
+            ",\"orders\":" + std::to_string(b.VisibleOrders()) + ",\"server_orders\":" + std::to_string(b.orders.size()) + "}");
     } else if (c == "account") {
       Reply("{\"ok\":true,\"balance\":" + Num(b.balance) + ",\"equity\":" + Num(b.Equity()) + ",\"margin\":" + Num(b.Margin()) + "}");
     } else if (c == "status") {
-      Reply("{\"ok\":true,\"running\":" + std::string(g_running ? "true" : "false") + ",\"comment\":" + JsonStr(g_terminal.comment) + "}");
+      Reply("{\"ok\":true,\"running\":" + std::string(g_running ? "true" : "false") + ",\"comment\":" + JsonStr(g_terminal.comment) +
+            ",\"dropped\":" + std::to_string(g_dropped) + "}");
     } else if (c == "inputs") {
       Reply("{\"ok\":true,\"inputs\":" + JsonStr(MqlListInputs()) + "}");
     } else if (c == "handles") {
@@ -322,7 +366,39 @@ bool Command(const std::string &line) {
   return true;
 }
 
-long SteadyMs() { return (long)GetTickCount64(); }
+bool EaBusy() { return SteadyMs() < g_busy_until; }
+
+// Takes the server's new transactions into the terminal's queue, batch by batch.
+void Collect() {
+  fb::Broker &b = g_terminal.broker;
+  while (!b.queue.empty()) {
+    std::vector<fb::Tx> batch;
+    ulong id = b.queue.front().batch;
+    while (!b.queue.empty() && b.queue.front().batch == id) {
+      batch.push_back(b.queue.front());
+      b.queue.pop_front();
+    }
+    if (g_reorder > 0) std::shuffle(batch.begin(), batch.end(), b.rng);
+    g_last_delivery_turn = std::max(g_last_delivery_turn, b.turn + b.Random(g_reorder));
+    for (auto &tx : batch) g_inbox.push_back({g_last_delivery_turn, tx});
+  }
+  while (g_inbox.size() > g_queue_limit) {
+    g_inbox.pop_front();
+    g_dropped++;
+  }
+}
+
+// Hands the EA every transaction that is due, unless it is busy.
+void Deliver() {
+  Collect();
+  if (EaBusy()) return;
+  fb::Broker &b = g_terminal.broker;
+  while (!g_inbox.empty() && g_inbox.front().turn <= b.turn) {
+    fb::Tx tx = g_inbox.front().tx;
+    g_inbox.pop_front();
+    if (g_running) OnTradeTransaction(tx.trans, tx.request, tx.result);
+  }
+}
 
 }  // namespace
 
@@ -358,6 +434,12 @@ int main(int argc, char **argv) {
     else if (a == "--no-ea-dlls") b.ea_dlls = false;
     else if (a == "--no-algo") b.terminal_algo = false;
     else if (a == "--balance") b.balance = std::stod(next());
+    else if (a == "--seed") b.rng.seed((ulong)std::stoull(next()));
+    else if (a == "--reorder") g_reorder = std::stoi(next());
+    else if (a == "--lag") b.lag = std::stoi(next());
+    else if (a == "--queue-limit") g_queue_limit = (size_t)std::stoul(next());
+    else if (a == "--stalls") g_stalls = std::stoi(next());
+    else if (a == "--live") { g_reorder = 20; b.lag = 20; g_stalls = 50; }
     else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
   }
   mkdir(g_terminal.files_dir.c_str(), 0755);
@@ -371,6 +453,7 @@ int main(int argc, char **argv) {
   } else {
     SetupSymbols(b, only, suffix, renames, extra);
   }
+  b.RevealAll();
   g_chart_symbol = b.symbols.empty() ? std::string() : b.symbols[0].name;
   for (auto &in : inputs)
     if (!MqlSetInput(in.first, in.second)) { std::fprintf(stderr, "unknown input %s\n", in.first.c_str()); return 2; }
@@ -381,22 +464,22 @@ int main(int argc, char **argv) {
   bool alive = true;
   bool stdin_open = true;
   while (alive) {
-    // trade transactions first, in order, as the terminal queues them
-    while (!b.queue.empty()) {
-      fb::Tx tx = b.queue.front();
-      b.queue.pop_front();
-      if (g_running) OnTradeTransaction(tx.trans, tx.request, tx.result);
-    }
+    // one turn of the terminal's event loop: the account view catches up, due transactions
+    // reach the EA, then the timer
+    b.Advance();
+    Deliver();
     long now = SteadyMs();
-    if (g_running && g_terminal.timer_ms > 0 && now >= next_timer) {
+    if (g_running && g_terminal.timer_ms > 0 && now >= next_timer && !EaBusy()) {
       OnTimer();
+      if (g_stalls > 0 && b.Random(19) == 0) g_busy_until = SteadyMs() + b.Random(g_stalls);
       // a new timer event is not queued while one is pending: no catching up
       next_timer = std::max(next_timer + g_terminal.timer_ms, SteadyMs());
       continue;
     }
     int wait = 50;
     if (g_running && g_terminal.timer_ms > 0) wait = (int)std::max(0L, std::min<long>(50, next_timer - now));
-    if (!b.queue.empty()) wait = 0;
+    // turns go on while something is on its way
+    if (!g_inbox.empty() || b.Revealing()) wait = std::min(wait, 1);
     if (!stdin_open) {
       usleep((useconds_t)wait * 1000);
       continue;
@@ -417,12 +500,8 @@ int main(int argc, char **argv) {
         std::string line = buffer.substr(0, nl);
         buffer.erase(0, nl + 1);
         alive = Command(line);
-        // transactions caused by the command reach the EA before the next command
-        while (!b.queue.empty()) {
-          fb::Tx tx = b.queue.front();
-          b.queue.pop_front();
-          if (g_running) OnTradeTransaction(tx.trans, tx.request, tx.result);
-        }
+        // transactions due now reach the EA before the next command
+        Deliver();
       }
     }
   }

@@ -6,8 +6,9 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import { existsSync } from 'fs';
+import { startHub } from '../../hub';
 import type { Position } from '../../hub/protocol';
-import { tempDir, until } from '../helpers';
+import { sleep, tempDir, until } from '../helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain Node script (also run on its own), not a module
 const builder = require('./build.js') as {
@@ -35,8 +36,40 @@ export interface TerminalOptions {
   inputs?: Record<string, string | number>;
   noDlls?: boolean;
   noAlgo?: boolean;
+  /**
+   * MetaTrader's asynchrony (harness.cpp): `live` switches on all of it with the seed;
+   * `reorder`/`lag` (event-loop turns) and `queueLimit` switch one part each.
+   */
+  live?: { seed: number };
+  reorder?: number;
+  lag?: number;
+  queueLimit?: number;
   /** print every line of the terminal to the test output */
   echo?: boolean;
+}
+
+export type Hub = Awaited<ReturnType<typeof startHub>>;
+
+/**
+ * A hub on two ports below the kernel's ephemeral range (32768+ on Linux): a port taken from that
+ * range could be reused by any outgoing connection while the hub is down, and the restarted hub
+ * must bind the same ports again.
+ */
+export async function startTestHub(accounts: object[], endpoints?: { pub: string; pull: string }): Promise<Hub> {
+  for (let attempt = 0; ; attempt++) {
+    const base = 20000 + 2 * Math.floor(Math.random() * 6000);
+    const pub = endpoints?.pub ?? `tcp://127.0.0.1:${base}`;
+    const pull = endpoints?.pull ?? `tcp://127.0.0.1:${base + 1}`;
+    try {
+      return await startHub({
+        config: { pubEndpoint: pub, pullEndpoint: pull, store: 'memory', logLevel: process.env.CB_E2E_HUB_LOG ?? 'error', resendMs: 300 },
+        accounts,
+      });
+    } catch (e) {
+      if (attempt >= 20 || !/in use/i.test((e as Error).message)) throw e;
+      await sleep(endpoints ? 250 : 0);
+    }
+  }
 }
 
 /** Builds the EA once per source change (cached) and checks that the bridge library exists. */
@@ -102,6 +135,10 @@ export class Terminal {
     for (const [k, v] of Object.entries(o.inputs ?? {})) a.push('--input', `${k}=${v}`);
     if (o.noDlls) a.push('--no-dlls');
     if (o.noAlgo) a.push('--no-algo');
+    if (o.live) a.push('--live', '--seed', String(o.live.seed));
+    if (o.reorder !== undefined) a.push('--reorder', String(o.reorder));
+    if (o.lag !== undefined) a.push('--lag', String(o.lag));
+    if (o.queueLimit !== undefined) a.push('--queue-limit', String(o.queueLimit));
     return a;
   }
 

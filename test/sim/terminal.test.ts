@@ -345,6 +345,21 @@ describe('SimTerminal as a slave', () => {
     expect(t.broker.positions()).toHaveLength(1);
   });
 
+  it('dropResults() executes commands but loses their results; the re-sent command answers duplicate', async () => {
+    const t = await welcomed('S1');
+    t.dropResults(1);
+    const cmd = openCmd();
+    await hub.publish('S1', cmd);
+    await t.waitFor(() => t.broker.positions().length === 1, 3000, 'the copy');
+    await hub.waitFor(() => hub.of('S1', 'deal')[0], 3000, 'the deal');
+    expect(hub.of('S1', 'result')).toHaveLength(0);
+    expect(t.droppedResults).toBe(1);
+    await hub.publish('S1', cmd);
+    const again = await hub.result('S1', cmd.cmd_id);
+    expect(again).toMatchObject({ status: 'duplicate', position: t.broker.positions()[0].position });
+    expect(t.broker.positions()).toHaveLength(1);
+  });
+
   it('answers a repeated refused cmd_id with the same refusal', async () => {
     await welcomed('S1');
     const cmd = openCmd({ symbol: 'NOPE' });

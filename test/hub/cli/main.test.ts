@@ -73,6 +73,98 @@ describe('hub accounts', () => {
   });
 });
 
+describe('hub accounts with open copies', () => {
+  /** A data folder with master M1, slaves S1 and S2, and the given trades of M1 -> S1 (status by master position). */
+  async function withTrades(statuses: Record<string, 'pending' | 'open' | 'closed'>) {
+    const dir = dataDir();
+    const d = ['--data-dir', dir];
+    await run(['accounts', 'add', 'M1', '--type', 'MASTER', ...d]);
+    await run(['accounts', 'add', 'S1', '--type', 'SLAVE', ...d]);
+    await run(['accounts', 'add', 'S2', '--type', 'SLAVE', ...d]);
+    const store = new EmbeddedStore(dir);
+    await store.open();
+    await store.upsertTrades(
+      Object.entries(statuses).map(([position, status]) => ({
+        key: { master_name: 'M1', master_ticket: position, slave_name: 'S1' },
+        set: { symbol: 'EURUSD', master_symbol: 'EURUSD', direction: 'BUY', status, updated_at: new Date().toISOString() },
+      })),
+    );
+    await store.close();
+    return d;
+  }
+
+  it('refuses to disable or remove an account with open copies without --force, and says what would happen', async () => {
+    const d = await withTrades({ '1': 'open', '2': 'pending', '3': 'closed' });
+    const slave = await run(['accounts', 'disable', 'S1', ...d]);
+    expect(slave.code).toBe(3);
+    expect(slave.err).toBe(
+      'error: S1 has 2 open copies; if you disable it, it takes no new copies and executes no commands: its 2 open copies stay open and are not closed with their masters until it is enabled again\n' +
+        '  what to do: add --force to disable it anyway, or wind it down first with: npx hub accounts close-only S1',
+    );
+    const master = await run(['accounts', 'disable', 'M1', ...d]);
+    expect(master.code).toBe(3);
+    expect(master.err).toMatch(/M1 has 2 open copies; if you disable it, its new positions are not copied; closes of the positions behind its 2 open copies are still mirrored to the slaves\n {2}what to do: add --force to disable it anyway/);
+    for (const name of ['M1', 'S1']) {
+      const remove = await run(['accounts', 'remove', name, ...d]);
+      expect(remove.code).toBe(3);
+      expect(remove.err).toMatch(new RegExp(`${name} has 2 open copies; if you remove it, the hub forgets it: [^\n]*\n {2}what to do: add --force to remove it anyway`));
+    }
+    // Nothing changed; an account without open copies needs no --force.
+    expect((await run(['accounts', 'list', ...d])).out).not.toMatch(/DISABLED/);
+    expect((await run(['accounts', 'disable', 'S2', ...d])).out).toBe('disabled S2');
+    expect((await run(['accounts', 'remove', 'S2', ...d])).out).toBe('removed S2');
+  });
+
+  it('disables and removes with --force, saying what happens to the copies', async () => {
+    const d = await withTrades({ '1': 'open' });
+    const disable = await run(['accounts', 'disable', 'M1', '--force', ...d]);
+    expect(disable).toMatchObject({ code: 0, out: 'disabled M1: its new positions are not copied; closes of the positions behind its 1 open copy are still mirrored to the slaves' });
+    expect((await run(['accounts', 'list', ...d])).out).toMatch(/M1 +MASTER {2}DISABLED/);
+    const remove = await run(['accounts', 'remove', 'S1', '--force', ...d]);
+    expect(remove).toMatchObject({ code: 0, out: 'removed S1: the hub forgets it: its 1 open copy stays open on its terminal and is no longer closed with their masters' });
+    expect((await run(['accounts', 'list', ...d])).out).not.toMatch(/^S1 /m);
+    expect((await run(['accounts', 'disable', 'Nope', '--force', ...d])).code).toBe(4);
+  });
+
+  it('sets and clears close-only', async () => {
+    const d = await withTrades({ '1': 'open', '2': 'open' });
+    const set = await run(['accounts', 'close-only', 'S1', ...d]);
+    expect(set).toMatchObject({
+      code: 0,
+      out: 'S1 is close-only: it takes no new copies; its 2 open copies are managed to the end (closes, partial closes, SL/TP). Undo with: npx hub accounts set S1 --close-only false',
+    });
+    expect((await run(['accounts', 'close-only', 'M1', ...d])).out).toMatch(/^M1 is close-only: its new positions are not copied; its 2 open copies/);
+    expect((await run(['accounts', 'list', ...d])).out).toMatch(/S1 +SLAVE {2}enabled {2}CLOSE-ONLY/);
+    expect((await run(['accounts', 'set', 'S1', '--close-only', 'false', ...d])).out).toMatch(/updated S1 +SLAVE {2}enabled {2}volume=same$/);
+    expect((await run(['accounts', 'set', 'S1', '--close-only', ...d])).out).toMatch(/updated S1 +SLAVE {2}enabled {2}CLOSE-ONLY/);
+    expect((await run(['accounts', 'set', 'M1', '--close-only', 'true', ...d])).out).toMatch(/updated M1 +MASTER {2}enabled {2}CLOSE-ONLY/);
+    expect((await run(['accounts', 'close-only', 'Nope', ...d])).code).toBe(4);
+  });
+
+  it('sets the delay and master-offline settings of a slave and shows them', async () => {
+    const d = await withTrades({});
+    const set = await run(['accounts', 'set', 'S1', '--max-delay-ms', '30000', '--master-offline', 'close', '--master-offline-grace-ms', '300000', ...d]);
+    expect(set.out).toBe(`updated ${'S1'.padEnd(24)} SLAVE  enabled  volume=same  max-delay=30000ms  master-offline=close after 300000ms`);
+    const add = await run(['accounts', 'add', 'S3', '--type', 'SLAVE', '--master-offline', 'keep', '--max-delay-ms', '0', ...d]);
+    expect(add.out).toMatch(/added S3 +SLAVE {2}enabled {2}volume=same {2}max-delay=0ms {2}master-offline=keep$/);
+    expect((await run(['accounts', 'list', ...d])).out).toMatch(/S1 +SLAVE {2}enabled {2}volume=same {2}max-delay=30000ms {2}master-offline=close after 300000ms/);
+  });
+
+  it.each([
+    [['--close-only', 'maybe'], 'account S1: close_only must be true or false, got "maybe"\n  what to do: e.g. --close-only true'],
+    [['--max-delay-ms', 'soon'], 'account S1: max_delay_ms must be a whole number of milliseconds from 0 to 86400000, got "soon"\n  what to do: e.g. --max-delay-ms 60000 (a minute)'],
+    [['--max-delay-ms', '-5'], 'account S1: max_delay_ms must be a whole number of milliseconds from 0 to 86400000, got "-5"'],
+    [['--max-delay-ms', '1.5'], 'max_delay_ms must be a whole number of milliseconds'],
+    [['--master-offline', 'sometimes'], 'account S1: master_offline must be keep or close, got "sometimes"\n  what to do: e.g. --master-offline close --master-offline-grace-ms 300000'],
+    [['--master-offline-grace-ms', '99999999999'], 'account S1: master_offline_grace_ms must be a whole number of milliseconds from 0 to 86400000, got "99999999999"\n  what to do: e.g. --master-offline-grace-ms 300000 (five minutes)'],
+  ])('refuses %j with a clear error', async (flags, text) => {
+    const d = await withTrades({});
+    const r = await run(['accounts', 'set', 'S1', ...flags, ...d]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(text);
+  });
+});
+
 describe('hub trades', () => {
   it('pages through the ledger newest first and filters by account and status', async () => {
     const dir = dataDir();

@@ -71,7 +71,7 @@ describe('Decisions: open', () => {
     expect(w.h.commands('S2', 'open')).toHaveLength(2);
   });
 
-  it('ignores a deal it has seen, and copies nothing of a disabled master', () => {
+  it('ignores a deal it has seen, and copies no new position of a disabled master (but tracks it)', () => {
     const w = world();
     const d = w.open();
     w.h.parts.journal.fanOut(() => w.decisions.onMasterDeal(M1, d, w.h.clock.now));
@@ -79,7 +79,9 @@ describe('Decisions: open', () => {
     expect(w.h.lines(/already handled/)).toHaveLength(1);
     w.deal({ position: '600', side: 'buy', entry: 'in', volume: 1, position_volume: 1 }, { ...M1, enabled: false });
     expect(w.h.commands('S1', 'open')).toHaveLength(1);
-    expect(w.h.parts.masters.get('M1', '600')).toBeUndefined();
+    expect(w.h.parts.masters.get('M1', '600')!.open).toBe(true);
+    expect(w.copy('S1', '600')).toMatchObject({ status: 'refused' });
+    expect(w.h.lastTrade('S2')).toMatchObject({ status: 'refused', reason: 'master M1 is disabled' });
     expect(w.h.lines(/^SKIP master M1 is disabled: deal \d+ \(in buy 1 EURUSD\) not copied$/)).toHaveLength(1);
   });
 });
@@ -121,7 +123,9 @@ describe('Decisions: reduce', () => {
     expect(w.h.commands('S1', 'close')).toEqual([expect.objectContaining({ ticket: '9001', symbol: 'EURUSD.c', volume: 0.4 })]);
     expect(w.h.commands('S2', 'close')).toEqual([expect.objectContaining({ ticket: '7001', volume: 0.2 })]);
     expect(w.h.lines(/^CLOSE master partially closed \(client\): M1#500 -> S1 ticket 9001: close 0.4 of 1 lots$/)).toHaveLength(1);
+    // The first close is done (its result applied): 0.6 left, nothing in flight.
     w.copy('S1').volume = 0.6;
+    w.copy('S1').inflight.clear();
     w.deal({ position: '500', side: 'sell', entry: 'out', volume: 0.6, position_volume: 0, position_side: 'buy' });
     expect(w.h.lines(/-> S1 ticket 9001: close all 0.6 of 0.6 lots$/)).toHaveLength(1);
   });
@@ -217,8 +221,9 @@ describe('Decisions: SL/TP and catching up', () => {
     expect(w.copy('S2')).toMatchObject({ sl: 1.0912, tp: 1.3 });
     w.decisions.onMasterPosition(M1, { ...position(0, 0), position: '999' }, w.h.clock.now);
     expect(w.h.lines(/position change for unknown master position M1#999/)).toHaveLength(1);
+    // A disabled master's SL/TP changes are still mirrored on its copies.
     w.decisions.onMasterPosition({ ...M1, enabled: false }, position(1.05, 1.3), w.h.clock.now);
-    expect(w.h.commands('S1', 'modify')).toHaveLength(1);
+    expect(w.h.commands('S1', 'modify')).toHaveLength(2);
     expect(w.h.parts.masters.get('M1', '500')!.sl).toBe(1.05);
   });
 
@@ -241,5 +246,23 @@ describe('Decisions: SL/TP and catching up', () => {
     expect(c.masterVolume).toBe(0.5);
     expect(w.h.commands('S1', 'modify')).toEqual([expect.objectContaining({ ticket: '9002', sl: 1.05, tp: 0 })]);
     expect(w.h.lines(/^MODIFY M1#501 SL\/TP changed while opening -> S1 ticket 9002: SL 1.05 TP 0$/)).toHaveLength(1);
+  });
+
+  it('closes only what no close in flight covers when the master closed while an add was in flight', () => {
+    const w = world([M1, S1]);
+    w.open('600', 'buy', 1);
+    const c = w.copy('S1', '600');
+    w.confirm(c, '9100', 1);
+    w.deal({ position: '600', side: 'buy', entry: 'in', volume: 0.2, position_volume: 1.2, position_side: 'buy' });
+    const add = w.h.commands('S1', 'open').pop()!;
+    expect(add).toMatchObject({ volume: 0.2, increase: true });
+    w.deal({ position: '600', side: 'sell', entry: 'out', volume: 1.2, position_volume: 0, position_side: 'buy' });
+    expect(w.h.commands('S1', 'close')).toEqual([expect.objectContaining({ ticket: '9100', volume: 1 })]);
+    // The add's result: the copy holds 1.2 lots, 1 of them already closing.
+    c.volume = 1.2;
+    c.inflight.delete(add.cmd_id as string);
+    w.decisions.catchUp(c, w.h.clock.now);
+    expect(w.h.commands('S1', 'close')).toEqual([expect.objectContaining({ volume: 1 }), expect.objectContaining({ ticket: '9100', volume: 0.2 })]);
+    expect(w.h.lines(/^CLOSE master M1#600 closed while the copy was opening: S1 closes ticket 9100 \(0.2 of 1.2 lots; the rest is closing already\)$/)).toHaveLength(1);
   });
 });

@@ -1,5 +1,7 @@
 import type { Account } from '../../../hub/accounts';
 import { copyKey, keyOf, newCopy } from '../../../hub/engine/copies';
+import { Converger } from '../../../hub/engine/converge';
+import { Decisions } from '../../../hub/engine/decisions';
 import { Reconciler } from '../../../hub/engine/reconcile';
 import { copyComment } from '../../../hub/engine/tag';
 import type { Position } from '../../../hub/protocol';
@@ -16,7 +18,7 @@ const slavePos = (ticket: string, masterPosition: string, extra: Partial<Positio
 
 function world(accounts: Account[] = [M1, S1]) {
   const h = connected({ accounts });
-  const reconciler = new Reconciler(h.parts);
+  const reconciler = new Reconciler(h.parts, new Converger({ ...h.parts, decisions: new Decisions(h.parts) }));
   const snapshot = (account: string, positions: Position[]) => {
     const msg = h.message(account, { type: 'snapshot', positions });
     reconciler.onSnapshot(h.parts.sessions.seen(msg, h.clock.now), h.parts.roster.get(account)!, msg, h.clock.now);
@@ -54,11 +56,12 @@ describe('Reconciler: slave deals', () => {
 });
 
 describe('Reconciler: master snapshots', () => {
-  it('tracks positions it did not see open without copying them, and closes what the snapshot lacks', () => {
+  it('tracks positions it did not see open, copying them only late, and closes what the snapshot lacks', () => {
     const w = world();
     const c = w.tracked();
     w.snapshot('M1', [pos('777', { volume: 0.3 })]);
-    expect(w.h.lines(/^SKIP master M1#777 \(buy 0.3 EURUSD\) was opened while the hub was not watching: not copied$/)).toHaveLength(1);
+    // Not skipped any more: a late copy once S1 has reported its positions (here too old: missed).
+    expect(w.h.lines(/not watching/)).toHaveLength(0);
     expect(w.h.parts.masters.get('M1', '777')!.open).toBe(true);
     expect(w.h.lines(/^reconcile: master M1#500 is no longer open \(missed close\)$/)).toHaveLength(1);
     expect(w.h.commands('S1', 'close')).toEqual([expect.objectContaining({ ticket: '9001', volume: 1 })]);
@@ -67,14 +70,18 @@ describe('Reconciler: master snapshots', () => {
     w.snapshot('M1', [pos('777', { volume: 0.3 })]);
     expect(w.h.commands('S1', 'close')).toHaveLength(1);
     expect(c.inflight.size).toBe(1);
+    w.snapshot('S1', []);
+    expect(w.h.lines(/^MISS late open M1#777 buy 0.3 EURUSD -> S1: opened \d+ ms ago, more than max_delay_ms 60000$/)).toHaveLength(1);
+    expect(w.h.commands('S1', 'open')).toHaveLength(0);
+    expect(w.h.lastTrade('S1')).toMatchObject({ status: 'missed' });
   });
 
-  it('leaves the copies of a disabled master alone', () => {
+  it('closes the copies of a disabled master too: they are managed to the end', () => {
     const w = world([{ ...M1, enabled: false }, S1]);
     w.tracked();
     w.snapshot('M1', []);
     expect(w.h.parts.masters.get('M1', '500')!.open).toBe(false);
-    expect(w.h.commands('S1', 'close')).toHaveLength(0);
+    expect(w.h.commands('S1', 'close')).toHaveLength(1);
   });
 });
 
@@ -108,11 +115,12 @@ describe('Reconciler: slave snapshots', () => {
     expect(w.h.lastTrade('S1')).toMatchObject({ status: 'closed', reason: 'not in slave snapshot (closed on the slave)' });
   });
 
-  it('closes a copy of a closed master position, once the master has sent a snapshot', () => {
+  it('closes a copy of a master position a deal closed, at once, and again after a new snapshot', () => {
     const w = world();
     w.tracked(false);
     w.snapshot('S1', [slavePos('9001', '500', { volume: 0.8 })]);
-    expect(w.h.commands('S1', 'close')).toHaveLength(0);
+    // A close deal is final: no need to wait for the master's snapshot.
+    expect(w.h.commands('S1', 'close')).toEqual([expect.objectContaining({ ticket: '9001', volume: 0.8 })]);
     w.snapshot('M1', []);
     w.h.sent.length = 0;
     w.copy('500')!.inflight.clear();

@@ -16,8 +16,8 @@ const position = (extra: Partial<Position>): Position => ({
 });
 
 describe('roleOf', () => {
-  it('is master or slave for enabled accounts, disabled otherwise', () => {
-    expect(accounts.map(roleOf)).toEqual(['master', 'disabled', 'slave', 'disabled']);
+  it('keeps a disabled master a master (its closes are still mirrored); a disabled slave is disabled', () => {
+    expect(accounts.map(roleOf)).toEqual(['master', 'master', 'slave', 'disabled']);
     expect(roleOf(undefined)).toBe('disabled');
   });
 });

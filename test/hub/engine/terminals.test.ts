@@ -83,11 +83,21 @@ describe('Sessions', () => {
     const t = h.connect('S1', { margin_mode: 'netting' });
     const p = { ticket: '1', position: '1', symbol: 'EURUSD.c', side: 'buy' as const, volume: 1, price_open: 1, sl: 0, tp: 0, magic: 0, comment: '', time_ms: 0 };
     const open = h.parts.sessions.snapshot(t, h.message('S1', { type: 'snapshot', positions: [p], margin_mode: 'hedging' }), 55);
-    expect([...open.keys()]).toEqual(['1']);
+    expect([...open!.keys()]).toEqual(['1']);
     expect(h.parts.sessions.get('S1')).toMatchObject({ snapshotAt: 55, marginMode: 'netting' });
     const fresh = h.parts.sessions.seen(h.message('S2', { type: 'snapshot', positions: [], margin_mode: 'hedging' }), 56);
     h.parts.sessions.snapshot(fresh, h.message('S2', { type: 'snapshot', positions: [], margin_mode: 'hedging' }), 56);
     expect(h.parts.sessions.get('S2')!.marginMode).toBe('hedging');
+  });
+
+  it('ignores a snapshot older than the last one applied (a replay)', () => {
+    const h = harness();
+    const t = h.connect('S1');
+    const older = h.message('S1', { type: 'snapshot', positions: [] });
+    h.advance(10);
+    expect(h.parts.sessions.snapshot(t, h.message('S1', { type: 'snapshot', positions: [] }), h.clock.now)).toBeDefined();
+    expect(h.parts.sessions.snapshot(t, older, h.clock.now)).toBeUndefined();
+    expect(h.parts.sessions.get('S1')!.snapshotTs).toBe(h.clock.now);
   });
 
   it('tells an unknown terminal the command that registers it', () => {

@@ -70,6 +70,19 @@ describe('protocol codec', () => {
     expect(err(() => decodeTerminalFrames([Buffer.from('{nope')])).ref.account).toBeUndefined();
   });
 
+  it('quotes what the sender wrote escaped and bounded, so an error text stays one short line', () => {
+    const type = `tele\nport\u001b[2J${'x'.repeat(5000)}`;
+    const unknown = err(() => decodeTerminalMessage(JSON.stringify({ v: 1, type, account: 'A', seq: 1, ts: 1 })));
+    expect(unknown.message).toMatch(/^unknown message type "tele\\nport\\u001b\[2Jx+…\(\+\d+ chars\); known terminal-to-hub types/);
+    expect(unknown.message.length).toBeLessThan(300);
+    const version = err(() => decodeTerminalMessage(JSON.stringify({ v: 'v'.repeat(5000), type: 'hello', account: 'A' })));
+    expect(version.message).toMatch(/^protocol version "v+…\(\+\d+ chars\) is not supported/);
+    const notJson = err(() => decodeTerminalMessage(`{"a":\u0007${'y'.repeat(5000)}`));
+    // eslint-disable-next-line no-control-regex
+    expect(notJson.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(notJson.message.length).toBeLessThan(400);
+  });
+
   it('keeps docs/protocol.md in step with the definitions', () => {
     const onDisk = readFileSync(join(__dirname, '../../../docs/protocol.md'), 'utf8');
     expect(onDisk).toBe(renderProtocolDoc()); // run `npm run docs:protocol` after changing hub/protocol/messages.ts

@@ -5,8 +5,16 @@
 // (volume, filling, stops, money, trade mode, market open, algo trading) with their retcodes;
 // injectable failures (requote, price changed, ...); SL/TP and stop-out closes; and for every
 // trade the documented sequence of trade transactions (order add, deal add, order delete,
-// history add, then the request for requests sent from this terminal), queued for
-// OnTradeTransaction exactly as the terminal queues them.
+// history add, then the request for requests sent from this terminal), one batch per request,
+// handed to the terminal (harness.cpp), which delivers them to OnTradeTransaction.
+//
+// What the terminal shows of the account (positions, deals and orders in history) is a view
+// that may lag behind the server: with `lag` > 0 every change becomes visible a seeded random
+// number of turns (event-loop turns of the terminal, or Sleep calls of the EA) later: the
+// position list, the deals and the orders in history each on their own, each in the order the
+// server made the changes
+// ("OrderSend": the response may come before the deal, the history order and the position are
+// visible; "OnTradeTransaction": the account state may not yet reflect a transaction).
 #pragma once
 
 #include <algorithm>
@@ -15,6 +23,7 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -71,6 +80,7 @@ struct Order {
 };
 
 struct Tx {
+  ulong batch = 0;  // one trade request (or server action) = one batch of transactions
   MqlTradeTransaction trans;
   MqlTradeRequest request;
   MqlTradeResult result;
@@ -102,10 +112,82 @@ class Broker {
   ulong next_order = 10001, next_deal = 510001;
   uint next_request_id = 1;
   std::deque<Tx> queue;
+  ulong next_batch = 1;
   std::deque<uint> failures;  // retcodes returned to the next expert requests
   double slip_points = 0;     // fill this many points worse than the quote (expert requests)
 
   long ServerMs() const { return WallMs() + server_offset_sec * 1000; }
+
+  // ---------------------------------------------------------------------------- the terminal's view
+  std::mt19937_64 rng{1};
+  int lag = 0;    // at most this many turns until a change is visible; 0: at once
+  long turn = 0;  // advanced by the terminal's event loop and by Sleep
+  // positions, deals and history orders each catch up on their own, in the order the server
+  // changed them
+  std::deque<std::pair<long, std::vector<Position>>> position_revisions;
+  std::deque<std::pair<long, size_t>> deal_revisions, order_revisions;
+  std::vector<Position> seen_positions;
+  size_t seen_deals = 0, seen_orders = 0;
+  long last_position_turn = 0, last_deal_turn = 0, last_order_turn = 0;
+
+  long Random(long max) { return max <= 0 ? 0 : (long)(rng() % (ulong)(max + 1)); }
+  long Later(long &last) { return last = std::max(last, turn + Random(lag)); }
+  // Called after every change of positions, deals or orders.
+  void Publish() {
+    if (lag <= 0) return;
+    position_revisions.push_back({Later(last_position_turn), positions});
+    deal_revisions.push_back({Later(last_deal_turn), deals.size()});
+    order_revisions.push_back({Later(last_order_turn), orders.size()});
+    Reveal();
+  }
+  template <typename T, typename V> void RevealOne(std::deque<std::pair<long, T>> &q, V &seen) {
+    while (!q.empty() && q.front().first <= turn) {
+      seen = std::move(q.front().second);
+      q.pop_front();
+    }
+  }
+  void Reveal() {
+    RevealOne(position_revisions, seen_positions);
+    RevealOne(deal_revisions, seen_deals);
+    RevealOne(order_revisions, seen_orders);
+  }
+  void Advance() {
+    turn++;
+    Reveal();
+  }
+  bool Revealing() const { return !position_revisions.empty() || !deal_revisions.empty() || !order_revisions.empty(); }
+  // Everything the server did is visible now (start-up, restart).
+  void RevealAll() {
+    position_revisions.clear();
+    deal_revisions.clear();
+    order_revisions.clear();
+    seen_positions = positions;
+    seen_deals = deals.size();
+    seen_orders = orders.size();
+  }
+  std::vector<Position> &VisiblePositions() { return lag > 0 ? seen_positions : positions; }
+  Position *VisiblePosition(ulong ticket) {
+    for (auto &p : VisiblePositions())
+      if (p.ticket == ticket) return &p;
+    return nullptr;
+  }
+  Position *VisibleNettingPosition(const std::string &symbol) {
+    for (auto &p : VisiblePositions())
+      if (p.symbol == symbol) return &p;
+    return nullptr;
+  }
+  size_t VisibleDeals() const { return lag > 0 ? seen_deals : deals.size(); }
+  size_t VisibleOrders() const { return lag > 0 ? seen_orders : orders.size(); }
+  const Deal *VisibleDeal(ulong ticket) const {
+    for (size_t i = 0; i < VisibleDeals(); i++)
+      if (deals[i].ticket == ticket) return &deals[i];
+    return nullptr;
+  }
+  const Order *VisibleOrder(ulong ticket) const {
+    for (size_t i = 0; i < VisibleOrders(); i++)
+      if (orders[i].ticket == ticket) return &orders[i];
+    return nullptr;
+  }
 
   Symbol *FindSymbol(const std::string &name) {
     for (auto &s : symbols)
@@ -224,6 +306,12 @@ class Broker {
 
   // Validates and executes one request. source: expert (OrderSend), client (the user) or server.
   uint Execute(const MqlTradeRequest &req, MqlTradeResult &res, Source source, int server_reason = 0) {
+    uint rc = Execute_(req, res, source, server_reason);
+    next_batch++;
+    if (rc == TRADE_RETCODE_DONE) Publish();
+    return rc;
+  }
+  uint Execute_(const MqlTradeRequest &req, MqlTradeResult &res, Source source, int server_reason) {
     ZeroMemory(res);
     res.request_id = next_request_id++;
     if (!connected) return Fail(res, TRADE_RETCODE_CONNECTION, "No connection");
@@ -249,6 +337,7 @@ class Broker {
 
   Tx MakeTx(ENUM_TRADE_TRANSACTION_TYPE type) {
     Tx t;
+    t.batch = next_batch;
     ZeroMemory(t.trans);
     ZeroMemory(t.request);
     ZeroMemory(t.result);
@@ -276,6 +365,8 @@ class Broker {
       t.trans.price = d->price;
       t.trans.volume = d->volume;
       t.trans.position = d->position_id;
+      // close by: the opposite position ("Trade transaction structure": position_by)
+      if (d->entry == DEAL_ENTRY_OUT_BY) t.trans.position_by = d->position_id == o.position_id ? o.position_by_id : o.position_id;
       t.trans.price_sl = d->sl;
       t.trans.price_tp = d->tp;
       queue.push_back(t);

@@ -162,7 +162,7 @@ enum ENUM_INIT_RETCODE { INIT_SUCCEEDED = 0, INIT_FAILED = 1, INIT_PARAMETERS_IN
 #define ERR_TOO_MANY_FILES 5001
 #define ERR_WRONG_FILENAME 5002
 #define ERR_CANNOT_OPEN_FILE 5004
-#define ERR_INVALID_FILEHANDLE 5008
+#define ERR_INVALID_FILEHANDLE 5007
 #define ERR_FILE_NOT_EXIST 5019
 
 // File open flags
@@ -521,6 +521,9 @@ long PositionGetInteger(ENUM_POSITION_PROPERTY_INTEGER property);
 double PositionGetDouble(ENUM_POSITION_PROPERTY_DOUBLE property);
 string PositionGetString(ENUM_POSITION_PROPERTY_STRING property);
 bool HistorySelect(datetime from, datetime to);
+bool HistorySelectByPosition(long position_id);
+int HistoryDealsTotal();
+ulong HistoryDealGetTicket(int index);
 bool HistoryDealSelect(ulong ticket);
 bool HistoryOrderSelect(ulong ticket);
 long HistoryDealGetInteger(ulong ticket, ENUM_DEAL_PROPERTY_INTEGER property);

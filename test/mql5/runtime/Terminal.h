@@ -2,7 +2,8 @@
 // implemented against one fake broker (Broker.h), with MQL5's error codes and selection rules:
 // position data is a copy taken when a position is selected, history functions read only what
 // HistorySelect/HistoryDealSelect/HistoryOrderSelect put in the history cache, SymbolInfoTick
-// needs the symbol in Market Watch, files live in the terminal's MQL5\Files sandbox.
+// needs the symbol in Market Watch, files live in the terminal's MQL5\Files sandbox. Positions
+// and history are the terminal's view of the account (Broker.h), which may lag behind the server.
 #pragma once
 
 #include <dlfcn.h>
@@ -69,7 +70,11 @@ inline int GetLastError() { return g_terminal.last_error; }
 inline void ResetLastError() { g_terminal.last_error = 0; }
 inline void SetUserError(ushort code) { g_terminal.last_error = 65536 + code; }
 inline bool IsStopped() { return g_terminal.stopped; }
-inline void Sleep(int ms) { if (ms > 0) usleep((useconds_t)ms * 1000); }
+// While the EA sleeps, the terminal's other threads go on: the account view catches up.
+inline void Sleep(int ms) {
+  if (ms > 0) usleep((useconds_t)ms * 1000);
+  g_terminal.broker.Advance();
+}
 inline ulong GetMicrosecondCount() {
   return (ulong)std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - g_terminal.start).count();
 }
@@ -393,7 +398,7 @@ inline bool OrderSend(const MqlTradeRequest &request, MqlTradeResult &result) {
   MqlSetError(ERR_TRADE_SEND_FAILED);
   return false;
 }
-inline int PositionsTotal() { return (int)g_terminal.broker.positions.size(); }
+inline int PositionsTotal() { return (int)g_terminal.broker.VisiblePositions().size(); }
 inline bool MqlSelectPosition(const fb::Position *p) {
   if (!p) {
     g_terminal.pos_selected = false;
@@ -405,13 +410,13 @@ inline bool MqlSelectPosition(const fb::Position *p) {
   return true;
 }
 inline ulong PositionGetTicket(int index) {
-  auto &ps = g_terminal.broker.positions;
+  auto &ps = g_terminal.broker.VisiblePositions();
   if (index < 0 || (size_t)index >= ps.size()) { MqlSetError(ERR_TRADE_POSITION_NOT_FOUND); return 0; }
   MqlSelectPosition(&ps[(size_t)index]);
   return ps[(size_t)index].ticket;
 }
-inline bool PositionSelect(const string &symbol) { return MqlSelectPosition(g_terminal.broker.NettingPosition(symbol.utf8())); }
-inline bool PositionSelectByTicket(ulong ticket) { return MqlSelectPosition(g_terminal.broker.FindPosition(ticket)); }
+inline bool PositionSelect(const string &symbol) { return MqlSelectPosition(g_terminal.broker.VisibleNettingPosition(symbol.utf8())); }
+inline bool PositionSelectByTicket(ulong ticket) { return MqlSelectPosition(g_terminal.broker.VisiblePosition(ticket)); }
 inline long PositionGetInteger(ENUM_POSITION_PROPERTY_INTEGER p) {
   if (!g_terminal.pos_selected) { MqlSetError(ERR_TRADE_POSITION_NOT_FOUND); return 0; }
   const fb::Position &x = g_terminal.selected;
@@ -454,24 +459,44 @@ inline string PositionGetString(ENUM_POSITION_PROPERTY_STRING p) {
   return string();
 }
 inline bool HistorySelect(datetime from, datetime to) {
+  fb::Broker &b = g_terminal.broker;
   g_terminal.deal_cache.clear();
   g_terminal.order_cache.clear();
-  for (auto &d : g_terminal.broker.deals)
-    if (d.time_msc / 1000 >= from && d.time_msc / 1000 <= to) g_terminal.deal_cache.insert(d.ticket);
-  for (auto &o : g_terminal.broker.orders)
-    if (o.setup_msc / 1000 >= from && o.setup_msc / 1000 <= to) g_terminal.order_cache.insert(o.ticket);
+  for (size_t i = 0; i < b.VisibleDeals(); i++)
+    if (b.deals[i].time_msc / 1000 >= from && b.deals[i].time_msc / 1000 <= to) g_terminal.deal_cache.insert(b.deals[i].ticket);
+  for (size_t i = 0; i < b.VisibleOrders(); i++)
+    if (b.orders[i].setup_msc / 1000 >= from && b.orders[i].setup_msc / 1000 <= to) g_terminal.order_cache.insert(b.orders[i].ticket);
   return true;
+}
+// the deals and orders of one position ("HistorySelectByPosition")
+inline bool HistorySelectByPosition(long position_id) {
+  fb::Broker &b = g_terminal.broker;
+  g_terminal.deal_cache.clear();
+  g_terminal.order_cache.clear();
+  for (size_t i = 0; i < b.VisibleDeals(); i++)
+    if ((long)b.deals[i].position_id == position_id) g_terminal.deal_cache.insert(b.deals[i].ticket);
+  for (size_t i = 0; i < b.VisibleOrders(); i++)
+    if ((long)b.orders[i].position_id == position_id || (long)b.orders[i].position_by_id == position_id) g_terminal.order_cache.insert(b.orders[i].ticket);
+  return true;
+}
+inline int HistoryDealsTotal() { return (int)g_terminal.deal_cache.size(); }
+// the cache is ordered by ticket, as the terminal's history is ordered by time
+inline ulong HistoryDealGetTicket(int index) {
+  if (index < 0 || (size_t)index >= g_terminal.deal_cache.size()) { MqlSetError(ERR_TRADE_DEAL_NOT_FOUND); return 0; }
+  auto it = g_terminal.deal_cache.begin();
+  std::advance(it, index);
+  return *it;
 }
 // HistoryDealSelect/HistoryOrderSelect replace the cache with the one ticket (MQL5 reference)
 inline bool HistoryDealSelect(ulong ticket) {
   g_terminal.deal_cache.clear();
-  if (!g_terminal.broker.FindDeal(ticket)) { MqlSetError(ERR_TRADE_DEAL_NOT_FOUND); return false; }
+  if (!g_terminal.broker.VisibleDeal(ticket)) { MqlSetError(ERR_TRADE_DEAL_NOT_FOUND); return false; }
   g_terminal.deal_cache.insert(ticket);
   return true;
 }
 inline bool HistoryOrderSelect(ulong ticket) {
   g_terminal.order_cache.clear();
-  if (!g_terminal.broker.FindOrder(ticket)) { MqlSetError(ERR_TRADE_ORDER_NOT_FOUND); return false; }
+  if (!g_terminal.broker.VisibleOrder(ticket)) { MqlSetError(ERR_TRADE_ORDER_NOT_FOUND); return false; }
   g_terminal.order_cache.insert(ticket);
   return true;
 }

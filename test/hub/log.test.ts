@@ -1,0 +1,107 @@
+import { SenderLimiter, suppressedLine, untrusted, type Suppressed } from '../../hub/log';
+
+describe('untrusted', () => {
+  it('returns plain short text as it is', () => {
+    expect(untrusted('Apex-2', 64)).toBe('Apex-2');
+    expect(untrusted('C:\\MT5\\terminal64.exe')).toBe('C:\\MT5\\terminal64.exe');
+    expect(untrusted('Köln €')).toBe('Köln €');
+  });
+
+  it('escapes newlines and control characters so one value stays on one line', () => {
+    expect(untrusted('a\nb\r\tc')).toBe('a\\nb\\r\\tc');
+    expect(untrusted('\x1b[31mred\x00\x7f\x9b')).toBe('\\x1b[31mred\\x00\\x7f\\x9b');
+    expect(untrusted('x\u2028y\u202eevil')).toBe('x\\u2028y\\u202eevil');
+    expect(untrusted('lone \ud800 surrogate')).toBe('lone \\ud800 surrogate');
+    expect(untrusted('pair 😀 kept')).toBe('pair 😀 kept');
+  });
+
+  it('escaping twice changes nothing', () => {
+    const once = untrusted('a\nb\x1bc');
+    expect(untrusted(once)).toBe(once);
+  });
+
+  it('caps the length and says how much was left out', () => {
+    expect(untrusted('x'.repeat(300))).toBe(`${'x'.repeat(200)}…(+100 chars)`);
+    expect(untrusted('y'.repeat(70), 64)).toBe(`${'y'.repeat(64)}…(+6 chars)`);
+    // The cap is on what is shown: escapes count with their length and are never cut.
+    expect(untrusted('\n'.repeat(10), 5)).toBe('\\n\\n…(+8 chars)');
+    // Nor is a surrogate pair.
+    expect(untrusted('ab😀', 3)).toBe('ab…(+2 chars)');
+  });
+
+  it('shows what is not a string', () => {
+    expect(untrusted(undefined)).toBe('undefined');
+    expect(untrusted(42)).toBe('42');
+  });
+});
+
+describe('SenderLimiter', () => {
+  function limiter(opts: { perWindow?: number; windowMs?: number; maxKeys?: number } = {}) {
+    let now = 1_000;
+    const summaries: Suppressed[] = [];
+    const notices: string[] = [];
+    const l = new SenderLimiter({
+      ...opts,
+      now: () => now,
+      onSuppressing: (kind, sender) => notices.push(`${kind}/${sender}`),
+      onSuppressed: (s) => summaries.push(s),
+    });
+    const allowed = (kind: string, sender: string, n: number) => Array.from({ length: n }, () => l.allow(kind, sender)).filter(Boolean).length;
+    return { l, summaries, notices, allowed, advance: (ms: number) => (now += ms) };
+  }
+
+  it('lets the first few of a kind from a sender through per window, then counts and reports the rest', () => {
+    const { l, summaries, notices, allowed, advance } = limiter();
+    expect(allowed('rejected E_NOT_JSON', 'S1', 12)).toBe(5);
+    expect(notices).toEqual(['rejected E_NOT_JSON/S1']);
+    // Other kinds and other senders have their own budget.
+    expect(allowed('rejected E_VERSION', 'S1', 2)).toBe(2);
+    expect(allowed('rejected E_NOT_JSON', 'S2', 5)).toBe(5);
+    expect(summaries).toEqual([]);
+    advance(9_999);
+    l.flush();
+    expect(summaries).toEqual([]);
+    advance(1);
+    l.flush();
+    expect(summaries).toEqual([{ kind: 'rejected E_NOT_JSON', sender: 'S1', count: 7, windowMs: 10_000 }]);
+    expect(suppressedLine(summaries[0])).toBe('… suppressed 7 similar warnings (rejected E_NOT_JSON) from S1 in the last 10 s');
+    // A new window: a new budget, and nothing reported twice.
+    expect(allowed('rejected E_NOT_JSON', 'S1', 5)).toBe(5);
+    advance(20_000);
+    l.flush();
+    expect(summaries).toHaveLength(1);
+  });
+
+  it('reports a window that is over at the next warning of any kind, without a flush', () => {
+    const { summaries, allowed, advance } = limiter({ perWindow: 1, windowMs: 1000 });
+    allowed('a', 'S1', 3);
+    advance(1000);
+    allowed('b', 'S2', 1);
+    expect(summaries).toEqual([{ kind: 'a', sender: 'S1', count: 2, windowMs: 1000 }]);
+  });
+
+  it('holds at most maxKeys senders: stale ones are evicted, and beyond that senders share one bucket', () => {
+    const { l, summaries, allowed, advance } = limiter({ perWindow: 2, maxKeys: 100 });
+    for (let i = 0; i < 100; i++) expect(allowed('unknown account', `name-${i}`, 1)).toBe(1);
+    expect(l.size).toBe(100);
+    // The table is full of live windows: 1,000 more names share the bucket of unknown senders.
+    let through = 0;
+    for (let i = 100; i < 1_100; i++) through += allowed('unknown account', `name-${i}`, 1);
+    expect(through).toBe(2);
+    expect(l.size).toBeLessThanOrEqual(101);
+    advance(10_000);
+    l.flush();
+    expect(summaries).toEqual([{ kind: 'unknown account', sender: SenderLimiter.UNKNOWN_SENDERS, count: 998, windowMs: 10_000 }]);
+    // Windows over: new names take the place of the least recently used.
+    for (let i = 0; i < 500; i++) allowed('unknown account', `later-${i}`, 1);
+    expect(l.size).toBeLessThanOrEqual(101);
+  });
+
+  it('reports what an evicted sender had suppressed', () => {
+    const { summaries, allowed, advance } = limiter({ perWindow: 1, maxKeys: 1 });
+    allowed('k', 'A', 3);
+    advance(10_000);
+    allowed('k', 'B', 1);
+    expect(summaries).toEqual([{ kind: 'k', sender: 'A', count: 2, windowMs: 10_000 }]);
+  });
+});
