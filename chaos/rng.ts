@@ -1,18 +1,16 @@
+import { mulberry32 } from '../sim/rng';
+
 /** A seeded PRNG (mulberry32): the whole run follows from the printed seed, so it can be replayed. */
 export class Rng {
-  private state: number;
+  private readonly stream: () => number;
 
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
+    this.stream = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.stream();
   }
 
   /** Integer in [min, max], both included. */

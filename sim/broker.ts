@@ -10,6 +10,7 @@
  */
 import type { Body, DealMsg, Position, PositionMsg, Side, SymbolSpec } from '../hub/protocol';
 import { Retcode, retcodeMessage } from './retcodes';
+import { mulberry32 } from './rng';
 
 export type DealRecord = Omit<Body<DealMsg>, 'type'>;
 export type PositionChangeRecord = Omit<Body<PositionMsg>, 'type'>;
@@ -152,17 +153,6 @@ function opposite(side: Side): Side {
   return side === 'buy' ? 'sell' : 'buy';
 }
 
-/** mulberry32: tiny, seedable, good enough for price noise. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class SimBroker {
   readonly marginMode: MarginMode;
@@ -188,7 +178,7 @@ export class SimBroker {
     this.leverage = opts.leverage ?? 100;
     this.nextTicket = (opts.ticketBase ?? 1000) + 1;
     this.now = opts.now ?? Date.now;
-    this.random = prng(opts.seed ?? 1);
+    this.random = mulberry32(opts.seed ?? 1);
     for (const s of opts.symbols) this.specs.set(s.name, { ...s });
     for (const [symbol, q] of Object.entries(opts.quotes ?? {})) this.setQuote(symbol, q.bid, q.ask);
   }

@@ -64,6 +64,10 @@ export class Engine {
     const { roster, sessions, journal } = this.parts;
     const account = roster.get(msg.account);
     if (!account) return sessions.unknownAccount(msg.account, msg.type, msg.seq);
+    if (!sessions.inOrder(msg)) {
+      this.parts.log.debug(`${msg.type} ${msg.seq} of ${msg.account} was sent before (replayed): ignored`);
+      return;
+    }
     const t = sessions.seen(msg, receivedAt);
     switch (msg.type) {
       case 'hello':

@@ -36,6 +36,10 @@ export interface TerminalState {
   snapshotSeq?: number;
   /** Sender time (ts) of the latest snapshot: an older one arriving later is a replay. */
   snapshotTs?: number;
+  /** Highest sequence number of this terminal's current session (since its hello) seen so far. */
+  lastSeq?: number;
+  /** Sender time of the hello that began the terminal's current session. */
+  sessionTs?: number;
 }
 
 /** The hub asks a slave for ticks of at most this many symbols. */
@@ -76,12 +80,27 @@ export class Sessions {
   }
 
   /** Every message of a registered account passes here first: presence, and a welcome the hub owes. */
+  /**
+   * False for a replay. One terminal's messages come over one connection, in the order it numbered
+   * them, so a message whose seq is not above the last one of the terminal's session, or that is
+   * older than the hello that began the session, was sent before: it changes nothing. A hello with
+   * a time not older than the session's starts a new session (the EA restarted and counts again).
+   */
+  inOrder(msg: TerminalMessage): boolean {
+    const t = this.terminals.get(msg.account);
+    if (!t || t.lastSeq === undefined) return true;
+    if (msg.type === 'hello' && msg.ts >= (t.sessionTs ?? -Infinity) && msg.seq <= t.lastSeq) return true;
+    return msg.seq > t.lastSeq && msg.ts >= (t.sessionTs ?? -Infinity);
+  }
+
   seen(msg: TerminalMessage, receivedAt: number): TerminalState {
     let t = this.terminals.get(msg.account);
     if (!t) {
       t = { name: msg.account, lastSeen: receivedAt, online: true, welcomed: false, ticks: new Map(), watch: [] };
       this.terminals.set(msg.account, t);
     }
+    if (msg.type === 'hello' && (t.lastSeq === undefined || msg.seq <= t.lastSeq)) t.sessionTs = msg.ts;
+    t.lastSeq = msg.seq;
     t.lastSeen = receivedAt;
     if (!t.online) {
       t.online = true;

@@ -11,23 +11,13 @@ import { startHub, type RunningHub } from '../../hub';
 import { createLogger } from '../../hub/log';
 import { MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset } from '../../sim';
 import { sleep, until } from '../helpers';
+import { mulberry32 } from '../../sim/rng';
 
 jest.setTimeout(120_000);
 
 const HOSTILE = 20_000;
 const MAX_BYTES = 16 * 1024;
 
-/** Deterministic, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A lazy stream of hostile messages: holding 20,000 of them would weigh more than what is measured. */
 function* hostileMessages(count: number, rnd: () => number): Generator<string | Buffer | string[]> {
@@ -130,7 +120,7 @@ describe('hub under hostile input', () => {
     };
     try {
       // Warm-up: caches, code and socket buffers reach their working size before the baseline.
-      const rnd = prng(1);
+      const rnd = mulberry32(1);
       await flood(hostileMessages(2_000, rnd));
       await sleep(200);
       const gc = collect();

@@ -12,6 +12,7 @@
 import { masterTag } from '../../hub/engine/tag';
 import { sleep } from '../helpers';
 import { buildTerminal, startTestHub, Terminal, type Hub, type TerminalPosition } from './terminal';
+import { mulberry32 } from '../../sim/rng';
 
 jest.setTimeout(60_000);
 
@@ -54,17 +55,6 @@ function nettingMismatch(master: TerminalPosition[], slave: TerminalPosition[], 
   return undefined;
 }
 
-/** A repeatable stream of numbers in [0, 1) per seed (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(() => {
   buildTerminal();
@@ -210,7 +200,7 @@ ${master.tail(40)}`);
   });
 
   test('a burst of 50 master trades', async () => {
-    const rnd = random(seed);
+    const rnd = mulberry32(seed);
     const open: string[] = [];
     // at most one partial close per position (see the partial close test)
     const reduced = new Set<string>();

@@ -254,4 +254,28 @@ describe('Engine', () => {
     t.msg('M1', { type: 'heartbeat', balance: 1, equity: 1, margin: 0 });
     expect(t.commands('M1', 'welcome').length).toBe(before + 2);
   });
+
+  it('ignores a message sent before (a replay by sequence number or session), and starts a new session at a restarted terminal\'s hello', () => {
+    const t = setup();
+    const raw = (account: string, seq: number, ts: number, body: Record<string, unknown>) => t.engine.handle({ v: 1, account, seq, ts, ...body } as TerminalMessage, t.now);
+    t.deal({ deal: '1', position: '500', symbol: 'EURUSD', side: 'buy', entry: 'in', volume: 1, price: 1.1, position_volume: 1 });
+    const open = t.commands('S1', 'open')[0];
+    t.result('S1', open, { status: 'done', ticket: '9001', position: '9001', volume: 1, price: 1.1 });
+    expect(openCopies(t.engine, 'S1')).toHaveLength(1);
+    // The slave's old close deal, replayed with its original sequence number: nothing changes.
+    raw('S1', 1, t.now, { type: 'deal', deal: '77', order: '1', position: '9001', symbol: 'EURUSD.c', side: 'sell', entry: 'out', volume: 1, price: 1.1, position_volume: 0, magic: 20250, comment: '', reason: 'sl', time_ms: t.now });
+    expect(openCopies(t.engine, 'S1')).toHaveLength(1);
+    expect(t.log.lines.some((l) => /^deal 1 of S1 was sent before \(replayed\): ignored$/.test(l.message))).toBe(true);
+    // The EA restarts: its hello counts from 1 again, with a fresh time, and is answered.
+    t.advance(1000);
+    const welcomes = t.commands('S1', 'welcome').length;
+    raw('S1', 1, t.now, { type: 'hello', login: 1, server: 'x', broker: 'b', currency: 'USD', margin_mode: 'hedging', ea_version: '1' });
+    expect(t.commands('S1', 'welcome')).toHaveLength(welcomes + 1);
+    // A message of the session before the restart, with a higher number but an older time: a replay.
+    raw('S1', 500, t.now - 2000, { type: 'deal', deal: '78', order: '1', position: '9001', symbol: 'EURUSD.c', side: 'sell', entry: 'out', volume: 1, price: 1.1, position_volume: 0, magic: 20250, comment: '', reason: 'sl', time_ms: t.now });
+    expect(openCopies(t.engine, 'S1')).toHaveLength(1);
+    // The new session's own messages count.
+    raw('S1', 2, t.now, { type: 'deal', deal: '79', order: '1', position: '9001', symbol: 'EURUSD.c', side: 'sell', entry: 'out', volume: 1, price: 1.1, position_volume: 0, magic: 20250, comment: '', reason: 'sl', time_ms: t.now });
+    expect(openCopies(t.engine, 'S1')).toHaveLength(0);
+  });
 });
