@@ -44,6 +44,8 @@ export interface TerminalState {
 
 /** The hub asks a slave for ticks of at most this many symbols. */
 const WATCH_MAX = 500;
+/** Message types exempt from the replay check (see inOrder). */
+const UNORDERED: ReadonlySet<TerminalMessage['type']> = new Set(['tick', 'heartbeat']);
 /** After a hub restart, a welcome is repeated this often until the terminal answers it. */
 const REWELCOME_MS = 1000;
 
@@ -85,8 +87,11 @@ export class Sessions {
    * them, so a message whose seq is not above the last one of the terminal's session, or that is
    * older than the hello that began the session, was sent before: it changes nothing. A hello with
    * a time not older than the session's starts a new session (the EA restarted and counts again).
+   * Ticks and heartbeats carry no decision (a quote's own time says how fresh it is), so they are
+   * neither checked nor counted.
    */
   inOrder(msg: TerminalMessage): boolean {
+    if (UNORDERED.has(msg.type)) return true;
     const t = this.terminals.get(msg.account);
     if (!t || t.lastSeq === undefined) return true;
     if (msg.type === 'hello' && msg.ts >= (t.sessionTs ?? -Infinity) && msg.seq <= t.lastSeq) return true;
@@ -99,8 +104,10 @@ export class Sessions {
       t = { name: msg.account, lastSeen: receivedAt, online: true, welcomed: false, ticks: new Map(), watch: [] };
       this.terminals.set(msg.account, t);
     }
-    if (msg.type === 'hello' && (t.lastSeq === undefined || msg.seq <= t.lastSeq)) t.sessionTs = msg.ts;
-    t.lastSeq = msg.seq;
+    if (!UNORDERED.has(msg.type)) {
+      if (msg.type === 'hello' && (t.lastSeq === undefined || msg.seq <= t.lastSeq)) t.sessionTs = msg.ts;
+      t.lastSeq = msg.seq;
+    }
     t.lastSeen = receivedAt;
     if (!t.online) {
       t.online = true;
