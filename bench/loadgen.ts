@@ -29,7 +29,7 @@ type Json = Record<string, unknown>;
 abstract class Peer {
   readonly push = new Push({ linger: 0, sendHighWaterMark: 100_000 });
   readonly sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100_000 });
-  private seq = 0;
+  protected seq = 0;
   private readonly topic: Buffer;
   sent = 0;
 
@@ -101,11 +101,11 @@ export class Master extends Peer {
     this.send({ type: 'heartbeat', balance: 100_000, equity: 100_000, margin: 0 });
   }
 
-  /** Builds the bytes of an opening deal for a new master position (same shape as the EA's). */
+  /** Builds the bytes of an opening deal for a new master position (same shape as the EA's), numbered in turn: the hub ignores a message numbered below one it has seen. */
   dealBytes(position: string): Buffer {
     const n = ++this.dealNo;
     const msg = {
-      v: 1, type: 'deal', account: this.account, seq: 0, ts: Date.now(), deal: String(9_000_000 + n), order: String(8_000_000 + n), position,
+      v: 1, type: 'deal', account: this.account, seq: ++this.seq, ts: Date.now(), deal: String(9_000_000 + n), order: String(8_000_000 + n), position,
       symbol: MASTER_SYMBOL, side: 'buy', entry: 'in', volume: 0.1, price: MASTER_QUOTE.ask, sl: 1.08, tp: 1.09, magic: 0, comment: '',
       reason: 'client', time_ms: Date.now(), position_volume: 0.1, position_side: 'buy',
     };
