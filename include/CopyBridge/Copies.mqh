@@ -4,8 +4,9 @@
 //| A copy is known by the journal (master position -> position      |
 //| identifier), else by the magic number and the CB:<tag>:<pos>     |
 //| comment it was opened with. Positions are looked up live: a      |
-//| ticket may change, an identifier never does. CCbCopies keeps no  |
-//| state of its own: the journal is passed in.                      |
+//| ticket may change, an identifier never does. The journal is      |
+//| passed in; CCbCopies only remembers the positions this EA closed |
+//| whole, which the position list may still show for a while.       |
 //+------------------------------------------------------------------+
 #ifndef CB_COPIES_MQH
 #define CB_COPIES_MQH
@@ -15,12 +16,23 @@
 #include "Journal.mqh"
 #include "Trade.mqh"
 
+#define CB_CLOSED_MEMORY 64
+
 class CCbCopies
   {
 private:
    CCbTrader         m_trader;
+   //--- identifiers of positions this EA closed whole, newest last (a ring)
+   ulong             m_closed[CB_CLOSED_MEMORY];
+   int               m_closed_next;
+
+   bool              WasClosed(const ulong identifier) const;
 
 public:
+                     CCbCopies(void);
+   //--- this EA closed the whole position: it copies nothing any more, even while the position
+   //--- list (which MetaTrader may update after OrderSend returns) still shows it
+   void              Closed(const ulong identifier);
    //--- ticket of the open copy of a master position: journal first, then magic + comment
    ulong             Find(CCbJournal &journal,const string master,const string master_position,const long magic,const string comment);
    //--- the position a command names: its ticket; else the position with that identifier
@@ -35,13 +47,36 @@ public:
    void              ForgetClosed(CCbJournal &journal);
   };
 
+CCbCopies::CCbCopies(void)
+  {
+   m_closed_next=0;
+   for(int i=0; i<CB_CLOSED_MEMORY; i++)
+      m_closed[i]=0;
+  }
+
+void CCbCopies::Closed(const ulong identifier)
+  {
+   if(identifier==0 || WasClosed(identifier))
+      return;
+   m_closed[m_closed_next]=identifier;
+   m_closed_next=(m_closed_next+1)%CB_CLOSED_MEMORY;
+  }
+
+bool CCbCopies::WasClosed(const ulong identifier) const
+  {
+   for(int i=0; i<CB_CLOSED_MEMORY; i++)
+      if(m_closed[i]==identifier)
+         return(true);
+   return(false);
+  }
+
 ulong CCbCopies::Find(CCbJournal &journal,const string master,const string master_position,const long magic,const string comment)
   {
    ulong id=journal.FindCopy(master,master_position);
    while(id>0)
      {
       ulong live=m_trader.TicketOfPosition(id);
-      if(live>0)
+      if(live>0 && !WasClosed(id))
          return(live);
       journal.RecordGone(id);
       id=journal.FindCopy(master,master_position);
@@ -49,6 +84,8 @@ ulong CCbCopies::Find(CCbJournal &journal,const string master,const string maste
    ulong t=m_trader.FindByComment(magic,comment);
    if(t==0)
       t=m_trader.FindByComment(magic,CbCopyComment(master,master_position));
+   if(t>0 && WasClosed(m_trader.IdentifierOf(t)))
+      t=0;
    if(t>0)
      {
       CbLogEvent("copy of "+master+"#"+master_position+" found by magic and comment: position #"+CbTicketString(t)+" (recorded in the journal)");

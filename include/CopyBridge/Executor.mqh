@@ -238,9 +238,13 @@ bool CCbExecutor::ExecClose(CCbJournal &journal,const CCbSession &session,const 
    o.ticket=ticket;
    o.position=identifier;
    o.has_remaining=true;
-   o.remaining=(PositionSelectByTicket(ticket) ? PositionGetDouble(POSITION_VOLUME) : 0.0);
+   //--- what is left follows from what was closed: the position list may not show the deal yet
+   o.remaining=(ok ? MathMax(0.0,NormalizeDouble(pos_volume-lots,8)) : pos_volume);
    if(ok && o.remaining<=0.0)
+     {
       journal.RecordGone(identifier);
+      m_copies.Closed(identifier);
+     }
    return(true);
   }
 
@@ -289,6 +293,14 @@ bool CCbExecutor::ExecCloseBy(CCbJournal &journal,const CCbSession &session,cons
          journal.RecordGone(identifier);
       if(m_trader.TicketOfPosition(identifier_by)==0)
          journal.RecordGone(identifier_by);
+      //--- the pair is closed in full when their volumes were equal, whatever the list shows yet
+      if(MathAbs(va-vb)<1e-9)
+        {
+         journal.RecordGone(identifier);
+         journal.RecordGone(identifier_by);
+         m_copies.Closed(identifier);
+         m_copies.Closed(identifier_by);
+        }
      }
    return(true);
   }
