@@ -23,6 +23,7 @@
 #include "Session.mqh"
 #include "Status.mqh"
 #include "Reporter.mqh"
+#include "Market.mqh"
 #include "Executor.mqh"
 
 //--- a snapshot waits at most this long for the position list to show the deals reported
@@ -52,6 +53,7 @@ private:
    CCbCopies         m_copies;
    CCbSession        m_session;
    CCbReporter       m_reporter;
+   CCbMarket         m_market;
    CCbExecutor       m_executor;
    CCbChartStatus    m_status;
    int               m_timer_ms;
@@ -87,7 +89,7 @@ void CCopyBridgeEA::NewSession(const long magic)
   {
    m_session.Reset(magic);
    m_session.ReadMarginMode();
-   m_reporter.Unwatch();
+   m_market.Unwatch();
    m_status.ForgetLastEvent();
   }
 
@@ -109,7 +111,7 @@ void CCopyBridgeEA::SendSnapshot(void)
       CbLogWarn("the position list still differs from the deals after "+IntegerToString(CB_SNAPSHOT_HOLD_MS)+" ms; sending the snapshot anyway");
      }
    m_snapshot_held_ms=0;
-   m_reporter.SendSnapshot(m_link,m_journal,m_session.MarginMode());
+   m_market.SendSnapshot(m_link,m_journal,m_session.MarginMode());
    m_session.SnapshotSent(m_link.NowMs());
   }
 
@@ -133,7 +135,7 @@ void CCopyBridgeEA::OnWelcome(void)
    CbParseWelcome(m_in,welcome);
    m_session.OnWelcome(welcome);
    m_copies.ForgetClosed(m_journal);
-   m_reporter.SendSymbols(m_link);
+   m_market.SendSymbols(m_link);
    SendSnapshot();
    m_session.SendHeartbeat(m_link);
    UpdateStatus(true);
@@ -143,7 +145,7 @@ void CCopyBridgeEA::OnWatch(void)
   {
    CB_ARRAY(string,symbols);
    int n=CbParseWatch(m_in,symbols);
-   m_reporter.Watch(m_link,symbols,n);
+   m_market.Watch(m_link,symbols,n);
   }
 
 void CCopyBridgeEA::OnHubError(void)
@@ -311,7 +313,7 @@ void CCopyBridgeEA::Pump(void)
         }
       if(m_session.SnapshotDue(now))
          SendSnapshot();
-      m_reporter.SendTicks(m_link);
+      m_market.SendTicks(m_link);
      }
    UpdateStatus(false);
   }
