@@ -69,6 +69,9 @@ export class Results {
     if (succeeded(r)) {
       const wasOpen = c.status === 'open';
       c.status = 'open';
+      // The command named the slave's symbol; a record that a refusal replaced meanwhile (an add
+      // racing a reversal) names the master's, and the ledger row must say what the slave holds.
+      c.symbol = body.symbol;
       // An add on a hedging slave is a second position: the copy keeps the ticket it has.
       if (!(body.increase && c.ticket)) {
         if (r.ticket) c.ticket = r.ticket;

@@ -152,4 +152,17 @@ describe('Results', () => {
     w.result(cmd, { status: 'done', ticket: '9001' });
     expect(w.copy().status).toBe('open');
   });
+
+  it("writes the slave's symbol when an add's result reaches a record a refusal replaced (the record named the master's)", () => {
+    const w = world();
+    const c = w.opened();
+    w.deal({ position: '500', side: 'buy', entry: 'in', volume: 0.5, position_volume: 1.5, position_side: 'buy' });
+    const add = w.last('open');
+    expect(add).toMatchObject({ symbol: 'EURUSD.c', increase: true });
+    // As a refusal of a reversal's new side does: the record names the master's symbol.
+    c.symbol = 'EURUSD';
+    w.result(add, { status: 'done', ticket: '9001', position: '9001', volume: 0.5, price: 1.1 });
+    expect(c.symbol).toBe('EURUSD.c');
+    expect(w.h.lastTrade('S1')).toMatchObject({ status: 'open', symbol: 'EURUSD.c' });
+  });
 });
