@@ -50,6 +50,18 @@ const copyOf = (ticket: string, masterPosition: string, extra: Partial<Position>
   master(ticket, { symbol: 'EURUSD.c', magic: 20250, comment: copyComment('M1', masterPosition), ...extra });
 const sum = (xs: Record<string, any>[]) => Number(xs.reduce((s, x) => s + (x.volume as number), 0).toFixed(8));
 
+
+/** M1 buys 0.2 (#500) and sells 0.6 (#501), both copied 1:1 to S1 (9001, 9002), then closes #500 by #501. */
+function closeByPair(w: ReturnType<typeof world>): void {
+    w.deal({ position: '500', side: 'buy', entry: 'in', volume: 0.2, position_volume: 0.2, position_side: 'buy' });
+    w.deal({ position: '501', side: 'sell', entry: 'in', volume: 0.6, position_volume: 0.6, position_side: 'sell' });
+    const [a, b] = w.commands('S1', 'open');
+    w.result('S1', a, { ticket: '9001', position: '9001', volume: 0.2, price: 1.1 });
+    w.result('S1', b, { ticket: '9002', position: '9002', volume: 0.6, price: 1.1 });
+    w.deal({ position: '500', position_by: '501', side: 'sell', entry: 'out_by', volume: 0.2, position_volume: 0, position_side: 'buy' });
+    w.deal({ position: '501', position_by: '500', side: 'buy', entry: 'out_by', volume: 0.2, position_volume: 0.4, position_side: 'sell' });
+}
+
 describe('rapid partial closes', () => {
   it('close the proportional share in total when the deals come before the closes results', () => {
     const w = world();
@@ -119,13 +131,7 @@ describe('close-by on a hedging slave', () => {
 
   it('never adds a second position to a copy whose hedging master did not grow, and does not oscillate', () => {
     const w = world();
-    w.deal({ position: '500', side: 'buy', entry: 'in', volume: 0.2, position_volume: 0.2, position_side: 'buy' });
-    w.deal({ position: '501', side: 'sell', entry: 'in', volume: 0.6, position_volume: 0.6, position_side: 'sell' });
-    const [a, b] = w.commands('S1', 'open');
-    w.result('S1', a, { ticket: '9001', position: '9001', volume: 0.2, price: 1.1 });
-    w.result('S1', b, { ticket: '9002', position: '9002', volume: 0.6, price: 1.1 });
-    w.deal({ position: '500', position_by: '501', side: 'sell', entry: 'out_by', volume: 0.2, position_volume: 0, position_side: 'buy' });
-    w.deal({ position: '501', position_by: '500', side: 'buy', entry: 'out_by', volume: 0.2, position_volume: 0.4, position_side: 'sell' });
+    closeByPair(w);
     // The slave's 9001 held more than the hub knew: its close_by took 0.4 lots from 9002.
     w.result('S1', w.commands('S1', 'close_by')[0], { volume: 0.4, remaining_volume: 0 });
     w.snapshot('M1', [master('501', { side: 'sell', volume: 0.4 })]);
@@ -140,13 +146,7 @@ describe('close-by on a hedging slave', () => {
 
   it('takes what the slave closed from both copies, and a snapshot taken meanwhile changes nothing', () => {
     const w = world();
-    w.deal({ position: '500', side: 'buy', entry: 'in', volume: 0.2, position_volume: 0.2, position_side: 'buy' });
-    w.deal({ position: '501', side: 'sell', entry: 'in', volume: 0.6, position_volume: 0.6, position_side: 'sell' });
-    const [a, b] = w.commands('S1', 'open');
-    w.result('S1', a, { ticket: '9001', position: '9001', volume: 0.2, price: 1.1 });
-    w.result('S1', b, { ticket: '9002', position: '9002', volume: 0.6, price: 1.1 });
-    w.deal({ position: '500', position_by: '501', side: 'sell', entry: 'out_by', volume: 0.2, position_volume: 0, position_side: 'buy' });
-    w.deal({ position: '501', position_by: '500', side: 'buy', entry: 'out_by', volume: 0.2, position_volume: 0.4, position_side: 'sell' });
+    closeByPair(w);
     const [cb] = w.commands('S1', 'close_by');
     expect(cb).toMatchObject({ ticket: '9001', ticket_by: '9002' });
     // The slave's deals and snapshot come before the result.
