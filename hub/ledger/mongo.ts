@@ -72,6 +72,11 @@ const NETWORK_ERRORS = new Set([
   'MongoPoolClearedError',
   'MongoServerClosedError',
 ]);
+/**
+ * Server codes of a server going away (shutting down, stepping down, host unreachable): an outage,
+ * like a dropped connection. A write batch cut by one may also come wrapped in a bulk-write error.
+ */
+const SHUTDOWN_CODES = new Set([6, 7, 89, 91, 189, 10107, 11600, 11602, 13435]);
 /** Server codes for a document or command that will fail the same way every time. */
 const REJECTION_CODES = new Set([2, 9, 14, 17, 52, 55, 56, 57, 10334, 17419, 16755, 121]);
 const AUTH_CODES = new Set([18, 11, 13]);
@@ -146,7 +151,10 @@ export function mapMongoError(e: unknown, uri: string, action: string, timeoutMs
       { code: 'E_STORE_AUTH', cause: err },
     );
   }
-  if (chain.some((c) => NETWORK_ERRORS.has(c.name)) || chain.some((c) => /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(c.message))) {
+  if (
+    chain.some((c) => NETWORK_ERRORS.has(c.name) || SHUTDOWN_CODES.has((c as { code?: unknown }).code as number)) ||
+    chain.some((c) => /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EPIPE|connection \d+ to \S+ closed/.test(c.message))
+  ) {
     const within = timeoutMs !== undefined ? ` within ${timeoutMs} ms` : '';
     return new StoreError(
       `cannot reach MongoDB at ${hostsOf(uri)}${within} while trying to ${action}: ${err.message.trim()}`,

@@ -103,6 +103,16 @@ describe('MongoDB store', () => {
       expect(mapMongoError(wrapped, uri, 'connect').code).toBe('E_STORE_AUTH');
     });
 
+    it('maps a server going away (shutdown, a batch cut by a closed connection) to E_STORE_UNREACHABLE, so the outage is reported as one', () => {
+      const shutdown = new MongoServerError({ ok: 0, code: 11600, codeName: 'InterruptedAtShutdown', errmsg: 'interrupted at shutdown' });
+      expect(mapMongoError(shutdown, 'mongodb://h:1', 'write').code).toBe('E_STORE_UNREACHABLE');
+      const cut = new Error('connection 3 to 127.0.0.1:41217 closed');
+      cut.name = 'MongoBulkWriteError';
+      const err = mapMongoError(cut, 'mongodb://127.0.0.1:41217', 'write 50 events');
+      expect(err.code).toBe('E_STORE_UNREACHABLE');
+      expect(err.message).toBe('cannot reach MongoDB at 127.0.0.1:41217 while trying to write 50 events: connection 3 to 127.0.0.1:41217 closed');
+    });
+
     it('maps a document the server refuses to E_STORE_REJECTED (the writer sets it aside)', () => {
       const e = new MongoServerError({ ok: 0, code: 2, codeName: 'BadValue', errmsg: 'bad' });
       expect(mapMongoError(e, 'mongodb://h', 'write').code).toBe('E_STORE_REJECTED');
