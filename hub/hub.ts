@@ -54,7 +54,7 @@ async function restoreCopies(engine: Engine, store: Store, ledger: LedgerWriter,
 
 export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const config = makeConfig(opts.config);
-  const log = opts.logger ?? createLogger({ level: config.logLevel, file: config.logFile || undefined });
+  const log = opts.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile || undefined, retentionDays: config.logRetentionDays });
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config));
   if (ownStore) await store.open();

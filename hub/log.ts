@@ -1,5 +1,8 @@
 /** Logging: winston for the running hub, a tiny interface for everything that logs. */
+import { readdirSync, unlinkSync } from 'fs';
+import { basename, dirname, extname, join } from 'path';
 import winston from 'winston';
+import DailyRotateFile from 'winston-daily-rotate-file';
 
 export interface Logger {
   error(message: string, meta?: Record<string, unknown>): void;
@@ -8,29 +11,103 @@ export interface Logger {
   debug(message: string, meta?: Record<string, unknown>): void;
 }
 
+export type LogFormat = 'text' | 'json';
+
 export interface LogOptions {
   level?: string;
+  /** Console lines: text (date, time and zone, level, message) or one JSON object per line. */
+  format?: LogFormat;
+  /** JSON lines to this file, a file a day: the date goes before the extension (hub-2026-12-02.log). */
   file?: string;
+  /** Days of log files kept; older ones are deleted. Default 14. */
+  retentionDays?: number;
   /** false: no console output (tests). */
   console?: boolean;
   /** Receives every line as well (tests, demo). */
   sink?: (level: string, message: string, meta: Record<string, unknown>) => void;
 }
 
+export const LOG_RETENTION_DAYS = 14;
+
+/** The local offset as +01:00 / -05:00, so a line read on another machine says when it was. */
+function zone(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const a = Math.abs(off);
+  return `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+
+/** Local date, time with milliseconds and zone: 2026-12-02 09:15:02.123 +01:00. */
+export function stamp(d = new Date()): string {
+  return (
+    `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}` +
+    `.${String(d.getMilliseconds()).padStart(3, '0')} ${zone(d)}`
+  );
+}
+
+/** hub.log -> hub-%DATE%.log, the name pattern of the daily files. */
+export function dailyPattern(file: string): string {
+  const ext = extname(file);
+  return ext ? `${file.slice(0, -ext.length)}-%DATE%${ext}` : `${file}-%DATE%.log`;
+}
+
+/**
+ * Deletes the daily files of `file` dated more than `days` days ago. The transport deletes only the
+ * files it rotated itself while running; this also clears those of earlier runs at start.
+ */
+export function sweepOldLogs(file: string, days: number, now = new Date()): string[] {
+  const dir = dirname(file);
+  const ext = extname(file) || '.log';
+  const base = basename(file, extname(file));
+  const cutoff = new Date(now.getFullYear(), now.getMonth(), now.getDate() - days);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(`${base}-`) || !name.endsWith(ext)) continue;
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(name.slice(base.length + 1, name.length - ext.length));
+    if (!m || new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])) >= cutoff) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // Held open elsewhere (Windows) or already gone: tried again at the next start.
+    }
+  }
+  return removed;
+}
+
+const jsonLine = winston.format.combine(winston.format.timestamp({ format: () => new Date().toISOString() }), winston.format.json());
+
 export function createLogger(opts: LogOptions = {}): Logger {
   const transports: winston.transport[] = [];
   if (opts.console !== false) {
-    transports.push(
-      new winston.transports.Console({
-        format: winston.format.combine(
-          winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
-          winston.format.printf((i) => `${String(i.timestamp)} ${i.level.padEnd(5)} ${String(i.message)}`),
-        ),
-      }),
-    );
+    const console = new winston.transports.Console({
+      // Warnings and errors on stderr, so `hub start > out.log` still shows them on screen.
+      stderrLevels: ['error', 'warn'],
+      format:
+        opts.format === 'json'
+          ? jsonLine
+          : winston.format.printf((i) => `${stamp()} ${i.level.padEnd(5)} ${String(i.message)}`),
+    });
+    transports.push(console);
+    quietOnClosedConsole(console);
   }
   if (opts.file) {
-    transports.push(new winston.transports.File({ filename: opts.file, format: winston.format.combine(winston.format.timestamp(), winston.format.json()) }));
+    sweepOldLogs(opts.file, opts.retentionDays ?? LOG_RETENTION_DAYS);
+    transports.push(
+      new DailyRotateFile({
+        filename: dailyPattern(opts.file),
+        datePattern: 'YYYY-MM-DD',
+        maxFiles: `${opts.retentionDays ?? LOG_RETENTION_DAYS}d`,
+        format: jsonLine,
+      }),
+    );
   }
   const w = transports.length ? winston.createLogger({ level: opts.level ?? 'info', transports }) : undefined;
   const order = ['error', 'warn', 'info', 'debug'];
@@ -41,6 +118,26 @@ export function createLogger(opts: LogOptions = {}): Logger {
     opts.sink?.(level, message, meta);
   };
   return { error: emit('error'), warn: emit('warn'), info: emit('info'), debug: emit('debug') };
+}
+
+/**
+ * A console that went away (`hub start | head` after head exits, a closed terminal window) makes
+ * writes fail with EPIPE, which Node raises as an uncaught error on the stream: the hub would die
+ * with a stack trace. The console transport is silenced instead; the hub and its log file go on.
+ */
+const consoles = new Set<winston.transport>();
+let watching = false;
+
+function quietOnClosedConsole(console: winston.transport): void {
+  consoles.add(console);
+  if (watching) return;
+  watching = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+      for (const c of consoles) c.silent = true;
+    });
+  }
 }
 
 /** A logger that keeps lines in memory; for tests. */

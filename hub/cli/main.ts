@@ -11,6 +11,7 @@ import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
 import { runDemo } from './demo';
 import { runStart } from './start';
+import { VERSION } from '../version';
 
 /** Output goes through here so tests can capture it. */
 export interface Io {
@@ -28,13 +29,15 @@ type GlobalArgs = {
   'data-dir'?: string;
   'mongo-uri'?: string;
   'mongo-db'?: string;
-  magic?: number;
-  slippage?: number;
+  magic?: string;
+  'default-slippage'?: string;
   'log-level'?: string;
+  'log-format'?: string;
   'log-file'?: string;
+  'log-retention-days'?: string;
 };
 
-function configFrom(argv: GlobalArgs): HubConfig {
+function configFrom(argv: GlobalArgs, io: Io = stdio): HubConfig {
   const flags: ConfigInput = {
     pubEndpoint: argv.pub,
     pullEndpoint: argv.pull,
@@ -44,11 +47,13 @@ function configFrom(argv: GlobalArgs): HubConfig {
     mongoUri: argv['mongo-uri'],
     mongoDb: argv['mongo-db'],
     magic: argv.magic,
-    defaultSlippagePoints: argv.slippage,
+    defaultSlippagePoints: argv['default-slippage'],
     logLevel: argv['log-level'],
+    logFormat: argv['log-format'],
     logFile: argv['log-file'],
+    logRetentionDays: argv['log-retention-days'],
   };
-  return loadConfig({ file: argv.config, flags });
+  return loadConfig({ file: argv.config, flags, onWarning: (w) => io.err(`warning: ${w}`) });
 }
 
 async function withStore<T>(argv: GlobalArgs, fn: (store: Store, config: HubConfig) => Promise<T>, readOnly = false): Promise<T> {
@@ -162,12 +167,15 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .option('data-dir', { type: 'string', describe: FIELDS.dataDir.doc })
     .option('mongo-uri', { type: 'string', describe: FIELDS.mongoUri.doc })
     .option('mongo-db', { type: 'string', describe: FIELDS.mongoDb.doc })
-    .option('magic', { type: 'number', describe: FIELDS.magic.doc })
-    .option('slippage', { type: 'number', describe: FIELDS.defaultSlippagePoints.doc })
-    .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const })
+    // Numbers are read as text and checked by the config loader, which can then quote what was typed.
+    .option('magic', { type: 'string', describe: FIELDS.magic.doc })
+    .option('default-slippage', { type: 'string', describe: FIELDS.defaultSlippagePoints.doc })
+    .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const, describe: FIELDS.logLevel.doc })
+    .option('log-format', { choices: ['text', 'json'] as const, describe: FIELDS.logFormat.doc })
     .option('log-file', { type: 'string', describe: FIELDS.logFile.doc })
+    .option('log-retention-days', { type: 'string', describe: FIELDS.logRetentionDays.doc })
     .command('start', 'bind the sockets and copy trades until stopped (Ctrl+C)', {}, async (argv) => {
-      await runStart(configFrom(argv as GlobalArgs));
+      process.exitCode = await runStart(configFrom(argv as GlobalArgs, io));
     })
     .command(
       'demo',
@@ -274,17 +282,21 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
           .option('open', { type: 'boolean', describe: 'only pending and open copies' })
           .option('account', { type: 'string', describe: 'only this master or slave' })
           .option('status', { choices: ['pending', 'open', 'closed', 'refused', 'failed', 'expired', 'missed'] as const })
-          .option('limit', { type: 'number', default: 50 })
-          .option('page', { type: 'number', default: 1, describe: 'page number, 1 = newest' })
+          .option('limit', { type: 'string', default: '50', describe: 'trades per page, 1 to 10000' })
+          .option('page', { type: 'string', default: '1', describe: 'page number, 1 = newest' })
           .option('json', { type: 'boolean', describe: 'one JSON document per line' }),
       async (argv) => {
         await withStore(
           argv as GlobalArgs,
           async (store) => {
-            const limit = Math.max(1, Math.min(10_000, Math.floor(argv.limit)));
-            const page = Math.max(1, Math.floor(argv.page));
+            const limit = wholeNumber('--limit', argv.limit, 1, 10_000);
+            const page = wholeNumber('--page', argv.page, 1, Number.MAX_SAFE_INTEGER);
             const q: TradeQuery = { open: argv.open, account: argv.account, status: argv.status };
             const total = await store.countTrades(q);
+            const last = Math.max(1, Math.ceil(total / limit));
+            if (page > last) {
+              throw new UsageError(`--page ${page} is past the last page: ${total} trades make ${last} page${last === 1 ? '' : 's'} of ${limit}`, `ask for --page 1 to ${last}`);
+            }
             const rows = await store.findTrades({ ...q, skip: (page - 1) * limit, limit });
             if (argv.json) {
               for (const r of rows) io.out(JSON.stringify(r));
@@ -307,12 +319,26 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       },
     )
     .demandCommand(1, 'name a command: start, demo, setup-db, accounts, trades')
+    .recommendCommands()
+    .exitProcess(false)
     .strict()
     .help()
+    .alias('h', 'help')
+    .version(VERSION)
+    .alias('v', 'version')
     .fail((msg, err) => {
       throw err ?? new UsageError(msg, 'see: npx hub --help');
     });
   return cli;
+}
+
+/** A whole-number flag, read as text so that a bad value is quoted back as typed. */
+function wholeNumber(flag: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got "${raw}"`, `e.g. ${flag} ${min}`);
+  }
+  return n;
 }
 
 async function existingAccount(store: Store, name: string): Promise<Account> {
@@ -355,6 +381,7 @@ async function openCopies(store: Store, a: Account, change: Change, force: boole
 
 /** Runs the CLI; the one place where errors become messages and exit codes. */
 export async function main(args: string[], io: Io = stdio): Promise<number> {
+  if (args.length === 0) args = ['--help'];
   try {
     await buildCli(args, io).parseAsync();
     return 0;

@@ -1,24 +1,48 @@
-/** `hub start`: run until SIGINT/SIGTERM, with a status line every minute. */
+/** `hub start`: run until SIGINT, SIGTERM or SIGHUP, with a status line every minute. */
 import type { HubConfig } from '../config';
 import type { EngineStatus } from '../engine';
 import { startHub } from '../hub';
 
 export const STATUS_EVERY_MS = 60_000;
 
-export async function runStart(config: HubConfig): Promise<void> {
+/** Signals that stop the hub gracefully. SIGHUP: the console window was closed (Windows) or the terminal hung up. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** A second stop signal while stopping: exit at once with 128 + the signal's number, as shells report it. */
+const SIGNAL_NUMBER: Record<(typeof STOP_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/**
+ * Runs the hub until a stop signal, then stops it (ledger flushed, sockets closed). Resolves to the
+ * exit code: 0 after a graceful stop.
+ */
+export async function runStart(config: HubConfig): Promise<number> {
   const hub = await startHub({ config });
   hub.log.info('hub started; stop with Ctrl+C. Attach the CopyBridge EA to one chart in every terminal (docs/install-windows.md)');
   const status = setInterval(() => hub.log.info(statusLine(hub.engine.status(), hub.ledger.pending)), STATUS_EVERY_MS);
+  const handlers = new Map<string, () => void>();
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
-      hub.log.info(`${sig} received, stopping`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    for (const sig of STOP_SIGNALS) {
+      const onSignal = () => {
+        if (handlers.size === 0) return;
+        hub.log.info(`${sig} received, stopping (send it again to exit at once)`);
+        for (const [s, h] of handlers) process.removeListener(s, h);
+        handlers.clear();
+        for (const s of STOP_SIGNALS) {
+          const force = () => {
+            hub.log.warn(`${s} received again: exiting without waiting for the ledger`);
+            process.exit(128 + SIGNAL_NUMBER[s]);
+          };
+          process.once(s, force);
+        }
+        resolve();
+      };
+      handlers.set(sig, onSignal);
+      process.on(sig, onSignal);
+    }
   });
   clearInterval(status);
   await hub.stop();
+  for (const s of STOP_SIGNALS) process.removeAllListeners(s);
+  return 0;
 }
 
 export function statusLine(s: EngineStatus, ledgerQueue: number): string {

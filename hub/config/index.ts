@@ -2,12 +2,14 @@
  * System configuration: named defaults, then a JSON config file, then environment, then flags;
  * validated as a whole before anything binds. Accounts are not configuration: they live in the store.
  */
-import { existsSync, readFileSync } from 'fs';
-import { resolve } from 'path';
+import { existsSync, readFileSync, statSync } from 'fs';
+import { join, resolve } from 'path';
 import { ConfigError } from '../errors';
+import { closest } from '../hints';
 
 export type StoreKind = 'embedded' | 'mongodb' | 'memory';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogFormat = 'text' | 'json';
 
 export interface HubConfig {
   pubEndpoint: string;
@@ -30,12 +32,16 @@ export interface HubConfig {
   accountsReloadMs: number;
   ledgerQueueMax: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   logFile: string;
+  logRetentionDays: number;
 }
 
 interface FieldSpec {
   kind: 'string' | 'int' | 'bool' | 'enum';
   env: string;
+  /** The command-line flag, without the dashes, when there is one. */
+  flag?: string;
   doc: string;
   values?: readonly string[];
   min?: number;
@@ -63,19 +69,21 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
   accountsReloadMs: 2_000,
   ledgerQueueMax: 100_000,
   logLevel: 'info',
+  logFormat: 'text',
   logFile: '',
+  logRetentionDays: 14,
 });
 
 export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
-  pubEndpoint: { kind: 'string', env: 'COPYBRIDGE_PUB', doc: 'ZeroMQ endpoint the hub PUBlishes commands on (terminals SUB)' },
-  pullEndpoint: { kind: 'string', env: 'COPYBRIDGE_PULL', doc: 'ZeroMQ endpoint the hub PULLs terminal messages from (terminals PUSH)' },
-  allowRemote: { kind: 'bool', env: 'COPYBRIDGE_ALLOW_REMOTE', doc: 'allow binding non-loopback addresses (traffic is not encrypted yet)' },
-  store: { kind: 'enum', env: 'COPYBRIDGE_STORE', values: ['embedded', 'mongodb', 'memory'], doc: 'ledger store; mongodb is implied by mongoUri' },
-  dataDir: { kind: 'string', env: 'COPYBRIDGE_DATA_DIR', doc: 'folder of the embedded store' },
-  mongoUri: { kind: 'string', env: 'MONGO_URI', doc: 'MongoDB connection string; selects the mongodb store' },
-  mongoDb: { kind: 'string', env: 'COPYBRIDGE_MONGO_DB', doc: 'MongoDB database name' },
-  magic: { kind: 'int', env: 'COPYBRIDGE_MAGIC', min: 1, max: 2_147_483_647, doc: 'magic number the EAs put on copies' },
-  defaultSlippagePoints: { kind: 'int', env: 'COPYBRIDGE_SLIPPAGE', min: 0, max: 1_000_000, doc: 'slippage tolerance in points for accounts without slippage_tolerance' },
+  pubEndpoint: { kind: 'string', env: 'COPYBRIDGE_PUB', flag: 'pub', doc: 'ZeroMQ endpoint the hub PUBlishes commands on (terminals SUB)' },
+  pullEndpoint: { kind: 'string', env: 'COPYBRIDGE_PULL', flag: 'pull', doc: 'ZeroMQ endpoint the hub PULLs terminal messages from (terminals PUSH)' },
+  allowRemote: { kind: 'bool', env: 'COPYBRIDGE_ALLOW_REMOTE', flag: 'allow-remote', doc: 'allow binding non-loopback addresses (traffic is not encrypted yet)' },
+  store: { kind: 'enum', env: 'COPYBRIDGE_STORE', flag: 'store', values: ['embedded', 'mongodb', 'memory'], doc: 'ledger store; mongodb is implied by mongoUri' },
+  dataDir: { kind: 'string', env: 'COPYBRIDGE_DATA_DIR', flag: 'data-dir', doc: 'folder of the embedded store' },
+  mongoUri: { kind: 'string', env: 'MONGO_URI', flag: 'mongo-uri', doc: 'MongoDB connection string; selects the mongodb store' },
+  mongoDb: { kind: 'string', env: 'COPYBRIDGE_MONGO_DB', flag: 'mongo-db', doc: 'MongoDB database name' },
+  magic: { kind: 'int', env: 'COPYBRIDGE_MAGIC', flag: 'magic', min: 1, max: 2_147_483_647, doc: 'magic number the EAs put on copies' },
+  defaultSlippagePoints: { kind: 'int', env: 'COPYBRIDGE_SLIPPAGE', flag: 'default-slippage', min: 0, max: 1_000_000, doc: 'slippage tolerance in points for accounts without slippage_tolerance' },
   commandTtlMs: { kind: 'int', env: 'COPYBRIDGE_COMMAND_TTL_MS', min: 100, max: 3_600_000, doc: 'a command not executed within this time expires' },
   resendMs: { kind: 'int', env: 'COPYBRIDGE_RESEND_MS', min: 10, max: 60_000, doc: 'a command without result is re-sent after this time' },
   heartbeatMs: { kind: 'int', env: 'COPYBRIDGE_HEARTBEAT_MS', min: 100, max: 600_000, doc: 'heartbeat interval asked of terminals; 3 missed = offline' },
@@ -86,25 +94,41 @@ export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
   maxMessageBytes: { kind: 'int', env: 'COPYBRIDGE_MAX_MESSAGE_BYTES', min: 1024, max: 64 * 1024 * 1024, doc: 'largest message accepted' },
   accountsReloadMs: { kind: 'int', env: 'COPYBRIDGE_ACCOUNTS_RELOAD_MS', min: 100, max: 3_600_000, doc: 'how often the hub re-reads accounts from the store' },
   ledgerQueueMax: { kind: 'int', env: 'COPYBRIDGE_LEDGER_QUEUE_MAX', min: 100, max: 10_000_000, doc: 'ledger writes held in memory while the store is slow or down' },
-  logLevel: { kind: 'enum', env: 'COPYBRIDGE_LOG_LEVEL', values: ['error', 'warn', 'info', 'debug'], doc: 'log verbosity' },
-  logFile: { kind: 'string', env: 'COPYBRIDGE_LOG_FILE', doc: 'also write JSON logs to this file' },
+  logLevel: { kind: 'enum', env: 'COPYBRIDGE_LOG_LEVEL', flag: 'log-level', values: ['error', 'warn', 'info', 'debug'], doc: 'log verbosity' },
+  logFormat: { kind: 'enum', env: 'COPYBRIDGE_LOG_FORMAT', flag: 'log-format', values: ['text', 'json'], doc: 'console lines: text, or one JSON object per line' },
+  logFile: { kind: 'string', env: 'COPYBRIDGE_LOG_FILE', flag: 'log-file', doc: 'also write JSON lines to this file, one file a day (hub.log -> hub-2026-12-02.log)' },
+  logRetentionDays: { kind: 'int', env: 'COPYBRIDGE_LOG_RETENTION_DAYS', flag: 'log-retention-days', min: 1, max: 3650, doc: 'days of daily log files kept' },
 };
 
 export type ConfigInput = Partial<Record<keyof HubConfig, unknown>>;
 
 const CONFIG_FILE_NAME = 'copybridge.json';
 
-function coerce(key: keyof HubConfig, raw: unknown, source: string): unknown {
+/** How the operator wrote a setting in a given layer: the flag, the variable or the key. */
+export type Layer = 'file' | 'env' | 'flags' | 'options';
+
+function settingName(key: keyof HubConfig, layer: Layer): string {
   const spec = FIELDS[key];
-  const bad = (want: string) =>
-    new ConfigError(`${source}: ${key} must be ${want}, got ${JSON.stringify(raw)}`, `fix ${key} (${spec.doc})`);
+  if (layer === 'env') return spec.env;
+  if (layer === 'flags' && spec.flag) return `--${spec.flag}`;
+  return key;
+}
+
+function shown(raw: unknown): string {
+  return typeof raw === 'number' && !Number.isFinite(raw) ? String(raw) : JSON.stringify(raw);
+}
+
+function coerce(key: keyof HubConfig, raw: unknown, source: string, layer: Layer): unknown {
+  const spec = FIELDS[key];
+  const name = settingName(key, layer);
+  const bad = (want: string) => new ConfigError(`${source}: ${name} must be ${want}, got ${shown(raw)}`, `fix ${name} (${spec.doc})`);
   switch (spec.kind) {
     case 'string':
       if (typeof raw !== 'string') throw bad('a string');
       return raw;
     case 'int': {
       const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof n !== 'number' || !Number.isInteger(n)) throw bad('an integer');
+      if (typeof n !== 'number' || !Number.isInteger(n)) throw bad('a whole number');
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
         throw bad(`between ${spec.min} and ${spec.max}`);
       }
@@ -121,20 +145,22 @@ function coerce(key: keyof HubConfig, raw: unknown, source: string): unknown {
   }
 }
 
-function merge(into: HubConfig, layer: ConfigInput, source: string): void {
+function merge(into: HubConfig, layer: ConfigInput, source: string, kind: Layer): void {
   for (const [k, v] of Object.entries(layer)) {
     if (v === undefined) continue;
     if (!(k in FIELDS)) {
-      throw new ConfigError(`${source}: unknown setting "${k}"`, `known settings: ${Object.keys(FIELDS).join(', ')}`);
+      const near = closest(k, Object.keys(FIELDS));
+      throw new ConfigError(`${source}: unknown setting "${k}"${near ? ` (did you mean "${near}"?)` : ''}`, `known settings: ${Object.keys(FIELDS).join(', ')}`);
     }
-    (into as unknown as Record<string, unknown>)[k] = coerce(k as keyof HubConfig, v, source);
+    (into as unknown as Record<string, unknown>)[k] = coerce(k as keyof HubConfig, v, source, kind);
   }
 }
 
 function readFileLayer(path: string): ConfigInput {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Notepad saves UTF-8 with a byte order mark, which JSON.parse refuses.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`, 'check the --config path', { cause: e });
   }
@@ -145,6 +171,20 @@ function readFileLayer(path: string): ConfigInput {
   } catch (e) {
     throw new ConfigError(`config file ${path} is not a JSON object: ${(e as Error).message}`, 'fix the JSON syntax', { cause: e });
   }
+}
+
+/** Variables the hub reads besides the settings' own. */
+const OTHER_ENV = new Set(['MONGO_URL']);
+
+/** COPYBRIDGE_* variables that are no setting: most likely a typo that would otherwise do nothing. */
+export function unknownEnv(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(Object.values(FIELDS).map((f) => f.env));
+  return Object.keys(env)
+    .filter((k) => k.startsWith('COPYBRIDGE_') && !known.has(k) && !OTHER_ENV.has(k))
+    .map((k) => {
+      const near = closest(k, [...known]);
+      return `environment variable ${k} is not a CopyBridge setting and is ignored${near ? ` (did you mean ${near}?)` : ''}`;
+    });
 }
 
 function envLayer(env: NodeJS.ProcessEnv): ConfigInput {
@@ -188,12 +228,17 @@ function validateConfig(c: HubConfig): void {
     throw new ConfigError(`mongoUri "${c.mongoUri}" must start with mongodb:// or mongodb+srv://`, 'check the connection string');
   }
   if (c.store === 'embedded' && !c.dataDir) throw new ConfigError('dataDir is empty', 'set --data-dir to a writable folder');
+  if (c.logFile && existsSync(c.logFile) && statSync(c.logFile).isDirectory()) {
+    throw new ConfigError(`logFile "${c.logFile}" is a folder`, `give a file in it, e.g. --log-file ${join(c.logFile, 'hub.log')} (one file a day: hub-<date>.log)`);
+  }
   if (c.resendMs >= c.commandTtlMs) {
     throw new ConfigError(`resendMs (${c.resendMs}) must be shorter than commandTtlMs (${c.commandTtlMs})`, 'lower resendMs or raise commandTtlMs');
   }
 }
 
 export interface LoadOptions {
+  /** Told of settings that are ignored (unknown COPYBRIDGE_* variables). */
+  onWarning?: (message: string) => void;
   /** Explicit config file; when absent, ./copybridge.json is read if it exists. */
   file?: string;
   env?: NodeJS.ProcessEnv;
@@ -205,9 +250,11 @@ export function loadConfig(opts: LoadOptions = {}): HubConfig {
   const config: HubConfig = { ...DEFAULTS };
   const cwd = opts.cwd ?? process.cwd();
   const file = opts.file ? resolve(cwd, opts.file) : resolve(cwd, CONFIG_FILE_NAME);
-  if (opts.file || existsSync(file)) merge(config, readFileLayer(file), `config file ${file}`);
-  merge(config, envLayer(opts.env ?? process.env), 'environment');
-  merge(config, opts.flags ?? {}, 'command line');
+  if (opts.file || existsSync(file)) merge(config, readFileLayer(file), `config file ${file}`, 'file');
+  const env = opts.env ?? process.env;
+  for (const w of unknownEnv(env)) opts.onWarning?.(w);
+  merge(config, envLayer(env), 'environment', 'env');
+  merge(config, opts.flags ?? {}, 'command line', 'flags');
   // A Mongo URI from any layer selects Mongo unless a store was chosen explicitly after it.
   const storeChosen = (opts.flags?.store ?? undefined) !== undefined;
   if (config.mongoUri && config.store === 'embedded' && !storeChosen) config.store = 'mongodb';
@@ -218,7 +265,7 @@ export function loadConfig(opts: LoadOptions = {}): HubConfig {
 /** Config for tests and embedding: defaults plus overrides, validated. */
 export function makeConfig(overrides: ConfigInput = {}): HubConfig {
   const config: HubConfig = { ...DEFAULTS };
-  merge(config, overrides, 'options');
+  merge(config, overrides, 'options', 'options');
   validateConfig(config);
   return config;
 }

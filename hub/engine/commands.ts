@@ -69,7 +69,7 @@ export class Commands {
 
   /** Journals a decision and issues the command that carries it out. */
   decide(kind: string, message: string, c: Copy, body: Command, origin: number, followup?: Followup): void {
-    this.parts.journal.decision(kind, message, c.slave, c.masterPosition);
+    this.parts.journal.decision(kind, message, c.slave, c.masterPosition, 'info', { master: c.master, slave: c.slave, ticket: c.ticket, symbol: c.symbol });
     this.issue(c, body, origin, followup);
   }
 

@@ -9,6 +9,20 @@ import type { Copy } from './copies';
 
 export type Level = 'info' | 'warn';
 
+/** The fields of a decision in the structured (JSON) log. */
+export type DecisionFields = {
+  decision: string;
+  /** The account the decision is about (the slave of a copy, the master of a skipped deal). */
+  account: string;
+  /** The master's position. */
+  position: string;
+  reason: string;
+  master?: string;
+  slave?: string;
+  ticket?: string;
+  symbol?: string;
+};
+
 export interface LedgerSink {
   trade(u: TradeUpdate): void;
   event(e: LedgerEvent): void;
@@ -24,7 +38,7 @@ export const dir = (s: Side) => (s === 'buy' ? 'BUY' : 'SELL');
 
 export class Journal {
   /** Decision log lines held back while a fan-out sends its commands (see fanOut). */
-  private held: [level: Level, line: string][] | undefined;
+  private held: [level: Level, line: string, fields: DecisionFields][] | undefined;
 
   constructor(
     private readonly ledger: LedgerSink,
@@ -32,10 +46,15 @@ export class Journal {
     private readonly now: () => number,
   ) {}
 
-  decision(kind: string, message: string, account: string, masterTicket: string, level: Level = 'info'): void {
+  /**
+   * One decision: a log line (its fields go to the JSON log: kind, account, master position and
+   * whatever the caller knows of master, slave, ticket and symbol) and a ledger event.
+   */
+  decision(kind: string, message: string, account: string, masterTicket: string, level: Level = 'info', more: Partial<DecisionFields> = {}): void {
     const line = `${kind.toUpperCase()} ${message}`;
-    if (this.held) this.held.push([level, line]);
-    else this.log[level](line);
+    const fields: DecisionFields = { decision: kind, account, position: masterTicket, reason: message, ...more };
+    if (this.held) this.held.push([level, line, fields]);
+    else this.log[level](line, fields);
     this.event({ kind, account, master_ticket: masterTicket, message });
   }
 
@@ -47,12 +66,12 @@ export class Journal {
    */
   fanOut(fn: () => void): void {
     if (this.held) return fn();
-    const lines: [level: Level, line: string][] = (this.held = []);
+    const lines: [level: Level, line: string, fields: DecisionFields][] = (this.held = []);
     try {
       fn();
     } finally {
       this.held = undefined;
-      for (const [level, line] of lines) this.log[level](line);
+      for (const [level, line, fields] of lines) this.log[level](line, fields);
     }
   }
 

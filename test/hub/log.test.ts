@@ -1,4 +1,52 @@
-import { SenderLimiter, suppressedLine, untrusted, type Suppressed } from '../../hub/log';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { createLogger, dailyPattern, stamp, SenderLimiter, suppressedLine, untrusted, type Suppressed } from '../../hub/log';
+import { removeTempDirs, tempDir, until } from '../helpers';
+
+afterAll(() => removeTempDirs());
+
+describe('console and file lines', () => {
+  it('stamps date, time with milliseconds and the zone offset', () => {
+    const d = new Date(2026, 11, 2, 9, 5, 7, 42);
+    expect(stamp(d)).toMatch(/^2026-12-02 09:05:07\.042 [+-]\d\d:\d\d$/);
+    const off = -d.getTimezoneOffset();
+    expect(stamp(d).endsWith(`${off < 0 ? '-' : '+'}${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}:${String(Math.abs(off) % 60).padStart(2, '0')}`)).toBe(true);
+  });
+
+  it('names a file a day after the given name', () => {
+    expect(dailyPattern('logs/hub.log')).toBe('logs/hub-%DATE%.log');
+    expect(dailyPattern('/var/log/copybridge')).toBe('/var/log/copybridge-%DATE%.log');
+  });
+
+  it('writes decisions to the daily JSON file with their fields, and deletes files past the retention', async () => {
+    const dir = tempDir('cb-log-');
+    // Files of earlier runs: 8 days old goes with a retention of 7 days, 7 days old stays.
+    const ymd = (daysAgo: number) => {
+      const d = new Date();
+      d.setDate(d.getDate() - daysAgo);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    };
+    for (const name of [`hub-${ymd(8)}.log`, `hub-${ymd(7)}.log`, 'hub-notes.log', `other-${ymd(30)}.log`]) writeFileSync(join(dir, name), '{}\n');
+    const log = createLogger({ console: false, file: join(dir, 'hub.log'), retentionDays: 7 });
+    log.info('COPY open M1#7 -> S1', { decision: 'copy', account: 'S1', position: '7', reason: 'open M1#7 -> S1', master: 'M1', slave: 'S1', symbol: 'EURUSD' });
+    log.warn('plain warning');
+    const today = join(dir, `hub-${ymd(0)}.log`);
+    const lines = () => {
+      try {
+        return readFileSync(today, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        return [];
+      }
+    };
+    await until(() => lines().length === 2, { timeoutMs: 5000, what: 'two JSON lines in the daily file' });
+    expect(lines()[0]).toMatchObject({ level: 'info', message: 'COPY open M1#7 -> S1', decision: 'copy', account: 'S1', position: '7', master: 'M1', slave: 'S1', symbol: 'EURUSD' });
+    expect(String(lines()[0].timestamp)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(lines()[1]).toMatchObject({ level: 'warn', message: 'plain warning' });
+    const files = readdirSync(dir);
+    expect(files).not.toContain(`hub-${ymd(8)}.log`);
+    expect(files).toEqual(expect.arrayContaining([`hub-${ymd(7)}.log`, 'hub-notes.log', `other-${ymd(30)}.log`]));
+  });
+});
 
 describe('untrusted', () => {
   it('returns plain short text as it is', () => {

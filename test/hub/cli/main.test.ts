@@ -1,12 +1,12 @@
 /** The `hub` command: in-process for the store commands, as a real child process for start. */
 import { spawn, spawnSync } from 'child_process';
-import { writeFileSync } from 'fs';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Publisher } from 'zeromq';
 import { main } from '../../../hub/cli/main';
 import { EmbeddedStore } from '../../../hub/ledger/embedded';
 import type { TradeUpdate } from '../../../hub/ledger/types';
-import { removeTempDirs, tempDir, until } from '../../helpers';
+import { removeTempDirs, sleep, tempDir, until } from '../../helpers';
 
 jest.setTimeout(60_000);
 
@@ -222,6 +222,33 @@ describe('hub start (child process)', () => {
     expect(out).toMatch(/hub stopped/);
   });
 
+  it('survives its console going away (`hub start | head`), and stops gracefully on SIGHUP', async () => {
+    const dir = dataDir();
+    const child = startChild(['--pub', 'tcp://127.0.0.1:*', '--pull', 'tcp://127.0.0.1:*', '--data-dir', dir, '--log-file', join(dir, 'hub.log')], { COPYBRIDGE_NO_SUCH: '1' });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    await until(() => /hub started/.test(out) || child.exitCode !== null, { timeoutMs: 20_000, what: '"hub started"', everyMs: 50, detail: () => out + err });
+    // Date, time and zone on every console line; warnings on stderr, not stdout.
+    expect(out.split('\n')[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d info /);
+    expect(err).toMatch(/warning: environment variable COPYBRIDGE_NO_SUCH is not a CopyBridge setting/);
+    expect(out).not.toMatch(/COPYBRIDGE_NO_SUCH/);
+    // What `head` does once it has its lines: the reading end of the pipe goes away.
+    child.stdout.destroy();
+    await sleep(200);
+    child.kill('SIGHUP');
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+    if (code !== 0) console.error(`hub start exited with ${code ?? signal}:\n${out}\n${err}`);
+    expect(code).toBe(0);
+    expect(err).not.toMatch(/EPIPE|Error:|at /);
+    // The log file went on after the console was gone, up to the end.
+    const file = readdirSync(dir).find((f) => /^hub-\d{4}-\d\d-\d\d\.log$/.test(f));
+    expect(file).toBeDefined();
+    const lines = readFileSync(join(dir, file!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string });
+    expect(lines.map((l) => l.message)).toEqual(expect.arrayContaining(['SIGHUP received, stopping (send it again to exit at once)', 'hub stopped']));
+  });
+
   it('refuses a bad configuration before binding, and a port in use, with exit codes', async () => {
     const bad = spawnSync(process.execPath, [BIN, 'start', '--pub', 'tcp://127.0.0.1:5555', '--pull', 'tcp://127.0.0.1:5555'], { cwd: dataDir(), encoding: 'utf8', timeout: 20_000 });
     expect(bad.status).toBe(2);
@@ -231,7 +258,7 @@ describe('hub start (child process)', () => {
     writeFileSync(join(cwd, 'copybridge.json'), JSON.stringify({ heartbeatMs: 'often' }));
     const badFile = spawnSync(process.execPath, [BIN, 'start'], { cwd, encoding: 'utf8', timeout: 20_000 });
     expect(badFile.status).toBe(2);
-    expect(badFile.stderr).toMatch(/config file .*copybridge\.json: heartbeatMs must be an integer/);
+    expect(badFile.stderr).toMatch(/config file .*copybridge\.json: heartbeatMs must be a whole number/);
 
     const squatter = new Publisher();
     await squatter.bind('tcp://127.0.0.1:*');

@@ -25,8 +25,12 @@ describe('loadConfig', () => {
 
   const bad: [string, Parameters<typeof loadConfig>[0], RegExp][] = [
     ['unknown setting', { flags: { colour: 'red' } as never }, /unknown setting "colour"/],
-    ['non-integer', { env: { COPYBRIDGE_MAGIC: 'abc' } }, /magic must be an integer/],
+    ['misspelt setting', { flags: { heartbeatMS: 5 } as never }, /unknown setting "heartbeatMS" \(did you mean "heartbeatMs"\?\)/],
+    ['non-integer, naming the variable', { env: { COPYBRIDGE_MAGIC: 'abc' } }, /environment: COPYBRIDGE_MAGIC must be a whole number, got "abc"/],
+    ['non-integer flag, naming the flag', { flags: { magic: 'abc' } }, /command line: --magic must be a whole number, got "abc"/],
+    ['not a number at all', { flags: { magic: NaN } }, /--magic must be a whole number, got NaN/],
     ['out of range', { flags: { resendMs: 1 } }, /resendMs must be between 10/],
+    ['log file is a folder', { flags: { logFile: tempDir('cb-config-logdir-') } }, /logFile ".*" is a folder/],
     ['bad enum', { flags: { store: 'redis' } }, /store must be one of embedded, mongodb, memory/],
     ['bad endpoint', { flags: { pubEndpoint: 'http://x' } }, /not a ZeroMQ endpoint/],
     ['non-loopback', { flags: { pullEndpoint: 'tcp://0.0.0.0:5556' } }, /not a loopback address/],
@@ -50,5 +54,21 @@ describe('loadConfig', () => {
     const cwd = dir();
     writeFileSync(join(cwd, 'copybridge.json'), '{"magic": 1,');
     expect(() => loadConfig({ env: {}, cwd })).toThrow(/is not a JSON object/);
+  });
+
+  it('reads a config file saved with a UTF-8 byte order mark (Notepad)', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'copybridge.json'), '\uFEFF' + JSON.stringify({ magic: 4242 }), 'utf8');
+    expect(loadConfig({ env: {}, cwd }).magic).toBe(4242);
+  });
+
+  it('warns of COPYBRIDGE_* variables that are no setting, with the likely one', () => {
+    const warnings: string[] = [];
+    const c = loadConfig({ env: { COPYBRIDGE_MAGIK: '5', COPYBRIDGE_RESEND_MS: '900', COPYBRIDGE_ZZZ_QQQ: '1', MONGO_URL: '' }, cwd: dir(), onWarning: (w) => warnings.push(w) });
+    expect(c.magic).toBe(DEFAULTS.magic);
+    expect(warnings).toEqual([
+      'environment variable COPYBRIDGE_MAGIK is not a CopyBridge setting and is ignored (did you mean COPYBRIDGE_MAGIC?)',
+      'environment variable COPYBRIDGE_ZZZ_QQQ is not a CopyBridge setting and is ignored',
+    ]);
   });
 });

@@ -1,0 +1,73 @@
+/** What the `hub` command says to a mistyped or out-of-range command line, in-process. */
+import { main } from '../../../hub/cli/main';
+import { VERSION } from '../../../hub/version';
+import { removeTempDirs, tempDir } from '../../helpers';
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    process.exitCode = 0;
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+afterAll(() => removeTempDirs());
+
+describe('help and version', () => {
+  it('bare `hub` prints the help and exits 0', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/hub <command> \[options\]/);
+    expect(r.out).toMatch(/hub start/);
+  });
+
+  it('-h and -v', async () => {
+    expect((await run(['-h'])).out).toMatch(/--help, -h|-h, --help/);
+    const v = await run(['-v']);
+    expect(v).toMatchObject({ code: 0 });
+    expect(v.out.trim()).toBe(VERSION);
+  });
+
+  it('suggests the command that was meant', async () => {
+    const r = await run(['strat']);
+    expect(r.code).toBe(64);
+    expect(r.err + r.out).toMatch(/Did you mean start\?/);
+  });
+});
+
+describe('numbers typed wrong', () => {
+  it('--magic abc quotes what was typed (not "null")', async () => {
+    const r = await run(['accounts', 'list', '--magic', 'abc', '--data-dir', tempDir('cb-usage-')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/command line: --magic must be a whole number, got "abc"/);
+    expect(r.err).not.toMatch(/null/);
+  });
+
+  it('trades --limit abc and --limit 0 are refused with the range', async () => {
+    const d = ['--data-dir', tempDir('cb-usage-')];
+    for (const bad of ['abc', '0', '2.5', '']) {
+      const r = await run(['trades', '--limit', bad, ...d]);
+      expect(r.code).toBe(64);
+      expect(r.err).toContain(`--limit must be a whole number from 1 to 10000, got "${bad}"`);
+      expect(r.out).not.toMatch(/NaN/);
+    }
+  });
+
+  it('a page past the last one is an error that names the last page', async () => {
+    const r = await run(['trades', '--page', '5', '--data-dir', tempDir('cb-usage-')]);
+    expect(r.code).toBe(64);
+    expect(r.err).toMatch(/--page 5 is past the last page: 0 trades make 1 page of 50\n {2}what to do: ask for --page 1 to 1/);
+  });
+
+  it('the default slippage is --default-slippage, not the account setting --slippage', async () => {
+    const r = await run(['accounts', 'list', '--default-slippage', 'x', '--data-dir', tempDir('cb-usage-')]);
+    expect(r.err).toMatch(/--default-slippage must be a whole number, got "x"/);
+  });
+});
