@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'fs';
 import { join, resolve } from 'path';
 import { ConfigError } from '../errors';
 import { closest } from '../hints';
+import { credentialProblem, redactUri } from '../ledger/uri';
 
 export type StoreKind = 'embedded' | 'mongodb' | 'memory';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -225,7 +226,11 @@ function validateConfig(c: HubConfig): void {
     throw new ConfigError('store is mongodb but no mongoUri is set', 'pass --mongo-uri mongodb://host:27017 or set MONGO_URI');
   }
   if (c.mongoUri && !/^mongodb(\+srv)?:\/\//.test(c.mongoUri)) {
-    throw new ConfigError(`mongoUri "${c.mongoUri}" must start with mongodb:// or mongodb+srv://`, 'check the connection string');
+    throw new ConfigError(`mongoUri "${redactUri(c.mongoUri)}" must start with mongodb:// or mongodb+srv://`, 'check the connection string');
+  }
+  const credentials = c.mongoUri ? credentialProblem(c.mongoUri) : undefined;
+  if (credentials) {
+    throw new ConfigError(`${credentials}: ${redactUri(c.mongoUri)}`, 'percent-encode those characters in --mongo-uri / MONGO_URI (the password is never shown)');
   }
   if (c.store === 'embedded' && !c.dataDir) throw new ConfigError('dataDir is empty', 'set --data-dir to a writable folder');
   if (c.logFile && existsSync(c.logFile) && statSync(c.logFile).isDirectory()) {

@@ -23,6 +23,7 @@ import {
 import type { Account } from '../accounts';
 import { ConfigError, CopyBridgeError, StoreError } from '../errors';
 import { tradeKeyString, type EventQuery, type LedgerEvent, type Store, type Trade, type TradeQuery, type TradeUpdate } from './types';
+import { hostsOf, redactUri } from './uri';
 
 export interface MongoStoreOptions {
   /** How long to look for the server before an operation fails; short, so a hub started against
@@ -81,19 +82,6 @@ const SHUTDOWN_CODES = new Set([6, 7, 89, 91, 189, 10107, 11600, 11602, 13435]);
 const REJECTION_CODES = new Set([2, 9, 14, 17, 52, 55, 56, 57, 10334, 17419, 16755, 121]);
 const AUTH_CODES = new Set([18, 11, 13]);
 
-/** The URI with any password replaced, for messages and logs. */
-export function redactUri(uri: string): string {
-  return uri.replace(/^(mongodb(?:\+srv)?:\/\/)([^@/]*)@/, (_m, scheme: string, cred: string) => {
-    const colon = cred.indexOf(':');
-    return colon < 0 ? `${scheme}${cred}@` : `${scheme}${cred.slice(0, colon)}:***@`;
-  });
-}
-
-function hostsOf(uri: string): string {
-  const m = /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(uri);
-  return m?.[1] || uri;
-}
-
 function causes(e: unknown): Error[] {
   const out: Error[] = [];
   let cur: unknown = e;
@@ -129,6 +117,8 @@ function malformedUri(uri: string, err: Error): ConfigError {
 }
 
 /** Maps a driver error to a CopyBridgeError that says what to check; the driver error is its cause. */
+export { redactUri };
+
 export function mapMongoError(e: unknown, uri: string, action: string, timeoutMs?: number): CopyBridgeError {
   if (e instanceof CopyBridgeError) return e;
   const err = e instanceof Error ? e : new Error(String(e));
