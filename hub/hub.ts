@@ -56,7 +56,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const config = makeConfig(opts.config);
   const log = opts.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile || undefined, retentionDays: config.logRetentionDays });
   const ownStore = !opts.store;
-  const store = opts.store ?? (await openStore(config));
+  const store = opts.store ?? (await openStore(config, { onWarning: (w) => log.warn(w) }));
   if (ownStore) await store.open();
   await store.ensureIndexes();
   if (!store.ledgerOwner) {

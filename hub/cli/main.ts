@@ -2,6 +2,8 @@
  * The `hub` command. Every command loads the configuration the same way (defaults, file,
  * environment, flags) and every error reaches one handler that maps its code to an exit code.
  */
+import { existsSync } from 'fs';
+import { resolve } from 'path';
 import yargs, { type Argv } from 'yargs';
 import { SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
 import { FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
@@ -21,6 +23,7 @@ export interface Io {
 const stdio: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
 
 type GlobalArgs = {
+  _?: (string | number)[];
   config?: string;
   pub?: string;
   pull?: string;
@@ -56,12 +59,31 @@ function configFrom(argv: GlobalArgs, io: Io = stdio): HubConfig {
   return loadConfig({ file: argv.config, flags, onWarning: (w) => io.err(`warning: ${w}`) });
 }
 
+/** The Io of the command line being run (buildCli sets it), for helpers that report on their own. */
+let active: Io = stdio;
+
+/** Commands that may start a new data folder; every other one needs the folder to exist. */
+const CREATES_DATA = new Set(['setup-db', 'accounts add']);
+
 async function withStore<T>(argv: GlobalArgs, fn: (store: Store, config: HubConfig) => Promise<T>, readOnly = false): Promise<T> {
-  const config = configFrom(argv);
+  const config = configFrom(argv, active);
   if (config.store === 'memory') {
     throw new ConfigError('the memory store lives inside one hub process; this command needs the embedded or mongodb store', 'drop --store memory');
   }
-  const store = await openStore(config, { readOnly });
+  if (config.store === 'embedded') {
+    const dir = resolve(config.dataDir);
+    const command = (argv._ ?? []).join(' ');
+    // ./data is relative to where the command runs: from another folder, a read would otherwise
+    // show an empty new store and look as if every account and trade were gone.
+    if (!existsSync(dir) && !CREATES_DATA.has(command)) {
+      throw new NotFoundError(
+        `no data folder at ${dir}`,
+        `run this from the folder the hub runs in, or pass --data-dir with the hub's folder (a new one is made by: ${CLI} setup-db or ${CLI} accounts add)`,
+      );
+    }
+    if (!existsSync(dir)) active.err(`data folder ${dir} does not exist yet: creating it`);
+  }
+  const store = await openStore(config, { readOnly, onWarning: (w) => active.err(`warning: ${w}`) });
   await store.open();
   try {
     return await fn(store, config);
@@ -156,6 +178,7 @@ function formatAccount(a: Account): string {
 }
 
 export function buildCli(args: string[], io: Io = stdio): Argv {
+  active = io;
   const cli = yargs(args)
     .scriptName('hub')
     .usage('$0 <command> [options]')
@@ -175,7 +198,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .option('log-file', { type: 'string', describe: FIELDS.logFile.doc })
     .option('log-retention-days', { type: 'string', describe: FIELDS.logRetentionDays.doc })
     .command('start', 'bind the sockets and copy trades until stopped (Ctrl+C)', {}, async (argv) => {
-      process.exitCode = await runStart(configFrom(argv as GlobalArgs, io));
+      process.exitCode = await runStart(configFrom(argv, io));
     })
     .command(
       'demo',
@@ -185,19 +208,24 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         await runDemo({ stepMs: argv['step-ms'], out: (line) => io.out(line) });
       },
     )
-    .command('setup-db', 'create indexes and the sample accounts (existing accounts are kept)', {}, async (argv) => {
+    .command(
+      'setup-db',
+      'create indexes and the sample accounts (existing accounts are kept)',
+      (y) => y.option('samples', { type: 'boolean', default: true, describe: 'add the sample accounts (--no-samples: indexes only)' }),
+      async (argv) => {
       await withStore(argv as GlobalArgs, async (store) => {
         await store.ensureIndexes();
-        for (const a of SAMPLE_ACCOUNTS) {
+        for (const a of argv.samples ? SAMPLE_ACCOUNTS : []) {
           if (await store.getAccount(a.name)) io.out(`kept    ${a.name} (exists)`);
           else {
             await store.upsertAccount({ ...a, created_at: new Date().toISOString() });
             io.out(`created ${formatAccount(a)}`);
           }
         }
-        io.out(`indexes ready in ${store.kind} store (${store.location})`);
+        io.out(`indexes ready in ${store.kind} store (${store.location})${argv.samples ? '' : '; no sample accounts (--no-samples)'}`);
       });
-    })
+      },
+    )
     .command('accounts', 'list and edit accounts', (y) =>
       y
         .command('list', 'list accounts', {}, async (argv) => {

@@ -56,6 +56,41 @@ export const EMBEDDED_FILES = {
 export interface EmbeddedStoreOptions {
   /** Never take the ledger lock: trade/event writes are refused, trades/events are parsed, not loaded. */
   readOnly?: boolean;
+  /** Told when lines that do not parse are moved out of a data file (see setAsideCorrupt). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Moves the lines of a data file that do not parse into `<file>.corrupt` (appended, each after a
+ * line saying when and from where) and rewrites the file without them. nedb would drop them
+ * silently when it compacts, and a hand edit gone wrong would be lost without a trace. Only the
+ * lock holder (or the accounts compaction) calls this. Returns how many lines were moved.
+ */
+export function setAsideCorrupt(path: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return 0;
+  }
+  const good: string[] = [];
+  const bad: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      if (line.includes('"$$date"')) nedbModel.deserialize(line);
+      else JSON.parse(line);
+      good.push(line);
+    } catch {
+      bad.push(line);
+    }
+  }
+  if (!bad.length) return 0;
+  appendFileSync(`${path}.corrupt`, `# ${new Date().toISOString()}: ${bad.length} line(s) that did not parse, moved out of ${path}\n${bad.join('\n')}\n`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, good.map((l) => l + '\n').join(''));
+  renameSync(tmp, path);
+  return bad.length;
 }
 
 interface ParsedFile {
@@ -226,9 +261,12 @@ export class EmbeddedStore implements Store {
   private parsed: { trades?: ParsedFile; events?: ParsedFile } = {};
   private sorted: { trades?: { tag: string; docs: Doc[] }; events?: { tag: string; docs: Doc[] } } = {};
 
+  private readonly warn: (message: string) => void;
+
   constructor(dir: string, opts: EmbeddedStoreOptions = {}) {
     this.location = resolve(dir);
     this.readOnly = opts.readOnly ?? false;
+    this.warn = opts.onWarning ?? (() => undefined);
     this.files = {
       accounts: join(this.location, EMBEDDED_FILES.accounts),
       trades: join(this.location, EMBEDDED_FILES.trades),
@@ -298,6 +336,7 @@ export class EmbeddedStore implements Store {
     try {
       repairTornTail(this.files.trades);
       repairTornTail(this.files.events);
+      this.setAside(this.files.trades);
       const trades = new Datastore<Doc>({ filename: this.files.trades });
       await trades.loadDatabaseAsync();
       const { ids, seq } = recentEventIds(this.files.events, RECENT_EVENT_IDS);
@@ -375,7 +414,11 @@ export class EmbeddedStore implements Store {
 
   private accountDocs(): Map<string, Doc> {
     const stamp = fileStamp(this.files.accounts) ?? 'missing';
-    if (this.accountsCache?.stamp !== stamp) this.accountsCache = readNedbFile(this.files.accounts);
+    if (this.accountsCache?.stamp !== stamp) {
+      this.accountsCache = readNedbFile(this.files.accounts);
+      const n = this.accountsCache.corrupt;
+      if (n) this.warn(`${n} line(s) of ${this.files.accounts} do not parse and are skipped; the next hub start moves them to ${this.files.accounts}.corrupt`);
+    }
     return this.accountsCache.docs;
   }
 
@@ -416,8 +459,14 @@ export class EmbeddedStore implements Store {
     this.accountsCache = undefined;
   }
 
+  private setAside(path: string): void {
+    const n = setAsideCorrupt(path);
+    if (n) this.warn(`${n} line(s) of ${path} did not parse and were moved to ${path}.corrupt; look at them there (a hand edit?) and re-add what is needed`);
+  }
+
   /** Rewrites accounts.db without superseded lines; skipped if it changed meanwhile. */
   private compactAccounts(): void {
+    this.setAside(this.files.accounts);
     const stamp = fileStamp(this.files.accounts);
     if (!stamp) return;
     const parsed = readNedbFile(this.files.accounts);

@@ -15,6 +15,8 @@ import type { Store } from './types';
 
 export interface OpenStoreOptions {
   readOnly?: boolean;
+  /** Embedded store: told of damaged lines moved out of a data file. */
+  onWarning?: (message: string) => void;
   /** MongoDB only: see MongoStoreOptions.serverSelectionTimeoutMS. */
   serverSelectionTimeoutMS?: number;
   mongo?: MongoStoreOptions;
@@ -25,7 +27,7 @@ export async function openStore(config: HubConfig, opts: OpenStoreOptions = {}):
     case 'memory':
       return new MemoryStore();
     case 'embedded':
-      return new EmbeddedStore(config.dataDir, { readOnly: opts.readOnly });
+      return new EmbeddedStore(config.dataDir, { readOnly: opts.readOnly, onWarning: opts.onWarning });
     case 'mongodb': {
       if (!config.mongoUri) {
         throw new ConfigError('store is mongodb but no mongoUri is set', 'pass --mongo-uri mongodb://host:27017 or set MONGO_URI');

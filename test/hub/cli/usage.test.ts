@@ -71,3 +71,42 @@ describe('numbers typed wrong', () => {
     expect(r.err).toMatch(/--default-slippage must be a whole number, got "x"/);
   });
 });
+
+describe('the data folder', () => {
+  it('a read command refuses to invent an empty data folder, and says which folder it looked for', async () => {
+    const missing = `${tempDir('cb-usage-')}/not-here`;
+    for (const args of [['accounts', 'list'], ['trades']]) {
+      const r = await run([...args, '--data-dir', missing]);
+      expect(r.code).toBe(4);
+      expect(r.err).toContain(`no data folder at ${missing}`);
+      expect(r.err).toMatch(/what to do: run this from the folder the hub runs in, or pass --data-dir/);
+    }
+    const { existsSync } = await import('fs');
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('setup-db says it creates the folder; --no-samples adds no accounts', async () => {
+    const dir = `${tempDir('cb-usage-')}/new`;
+    const r = await run(['setup-db', '--no-samples', '--data-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`data folder ${dir} does not exist yet: creating it`);
+    expect(r.out).toMatch(/indexes ready in embedded store .*; no sample accounts \(--no-samples\)/);
+    expect(r.out).not.toMatch(/created/);
+    expect((await run(['accounts', 'list', '--data-dir', dir])).out).toMatch(/no accounts/);
+  });
+
+  it('a damaged line in accounts.db is never dropped silently: warned on read, moved aside at setup', async () => {
+    const dir = tempDir('cb-usage-');
+    await run(['accounts', 'add', 'S1', '--type', 'SLAVE', '--data-dir', dir]);
+    const { appendFileSync, readFileSync } = await import('fs');
+    appendFileSync(`${dir}/accounts.db`, '{"_id":"S2","name":"S2","type":"SLAVE",  oops\n');
+    const list = await run(['accounts', 'list', '--data-dir', dir]);
+    expect(list.out).toMatch(/^S1 /);
+    expect(list.err).toContain(`warning: 1 line(s) of ${dir}/accounts.db do not parse and are skipped; the next hub start moves them to ${dir}/accounts.db.corrupt`);
+    const setup = await run(['setup-db', '--no-samples', '--data-dir', dir]);
+    expect(setup.err).toContain(`warning: 1 line(s) of ${dir}/accounts.db did not parse and were moved to ${dir}/accounts.db.corrupt`);
+    expect(readFileSync(`${dir}/accounts.db.corrupt`, 'utf8')).toMatch(/^# \d{4}-.*: 1 line\(s\) that did not parse, moved out of .*accounts\.db\n\{"_id":"S2","name":"S2","type":"SLAVE", {2}oops\n$/);
+    expect(readFileSync(`${dir}/accounts.db`, 'utf8')).not.toContain('oops');
+    expect((await run(['accounts', 'list', '--data-dir', dir])).err).toBe('');
+  });
+});

@@ -133,6 +133,24 @@ describe('embedded store files', () => {
     await again.close();
   });
 
+  it('moves a damaged line in the middle of trades.db aside at hub start, with a warning, instead of letting nedb drop it', async () => {
+    const dir = tempDir();
+    const hub = await hubStore(dir);
+    await hub.upsertTrades([openTrade('M', 1, 'S', 1)]);
+    await hub.close();
+    const file = join(dir, EMBEDDED_FILES.trades);
+    const lines = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, `{"_id":"edited by hand", oops\n${lines}`);
+    const warnings: string[] = [];
+    const again = new EmbeddedStore(dir, { onWarning: (w) => warnings.push(w) });
+    await again.open();
+    await again.ensureIndexes();
+    expect(await again.countTrades({})).toBe(1);
+    expect(warnings).toEqual([`1 line(s) of ${file} did not parse and were moved to ${file}.corrupt; look at them there (a hand edit?) and re-add what is needed`]);
+    expect(fs.readFileSync(`${file}.corrupt`, 'utf8')).toContain('{"_id":"edited by hand", oops\n');
+    await again.close();
+  });
+
   it('keeps files that nedb itself opens', async () => {
     const dir = tempDir();
     const hub = await hubStore(dir);
