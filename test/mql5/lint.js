@@ -9,6 +9,13 @@
  * its signature and, where the MQL5 reference documents one, its value. Values listed there must
  * also be the values of the C++ stand-in (test/mql5/runtime/MQL5.h).
  *
+ * Beyond single tokens, the rules read an outline of each file (test/mql5/lint-model.js: classes,
+ * functions, declarations, and the types of simple expressions as far as the declarations in the
+ * project tell them): members of strings and arrays, reserved words as names, local prototypes,
+ * T(x) casts of types, StringFormat/PrintFormat arguments. The lines test/mql5/build.js rewrites
+ * for C++ (#import blocks, inputs, #property) never reach g++, so they have rules of their own.
+ * RULES below lists every rule with what to write instead.
+ *
  * Usage: node test/mql5/lint.js [--json] [files...]   (default: the EA and include/CopyBridge)
  * Exit code 1 when anything is found. Output: file:line:col: rule: message
  */
@@ -426,6 +433,12 @@ function rewrittenLineRules({ s, m, isMq5, report, enumTypes, table, api }) {
       continue;
     }
     if (!open || !line.trim()) continue;
+    if (/[{}]|^\s*#/.test(line)) {
+      // code again: the block was left open (one report, not one per line of the code after it)
+      report(open.at, 'import-block', `#import "..." is not closed before line ${i + 1}: end the block with a lone #import line after its declarations`);
+      open = undefined;
+      continue;
+    }
     const d = /^\s*([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*\(([^()]*)\)\s*;\s*$/.exec(line);
     if (!d) {
       report(indentOf(i), 'import-block', `write each imported function on one line as "T name(params);": ${srcLines[i].trim()}`);
@@ -530,13 +543,14 @@ function inputValueProblem(type, value, { isEnum, enumMembers, table, api }) {
     if (members ? members.has(v) : isName) return undefined;
     return `an input of ${type} starts at one of its members${members ? ` (${[...members].join(', ')})` : ''}`;
   }
+  const a = /^[aeiou]/.test(type) ? 'an' : 'a';
   if (type === 'string') return isString ? undefined : 'a string input takes a string literal ("...")';
   if (type === 'bool') return v === 'true' || v === 'false' ? undefined : 'a bool input takes true or false';
   if (type === 'datetime' || type === 'color') return isString ? `a ${type} input takes a number or a named constant` : undefined;
-  if (isString) return `a ${type} input takes a number, not a string`;
+  if (isString) return `${a} ${type} input takes a number, not a string`;
   if (['float', 'double'].includes(type) ? isNumber : isInt) return undefined;
   if (known) return undefined;
-  return `the value of a ${type} input is a ${['float', 'double'].includes(type) ? 'number' : 'whole number'} or a named constant`;
+  return `the value of ${a} ${type} input is a ${['float', 'double'].includes(type) ? 'number' : 'whole number'} or a named constant`;
 }
 
 /** What is wrong with the (macro-resolved) value of a #property, or undefined. */
