@@ -444,6 +444,9 @@ function rewrittenLineRules({ s, m, isMq5, report, enumTypes, table, api }) {
       report(indentOf(i), 'import-block', `write each imported function on one line as "T name(params);": ${srcLines[i].trim()}`);
       continue;
     }
+    if (!/^\s*(\w+)\s+(\w+)\s*\(([^)]*)\)\s*;\s*(\/\/.*)?$/.test(srcLines[i])) {
+      report(indentOf(i), 'import-block', `${d[2]}: write "T name(params); // comment", no /* */ comment (test/mql5/build.js reads the line with that pattern)`);
+    }
     importTypes(d, indentOf(i), report);
   }
   if (open) report(open.at, 'import-block', '#import "..." is not closed: end the block with a lone #import line');
@@ -469,7 +472,10 @@ function rewrittenLineRules({ s, m, isMq5, report, enumTypes, table, api }) {
         report(at, 'input-decl', `${srcLines[i].trim()}: one input per line, "input T Name = value; // label"`);
         continue;
       }
-      if (/^\s*\/\*/.test(srcLines[i].slice(line.trimEnd().length))) report(at, 'input-decl', `${d[2]}: write its label as a // comment on the same line`);
+      // the C++ build reads the source line with this pattern (a label in /* */ or a ";" in a string defeat it)
+      if (!/^(\s*)s?input\s+([\w]+)\s+(\w+)\s*(=\s*([^;]+))?;\s*(\/\/\s*(.*))?$/.test(srcLines[i])) {
+        report(at, 'input-decl', `${d[2]}: write "input T Name = value; // label" with the label as a // comment and no ";" in the value (test/mql5/build.js reads the line with that pattern)`);
+      }
       const [, type, name, value] = d;
       const isEnum = enumTypes.has(type);
       if (!isEnum && (!BUILTIN_TYPES.includes(type) || type === 'void')) {
@@ -484,7 +490,7 @@ function rewrittenLineRules({ s, m, isMq5, report, enumTypes, table, api }) {
     }
     const p = /^(\s*#\s*property\b)(.*)$/.exec(line);
     if (!p) continue;
-    const pm = /^\s+([A-Za-z_]\w*)\s*(.*?)\s*$/.exec(p[2]);
+    const pm = /^\s+([A-Za-z_]\w*)\s*(.*?)\s*$/d.exec(p[2]);
     if (!pm) {
       report(at, 'property', 'write #property name value');
       continue;
@@ -496,13 +502,13 @@ function rewrittenLineRules({ s, m, isMq5, report, enumTypes, table, api }) {
       report(at, 'property', `#property ${name} is not an MQL5 program property${name === 'strict' ? ' (it is MQL4\'s; MQL5 is always strict): remove it' : ': see the list in the reference (copyright, link, version, description, icon, ...)'}`);
       continue;
     }
-    const valueAt = starts[i] + p[1].length + p[2].indexOf(pm[2], pm[1].length + 1);
+    const valueAt = starts[i] + p[1].length + pm.indices[2][0];
     let value = pm[2] ? s.src.slice(valueAt, valueAt + pm[2].length) : '';
     for (let depth = 0; depth < 5 && /^[A-Za-z_]\w*$/.test(value) && table.macros.has(value); depth++) value = table.macros.get(value).replace(/\s*\/\/[^"]*$/, '').trim();
     const problem = propertyValueProblem(name, kind, value);
     if (problem) report(at, 'property', `#property ${name} ${pm[2] ? s.src.slice(valueAt, valueAt + pm[2].length) : ''}`.trim() + `: ${problem}`);
     if (name === 'description' && /^"/.test(value)) {
-      descriptionLength += (descriptionLength ? 1 : 0) + JSON.parse(value).length;
+      descriptionLength += (descriptionLength ? 1 : 0) + literalLength(value);
       if (descriptionLength > 511) report(at, 'property', 'the description lines add up to more than 511 characters: shorten them');
     }
   }
@@ -514,12 +520,13 @@ function importTypes(d, at, report) {
   const text = paramText.trim();
   if (text === '' || text === 'void') return;
   for (const raw of splitTop(text)) {
-    const p = /^\s*(const\s+)?([A-Za-z_]\w*)\s*(&)?\s*([A-Za-z_]\w*)\s*(\[\s*\])?\s*(?:=\s*[^,]+)?$/.exec(raw.text);
+    const p = /^\s*(const\s+)?([A-Za-z_]\w*)\s*(&)?\s*([A-Za-z_]\w*)\s*(\[\s*\])?\s*(=\s*[^,]+)?$/.exec(raw.text);
     if (!p) {
       report(at, 'import-type', `${name}: parameter "${raw.text.trim()}": write "T name", "T &name" or "T &name[]" (no pointers: pass an array by reference)`);
       continue;
     }
-    const [, , type, ref, pname, arr] = p;
+    const [, , type, ref, pname, arr, byDefault] = p;
+    if (byDefault) report(at, 'import-type', `${name}: ${pname} has a default value: the C++ build reads none; pass the value at each call`);
     if (IMPORT_SCALARS.has(type)) {
       if (arr && !ref) report(at, 'import-type', `${name}: array ${pname} is passed by reference: ${type} &${pname}[]`);
     } else if (type === 'string') {
@@ -553,6 +560,11 @@ function inputValueProblem(type, value, { isEnum, enumMembers, table, api }) {
   return `the value of ${a} ${type} input is a ${['float', 'double'].includes(type) ? 'number' : 'whole number'} or a named constant`;
 }
 
+/** Characters of a string literal ("..." with its escapes). */
+function literalLength(literal) {
+  return literal.slice(1, -1).replace(/\\./g, '.').length;
+}
+
 /** What is wrong with the (macro-resolved) value of a #property, or undefined. */
 function propertyValueProblem(name, kind, value) {
   const isString = /^"(?:[^"\\]|\\.)*"$/.test(value);
@@ -560,7 +572,7 @@ function propertyValueProblem(name, kind, value) {
   if (!value) return `needs a ${kind} value`;
   if (kind === 'string') {
     if (!isString) return 'needs a string literal ("...") or a #define of one';
-    if (name === 'version' && JSON.parse(value).length > 31) return 'a version has at most 31 characters';
+    if (name === 'version' && literalLength(value) > 31) return 'a version has at most 31 characters';
     return undefined;
   }
   if (isString) return `needs ${kind === 'color' ? 'a color (clrName, C\'r,g,b\' or a number)' : `a number (${kind})`}, not a string`;
