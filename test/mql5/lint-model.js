@@ -396,7 +396,7 @@ function createScope(model, table) {
     const r = chain(e, 0, base, undefined, depth);
     return r.end === e.length ? r.type : undefined;
   }
-  return { variable, exprType, chain, fnAt, locals };
+  return { exprType, chain };
 }
 
 /** Operators outside brackets: [{ op, at }] (binary + - & only where an operand precedes them). */
@@ -425,4 +425,4 @@ function topLevel(e) {
   return ops;
 }
 
-module.exports = { outline, parseFunctionHeader, parseParam, declaredVariables, splitTop, matchBracket, createTypeTable, createScope, category, blankDirectives, CB_ARRAY_RE };
+module.exports = { outline, parseParam, declaredVariables, splitTop, matchBracket, createTypeTable, createScope, category };
