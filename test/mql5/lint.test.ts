@@ -15,6 +15,9 @@ const lint = require('./lint.js') as {
   DEFAULT_FILES(): string[];
 };
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script, also a plain Node script
+const build = require('./build.js') as { rewrite(source: string, file: string): unknown };
+
 const dir = tempDir('mql5-lint-');
 let n = 0;
 function lintSnippet(code: string, ext = '.mqh') {
@@ -202,6 +205,26 @@ void UseThing(CThing &thing,MqlTick &tick) { thing.Add("x"+DoubleToString(tick.b
   ];
   test.each(passing)('rule %s lets through: %s', (...[, code, ext]: [string, string, string?]) => {
     expect(lintSnippet(code, ext).map((p) => `${p.line}: ${p.rule}: ${p.message}`)).toEqual([]);
+  });
+
+  test('what build.js cannot rewrite for C++, the lint reports; the .mq5 samples it lets through, build.js rewrites', () => {
+    const unreadable = [
+      '#import "x.dll"\nint x_open(int a);\n',
+      '#import "x.dll"\nint x_open(int a,\n           int b);\n#import\n',
+      '#import "x.dll"\nint x_name(string name);\n#import\n',
+      '#import "x.dll"\nint x_fill(uchar buf[], int n);\n#import\n',
+      '#import "x.dll"\nint x_wait(int ms = 10);\n#import\n',
+      '#import "x.dll"\ndatetime x_time(void);\n#import\n',
+      'input string InpSep = ";"; // separator\n',
+      'input string InpHost = "a"; /* Host */\n',
+    ];
+    for (const src of unreadable) {
+      expect(() => build.rewrite(src, 'x.mq5')).toThrow();
+      expect(rulesOf(src, '.mq5').filter((r) => ['import-block', 'import-type', 'input-decl'].includes(r))).not.toEqual([]);
+    }
+    const mq5 = passing.filter((c) => c[2] === '.mq5');
+    expect(mq5.length).toBeGreaterThan(3);
+    for (const [, code] of mq5) expect(() => build.rewrite(code, 'x.mq5')).not.toThrow();
   });
 
   test('a message names the file, the line and what to write instead', () => {
