@@ -9,12 +9,20 @@
  * its signature and, where the MQL5 reference documents one, its value. Values listed there must
  * also be the values of the C++ stand-in (test/mql5/runtime/MQL5.h).
  *
+ * Beyond single tokens, the rules read an outline of each file (test/mql5/lint-model.js: classes,
+ * functions, declarations, and the types of simple expressions as far as the declarations in the
+ * project tell them): members of strings and arrays, reserved words as names, local prototypes,
+ * T(x) casts of types, StringFormat/PrintFormat arguments. The lines test/mql5/build.js rewrites
+ * for C++ (#import blocks, inputs, #property) never reach g++, so they have rules of their own.
+ * RULES below lists every rule with what to write instead.
+ *
  * Usage: node test/mql5/lint.js [--json] [files...]   (default: the EA and include/CopyBridge)
  * Exit code 1 when anything is found. Output: file:line:col: rule: message
  */
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const lintModel = require('./lint-model.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const API_FILE = path.join(__dirname, 'mql5-api.txt');
@@ -77,7 +85,47 @@ const RULES = {
   'undocumented-type': 'MQL5 type not in test/mql5/mql5-api.txt',
   'standin-value': 'the C++ stand-in gives this constant another value than the MQL5 reference',
   'define-before-use': 'method called before its definition or declaration in the class: C++ allows it, write classes top-down so MetaEditor sees every method first',
+  'string-array-member': 'MQL5 strings and arrays have no members (the C++ stand-in\'s do): use StringLen/StringFind/StringSubstr on strings, ArraySize/ArrayResize on arrays',
+  'no-bit-field': 'bit-fields are C++ only: declare a whole uchar/ushort/uint member and mask it',
+  'no-typedef': 'MQL5 has typedef for function pointer types only (typedef int (*TFunc)(int);): write the type itself, or a #define',
+  'reserved-name': 'an MQL5 reserved word used as a name (MetaEditor rejects it, g++ does not): rename it',
+  'no-local-function': 'a function declared inside a function body: MQL5 declares functions at file or class level only; move the prototype out (or, for an object, pass constructor arguments)',
+  'format-args': 'StringFormat/PrintFormat arguments must match the conversions (%d/%i/%u/%x/%c integers, %I64d long/ulong/datetime, %f/%g/%e doubles, %s strings) in number and type',
+  'import-block': '#import "x.dll" is closed by a lone #import line and holds one-line declarations "T name(params);" (the C++ build reads it line by line)',
+  'import-type': 'a DLL function passes simple types (bool, char..ulong, float, double), strings, and arrays of simple types by reference (&name[]) only',
+  'input-decl': 'an input is a global one-line "input T Name = value; // label" (or input group "...") of a simple type or an enum, with a constant value of that type',
+  'property': '#property takes a name from the MQL5 reference\'s list and a value of its kind',
 };
+
+/**
+ * MQL5 reserved words (MQL5 reference, Language Basics > Syntax > Reserved Words: data types,
+ * access specifiers, memory classes, operators, other), and the words later builds added as
+ * keywords or built-in types (sinput, interface, override, final, union, typedef, matrix/vector,
+ * complex, group of "input group").
+ */
+const RESERVED = new Set([
+  'bool', 'enum', 'struct', 'char', 'float', 'uchar', 'class', 'int', 'uint', 'color', 'long', 'ulong', 'datetime', 'short', 'ushort', 'double', 'string', 'void',
+  'const', 'private', 'protected', 'public', 'virtual', 'extern', 'input', 'static',
+  'break', 'dynamic_cast', 'return', 'case', 'else', 'sizeof', 'continue', 'for', 'switch', 'default', 'if', 'while', 'delete', 'new', 'do', 'operator',
+  'false', 'this', 'template', 'true', 'typename',
+  'sinput', 'interface', 'override', 'final', 'union', 'typedef', 'export', 'group',
+  'matrix', 'matrixf', 'matrixc', 'vector', 'vectorf', 'vectorc', 'complex',
+]);
+
+/** #property names of the MQL5 reference (Preprocessor > Program Properties) and their value kinds. */
+const PROPERTIES = {
+  icon: 'string', link: 'string', copyright: 'string', version: 'string', description: 'string', stacksize: 'int', library: 'none',
+  indicator_applied_price: 'int', indicator_chart_window: 'none', indicator_separate_window: 'none', indicator_height: 'int',
+  indicator_buffers: 'int', indicator_plots: 'int', indicator_minimum: 'double', indicator_maximum: 'double',
+  indicator_levelcolor: 'color', indicator_levelwidth: 'int', indicator_levelstyle: 'int',
+  script_show_confirm: 'none', script_show_inputs: 'none',
+  tester_indicator: 'string', tester_file: 'string', tester_library: 'string', tester_set: 'string', tester_no_cache: 'none', tester_everytick_calculate: 'none',
+  optimization_chart_mode: 'string',
+};
+/** Numbered properties: indicator_label1, indicator_color2, ... */
+const PROPERTIES_N = { indicator_label: 'string', indicator_color: 'color', indicator_width: 'int', indicator_style: 'int', indicator_type: 'int', indicator_level: 'double' };
+/** What MQL5 can pass to a DLL (and test/mql5/build.js maps to C). */
+const IMPORT_SCALARS = new Set(['bool', 'char', 'uchar', 'short', 'ushort', 'int', 'uint', 'long', 'ulong', 'float', 'double']);
 
 const BUILTIN_TYPES = ['void', 'bool', 'char', 'uchar', 'short', 'ushort', 'int', 'uint', 'long', 'ulong', 'float', 'double', 'string', 'datetime', 'color'];
 const MQL_KEYWORDS = new Set([
@@ -248,6 +296,291 @@ function standinValues(file = STANDIN) {
   return vals;
 }
 
+// ------------------------------------------------------------------------------------ rules on the outline
+const { splitTop, parseParam, declaredVariables, matchBracket, category } = lintModel;
+
+/** Declarations: reserved words as names, bit-fields, typedefs, local prototypes, T(x) casts of types. */
+function declarationRules({ s, m, report, isType, inImport, defined, api }) {
+  const { code } = m;
+  const named = (name, at) => {
+    if (RESERVED.has(name)) report(at, 'reserved-name', `"${name}"`);
+  };
+  const params = (f) => (/^\s*(void)?\s*$/.test(f.params) ? [] : splitTop(f.params).map((p) => parseParam(p.text, f.paramsStart + p.start)).filter(Boolean));
+  m.classes.forEach((c) => named(c.name, c.nameStart));
+  for (const f of [...m.functions, ...m.prototypes]) {
+    if (!f.destructor) named(f.name, f.nameStart);
+    params(f).forEach((p) => named(p.name, p.nameStart));
+  }
+  for (const st of m.statements) declaredVariables(st, isType).forEach((v) => named(v.name, v.nameStart));
+  for (const e of m.enums) {
+    for (const k of code.slice(e.start + 1, e.end).matchAll(/(^|,)(\s*)([A-Za-z_]\w*)/g)) named(k[3], e.start + 1 + k.index + k[1].length + k[2].length);
+  }
+  for (const k of s.code.matchAll(/^([ \t]*#[ \t]*define[ \t]+)([A-Za-z_]\w*)/gm)) named(k[2], k.index + k[1].length);
+
+  for (const st of m.statements) {
+    if (st.scope === 'class' && (!st.opens || st.opens === 'init')) {
+      const t = st.text.replace(/\b(?:public|private|protected)\s*:/g, (x) => ' '.repeat(x.length));
+      if (!/[(=?]/.test(t) && /(?:^|,)\s*(?:[A-Za-z_]\w*\s+)*[A-Za-z_]\w*\s*:\s*\d+\s*(?=,|$)/.test(t.trim())) {
+        report(st.start + (t.length - t.trimStart().length), 'no-bit-field', t.trim().replace(/\s+/g, ' '));
+      }
+    }
+    if (st.scope === 'function' && !st.opens) {
+      const f = /^(\s*(?:(?:static|const)\s+)*)([A-Za-z_]\w*)\s*&?\s*([A-Za-z_]\w*)\s*\(([^()]*)\)\s*(?:const\s*)?$/.exec(st.text);
+      if (!f || !isType(f[2]) || CONTROL.has(f[3])) continue;
+      const p = f[4].trim();
+      const proto = p === '' || p === 'void' || splitTop(p).every((x) => {
+        const v = parseParam(x.text, 0);
+        return v && isType(v.type);
+      });
+      if (proto) report(st.start + f[1].length, 'no-local-function', `${f[2]} ${f[3]}(${p})`);
+    }
+  }
+  for (const t of code.matchAll(/\btypedef\b[^;{}]*/g)) {
+    if (!/^typedef\s+(?:const\s+)?[A-Za-z_]\w*\s*\(\s*\*\s*[A-Za-z_]\w*\s*\)\s*\([^()]*\)\s*$/.test(t[0].trim())) report(t.index, 'no-typedef', t[0].trim().replace(/\s+/g, ' '));
+  }
+  // T(x) with a project or MQL5 structure/class/enum T: constructors and base-class initialisers excepted
+  const declaredAt = new Set([...m.functions, ...m.prototypes].map((f) => f.nameStart));
+  const inInit = (i) => m.functions.some((f) => f.initList && i >= f.initList[0] && i < f.initList[1]);
+  const types = [...defined.types, ...api.types.keys()].filter((t) => !BUILTIN_TYPES.includes(t));
+  if (!types.length) return;
+  for (const c of code.matchAll(new RegExp(`(?<![\\w.~:])(${types.join('|')})\\s*\\(`, 'g'))) {
+    if (declaredAt.has(c.index) || inInit(c.index) || inImport(c.index)) continue;
+    report(c.index, 'no-functional-cast', `${c[1]}(...): write (${c[1]})x, or no cast`);
+  }
+}
+
+/** Member access on strings and arrays. */
+function expressionRules({ m, scope, report }) {
+  const { code } = m;
+  const re = /(?<![\w.])[A-Za-z_]\w*/g;
+  let k;
+  while ((k = re.exec(code))) {
+    const next = /^\s*([.[(])/.exec(code.slice(re.lastIndex, re.lastIndex + 40));
+    if (!next || /\.\s*$/.test(code.slice(Math.max(0, k.index - 20), k.index))) continue;
+    const root = k.index;
+    scope.chain(code, root, 0, (t, at) => {
+      if (!t || !(t.array || t.type === 'string')) return;
+      const member = /^\s*([A-Za-z_]\w*)/.exec(code.slice(at + 1))[1];
+      const left = code.slice(root, at).trim().replace(/\s+/g, ' ');
+      report(at, 'string-array-member', `${left}.${member}: ${left} is ${t.array ? `an array (${t.type}[])` : 'a string'}`);
+    });
+  }
+}
+
+/** StringFormat/PrintFormat: the arguments against the conversions of a literal format. */
+function formatArgRules({ s, m, scope, report, inImport, enumTypes }) {
+  const { code } = m;
+  for (const c of code.matchAll(/\b(StringFormat|PrintFormat)\s*\(/g)) {
+    if (inImport(c.index)) continue;
+    const open = c.index + c[0].length - 1;
+    const close = matchBracket(code, open);
+    if (close < 0) continue;
+    const args = splitTop(code.slice(open + 1, close));
+    if (!/^\s*"[^"]*"\s*$/.test(args[0].text)) continue;
+    const lit = s.strings.find((l) => l.start === open + 1 + args[0].text.indexOf('"'));
+    if (!lit) continue;
+    const want = [];
+    for (const f of lit.text.matchAll(/%(?:%|[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?(I64|I32|ll|l|h)?([a-zA-Z]))/g)) {
+      if (f[0] === '%%') continue;
+      if (f[1] === '*') want.push({ spec: '*', kind: 'int' });
+      if (f[2] === '*') want.push({ spec: '.*', kind: 'int' });
+      const kind = /[diouxXcC]/.test(f[4]) ? 'int' : /[eEfgG]/.test(f[4]) ? 'double' : /[sS]/.test(f[4]) ? 'string' : undefined;
+      want.push({ spec: f[0], kind, wide: f[3] === 'I64' || f[3] === 'll', conv: f[4] });
+    }
+    const given = args.slice(1);
+    if (want.length !== given.length) {
+      report(c.index, 'format-args', `${c[1]}("${lit.text}") has ${want.length} conversion${want.length === 1 ? '' : 's'} and ${given.length} argument${given.length === 1 ? '' : 's'}`);
+    }
+    for (let k = 0; k < Math.min(want.length, given.length); k++) {
+      const w = want[k];
+      const a = given[k];
+      const at = open + 1 + a.start + (a.text.length - a.text.trimStart().length);
+      const cat = w.kind && category(scope.exprType(a.text, open + 1 + a.start), enumTypes);
+      if (!cat) continue;
+      const text = s.src.slice(at, at + a.text.trim().length);
+      const what = { int: 'the integer', long: 'the long', double: 'the double', string: 'the string' }[cat];
+      let fix;
+      if (w.kind === 'int' && cat === 'long' && !w.wide && w.conv) fix = `write %I64${w.conv} for long/ulong/datetime`;
+      else if (w.kind === 'int' && cat === 'double') fix = 'write %f or %g, or cast with (int)/(long)';
+      else if (w.kind !== 'string' && cat === 'string') fix = 'write %s';
+      else if (w.kind === 'double' && cat !== 'double' && cat !== 'string') fix = 'cast it with (double), or write %d';
+      else if (w.kind === 'string' && cat !== 'string') fix = cat === 'double' ? 'write %f or %g, or convert with DoubleToString' : `write ${cat === 'long' ? '%I64d' : '%d'}, or convert with IntegerToString`;
+      if (fix) report(at, 'format-args', `${w.spec} gets ${what} ${text}: ${fix}`);
+    }
+  }
+}
+
+/** The lines test/mql5/build.js rewrites for C++: #import blocks, input declarations, #property. */
+function rewrittenLineRules({ s, m, isMq5, report, enumTypes, table, api }) {
+  const lines = s.code.split('\n');
+  const srcLines = s.src.split('\n');
+  const starts = [];
+  lines.reduce((p, l) => (starts.push(p), p + l.length + 1), 0);
+  const indentOf = (i) => starts[i] + (lines[i].length - lines[i].trimStart().length);
+  let open;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const imp = /^\s*#\s*import\b\s*(.*?)\s*$/.exec(line);
+    if (imp) {
+      if (imp[1] === '') {
+        if (!open) report(indentOf(i), 'import-block', 'a lone #import closes a block, and none is open');
+        open = undefined;
+      } else if (!/^"[^"]+"$/.test(imp[1])) report(indentOf(i), 'import-block', `${srcLines[i].trim()}: name the library in quotes: #import "name.dll"`);
+      else {
+        if (open) report(indentOf(i), 'import-block', 'another #import "..." while a block is open: close the block with a lone #import first');
+        open = { at: indentOf(i) };
+      }
+      continue;
+    }
+    if (!open || !line.trim()) continue;
+    if (/[{}]|^\s*#/.test(line)) {
+      // code again: the block was left open (one report, not one per line of the code after it)
+      report(open.at, 'import-block', `#import "..." is not closed before line ${i + 1}: end the block with a lone #import line after its declarations`);
+      open = undefined;
+      continue;
+    }
+    const d = /^\s*([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*\(([^()]*)\)\s*;\s*$/.exec(line);
+    if (!d) {
+      report(indentOf(i), 'import-block', `write each imported function on one line as "T name(params);": ${srcLines[i].trim()}`);
+      continue;
+    }
+    if (!/^\s*(\w+)\s+(\w+)\s*\(([^)]*)\)\s*;\s*(\/\/.*)?$/.test(srcLines[i])) {
+      report(indentOf(i), 'import-block', `${d[2]}: write "T name(params); // comment", no /* */ comment (test/mql5/build.js reads the line with that pattern)`);
+    }
+    importTypes(d, indentOf(i), report);
+  }
+  if (open) report(open.at, 'import-block', '#import "..." is not closed: end the block with a lone #import line');
+  if (!isMq5) return;
+
+  const enumMembers = new Map();
+  const scopeAt = (pos) => (m.statements.find((st) => pos >= st.start && pos <= st.end) ?? { scope: 'top' }).scope;
+  let descriptionLength = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const at = indentOf(i);
+    if (/^\s*s?input\b/.test(line)) {
+      if (scopeAt(at) !== 'top') {
+        report(at, 'input-decl', 'an input inside a function or class: inputs are declared at file level');
+        continue;
+      }
+      if (/^\s*s?input\s+group\b/.test(line)) {
+        if (!/^\s*input\s+group\s+"[^"]*"\s*$/.test(line)) report(at, 'input-decl', `${srcLines[i].trim()}: write input group "Title" (a string literal, no semicolon)`);
+        continue;
+      }
+      const d = /^\s*s?input\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*(?:=\s*([^;]*?))?\s*;\s*$/d.exec(line);
+      if (!d) {
+        report(at, 'input-decl', `${srcLines[i].trim()}: one input per line, "input T Name = value; // label"`);
+        continue;
+      }
+      // the C++ build reads the source line with this pattern (a label in /* */ or a ";" in a string defeat it)
+      if (!/^(\s*)s?input\s+([\w]+)\s+(\w+)\s*(=\s*([^;]+))?;\s*(\/\/\s*(.*))?$/.test(srcLines[i])) {
+        report(at, 'input-decl', `${d[2]}: write "input T Name = value; // label" with the label as a // comment and no ";" in the value (test/mql5/build.js reads the line with that pattern)`);
+      }
+      const [, type, name, value] = d;
+      const isEnum = enumTypes.has(type);
+      if (!isEnum && (!BUILTIN_TYPES.includes(type) || type === 'void')) {
+        report(at, 'input-decl', `${name} has type ${type}: an input is bool, char..ulong, float, double, string, datetime, color or an enum`);
+        continue;
+      }
+      if (value === undefined) continue;
+      if (!enumMembers.size) for (const mm of table.models) for (const e of mm.enums) if (e.name) enumMembers.set(e.name, new Set([...mm.code.slice(e.start + 1, e.end).matchAll(/(?:^|,)\s*([A-Za-z_]\w*)/g)].map((x) => x[1])));
+      const problem = inputValueProblem(type, value, { isEnum, enumMembers, table, api });
+      if (problem) report(at, 'input-decl', `${name} = ${srcLines[i].slice(d.indices[3][0], d.indices[3][1])}: ${problem}`);
+      continue;
+    }
+    const p = /^(\s*#\s*property\b)(.*)$/.exec(line);
+    if (!p) continue;
+    const pm = /^\s+([A-Za-z_]\w*)\s*(.*?)\s*$/d.exec(p[2]);
+    if (!pm) {
+      report(at, 'property', 'write #property name value');
+      continue;
+    }
+    const name = pm[1];
+    const numbered = /^([a-z_]+?)([1-9]\d*)$/.exec(name);
+    const kind = PROPERTIES[name] ?? (numbered ? PROPERTIES_N[numbered[1]] : undefined);
+    if (!kind) {
+      report(at, 'property', `#property ${name} is not an MQL5 program property${name === 'strict' ? ' (it is MQL4\'s; MQL5 is always strict): remove it' : ': see the list in the reference (copyright, link, version, description, icon, ...)'}`);
+      continue;
+    }
+    const valueAt = starts[i] + p[1].length + pm.indices[2][0];
+    let value = pm[2] ? s.src.slice(valueAt, valueAt + pm[2].length) : '';
+    for (let depth = 0; depth < 5 && /^[A-Za-z_]\w*$/.test(value) && table.macros.has(value); depth++) value = table.macros.get(value).replace(/\s*\/\/[^"]*$/, '').trim();
+    const problem = propertyValueProblem(name, kind, value);
+    if (problem) report(at, 'property', `#property ${name} ${pm[2] ? s.src.slice(valueAt, valueAt + pm[2].length) : ''}`.trim() + `: ${problem}`);
+    if (name === 'description' && /^"/.test(value)) {
+      descriptionLength += (descriptionLength ? 1 : 0) + literalLength(value);
+      if (descriptionLength > 511) report(at, 'property', 'the description lines add up to more than 511 characters: shorten them');
+    }
+  }
+}
+
+function importTypes(d, at, report) {
+  const [, ret, name, paramText] = d;
+  if (ret !== 'void' && !IMPORT_SCALARS.has(ret)) report(at, 'import-type', `${name} returns ${ret}: a DLL function returns void or a simple type (bool, char..ulong, float, double)`);
+  const text = paramText.trim();
+  if (text === '' || text === 'void') return;
+  for (const raw of splitTop(text)) {
+    const p = /^\s*(const\s+)?([A-Za-z_]\w*)\s*(&)?\s*([A-Za-z_]\w*)\s*(\[\s*\])?\s*(=\s*[^,]+)?$/.exec(raw.text);
+    if (!p) {
+      report(at, 'import-type', `${name}: parameter "${raw.text.trim()}": write "T name", "T &name" or "T &name[]" (no pointers: pass an array by reference)`);
+      continue;
+    }
+    const [, , type, ref, pname, arr, byDefault] = p;
+    if (byDefault) report(at, 'import-type', `${name}: ${pname} has a default value: the C++ build reads none; pass the value at each call`);
+    if (IMPORT_SCALARS.has(type)) {
+      if (arr && !ref) report(at, 'import-type', `${name}: array ${pname} is passed by reference: ${type} &${pname}[]`);
+    } else if (type === 'string') {
+      report(at, 'import-type', `${name}: ${arr ? 'arrays of strings cannot be passed to a DLL' : 'MQL5 passes a string as a UTF-16 pointer, and the C++ build maps no string'}: pass UTF-8 bytes, uchar &${pname}[] and its length (CbUtf8 in Bridge.mqh)`);
+    } else if (['color', 'datetime'].includes(type) || /^ENUM_/.test(type)) {
+      report(at, 'import-type', `${name}: ${pname} is ${type}: pass it as ${type === 'datetime' ? 'long' : 'int'} (the C++ build maps bool, char..ulong, float and double only)`);
+    } else report(at, 'import-type', `${name}: ${pname} is ${type}: objects and structures cannot cross a DLL boundary; pass their fields as simple types or a uchar array`);
+  }
+}
+
+/** What is wrong with `value` as the initial value of an input of `type`, or undefined. */
+function inputValueProblem(type, value, { isEnum, enumMembers, table, api }) {
+  const v = value.trim();
+  const isString = /^"[^"]*"$/.test(v);
+  const isName = /^[A-Za-z_]\w*$/.test(v);
+  const isInt = /^[-+]?(?:0[xX][0-9a-fA-F]+|\d+)$/.test(v);
+  const isNumber = isInt || /^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$/.test(v);
+  const known = isName && (table.constants.has(v) || table.macros.has(v) || api.constants.has(v));
+  if (isEnum) {
+    const members = enumMembers.get(type);
+    if (members ? members.has(v) : isName) return undefined;
+    return `an input of ${type} starts at one of its members${members ? ` (${[...members].join(', ')})` : ''}`;
+  }
+  const a = /^[aeiou]/.test(type) ? 'an' : 'a';
+  if (type === 'string') return isString ? undefined : 'a string input takes a string literal ("...")';
+  if (type === 'bool') return v === 'true' || v === 'false' ? undefined : 'a bool input takes true or false';
+  if (type === 'datetime' || type === 'color') return isString ? `a ${type} input takes a number or a named constant` : undefined;
+  if (isString) return `${a} ${type} input takes a number, not a string`;
+  if (['float', 'double'].includes(type) ? isNumber : isInt) return undefined;
+  if (known) return undefined;
+  return `the value of ${a} ${type} input is a ${['float', 'double'].includes(type) ? 'number' : 'whole number'} or a named constant`;
+}
+
+/** Characters of a string literal ("..." with its escapes). */
+function literalLength(literal) {
+  return literal.slice(1, -1).replace(/\\./g, '.').length;
+}
+
+/** What is wrong with the (macro-resolved) value of a #property, or undefined. */
+function propertyValueProblem(name, kind, value) {
+  const isString = /^"(?:[^"\\]|\\.)*"$/.test(value);
+  if (kind === 'none') return value ? 'this property takes no value' : undefined;
+  if (!value) return `needs a ${kind} value`;
+  if (kind === 'string') {
+    if (!isString) return 'needs a string literal ("...") or a #define of one';
+    if (name === 'version' && literalLength(value) > 31) return 'a version has at most 31 characters';
+    return undefined;
+  }
+  if (isString) return `needs ${kind === 'color' ? 'a color (clrName, C\'r,g,b\' or a number)' : `a number (${kind})`}, not a string`;
+  if (kind === 'int' && !/^[-+]?\d+$|^[A-Za-z_]\w*$/.test(value)) return 'needs a whole number or a named constant';
+  if (kind === 'double' && !/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[A-Za-z_]\w*$/.test(value)) return 'needs a number or a named constant';
+  return undefined;
+}
+
 // ------------------------------------------------------------------------------------ lint
 function lintFiles(files, opts = {}) {
   const api = opts.api ?? loadApi();
@@ -294,6 +627,16 @@ function lintFiles(files, opts = {}) {
   const typeNames = new Set([...BUILTIN_TYPES, ...defined.types, ...api.types.keys()]);
   const isStructType = (t) => (defined.types.has(t) && !/^ENUM_/.test(t)) || /^Mql[A-Z]/.test(t);
   const classLike = new Set([...defined.types, ...api.types.keys()].filter((t) => isStructType(t)));
+  const isType = (t) => typeNames.has(t);
+  const enumTypes = new Set([...api.types.keys()].filter((t) => /^ENUM_/.test(t)));
+  const table = lintModel.createTypeTable({ isType, enumTypes, api });
+  const models = new Map();
+  for (const s of defSources) {
+    const m = lintModel.outline(s.code);
+    models.set(s.file, m);
+    m.enums.forEach((e) => e.name && enumTypes.add(e.name));
+    table.add(m);
+  }
 
   for (const s of sources) {
     const { src, code, rel } = s;
@@ -337,8 +680,9 @@ function lintFiles(files, opts = {}) {
     each(/\bclass\s+\w+\s*:\s*(?:public|private|protected)?\s*\w+\s*,/g, 'no-multiple-inheritance');
     each(new RegExp(`(?<![\\w.])(?:${BUILTIN_TYPES.filter((t) => t !== 'void').join('|')})\\s*\\((?!\\s*void\\s*\\))`, 'g'), 'no-functional-cast', undefined, (m) => {
       // "int (" after a type word in a declaration like "int Foo(" is fine: only a type word alone is a cast
+      // (and "typedef int (*TFunc)(int)" declares a function pointer type)
       const before = code.slice(Math.max(0, m.index - 40), m.index);
-      return !/\b(?:operator)\s*$/.test(before);
+      return !/\b(?:operator|typedef(?:\s+const)?)\s*$/.test(before);
     });
     each(/\b(main)\s*\(/g, 'no-main', undefined, (m) => /\b(?:int|void)\s+$/.test(code.slice(Math.max(0, m.index - 10), m.index)));
     each(/\b(?:const\s+)?(?!class\b|struct\b|enum\b|union\b|return\b|else\b|do\b)[A-Za-z_]\w*\s+[A-Za-z_]\w*\s*\{[^{}]*\}\s*;/g, 'no-brace-init', undefined, (m) => !/\)\s*(const\s*)?\{/.test(m[0]));
@@ -464,7 +808,7 @@ function lintFiles(files, opts = {}) {
       const prev = /([A-Za-z_]\w*)\s*&?\s*$/.exec(before);
       if (prev && (typeNames.has(prev[1]) || prev[1] === 'void')) continue;
       if (defined.functions.has(name) || defined.methods.has(name) || defined.macros.has(name) || defined.types.has(name)) continue;
-      if (api.functions.has(name)) continue;
+      if (api.functions.has(name) || api.types.has(name)) continue;
       report(m.index, 'undocumented-function', name);
     }
     for (const m of code.matchAll(/\b([A-Z][A-Z0-9]*_[A-Z0-9_]*|__[A-Z]+__)\b/g)) {
@@ -483,6 +827,13 @@ function lintFiles(files, opts = {}) {
     for (const m of code.matchAll(/\b(Mql[A-Z]\w*)\b/g)) {
       if (!api.types.has(m[1]) && !api.functions.has(m[1]) && !defined.types.has(m[1]) && !defined.functions.has(m[1])) report(m.index, 'undocumented-type', m[1]);
     }
+
+    const ctx = { s, isMq5, report, inImport, isType, enumTypes, table, defined, api, m: models.get(s.file) };
+    ctx.scope = lintModel.createScope(ctx.m, table);
+    declarationRules(ctx);
+    expressionRules(ctx);
+    formatArgRules(ctx);
+    rewrittenLineRules(ctx);
   }
 
   // ---- the stand-in agrees with the reference

@@ -15,6 +15,9 @@ const lint = require('./lint.js') as {
   DEFAULT_FILES(): string[];
 };
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script, also a plain Node script
+const build = require('./build.js') as { rewrite(source: string, file: string): unknown };
+
 const dir = tempDir('mql5-lint-');
 let n = 0;
 function lintSnippet(code: string, ext = '.mqh') {
@@ -54,7 +57,8 @@ void UseThing(CThing &thing,MqlTick &tick) { thing.Add("x"+DoubleToString(tick.b
     expect(lintSnippet(code)).toEqual([]);
   });
 
-  const cases: [string, string][] = [
+  // [rule, code, file extension (default .mqh)]
+  const cases: [string, string, string?][] = [
     ['no-auto', 'void F(void) { auto x=1; }'],
     ['no-nullptr', 'void F(void) { string s=nullptr; }'],
     ['no-std', 'void F(void) { std::string s; }'],
@@ -121,9 +125,113 @@ void UseThing(CThing &thing,MqlTick &tick) { thing.Add("x"+DoubleToString(tick.b
     ['undocumented-type', 'void F(MqlRates &r) { }'],
     ['undocumented-type', 'ENUM_MADE_UP g_x;'],
     ['define-before-use', 'class CA { public: void A(void) { B(); } void B(void) { Print("b"); } };'],
+    ['string-array-member', 'void F(const string s) { int n=s.length(); Print(IntegerToString(n)); }'],
+    ['string-array-member', '#include "Compat.mqh"\nvoid F(void) { CB_ARRAY(int,a); ArrayResize(a,1); Print(IntegerToString(a.Size())); }'],
+    ['string-array-member', 'class CA { public: string m_name; }; void F(CA &a) { int n=a.m_name.size(); Print(IntegerToString(n)); }'],
+    ['string-array-member', '#include "Compat.mqh"\nclass CA { CB_ARRAY(string,m_names); public: int Len(void) { return(m_names[0].len); } };'],
+    ['string-array-member', 'class CBase { public: string m_text; }; class CD : public CBase { public: int Len(void) { return(m_text.len); } };'],
+    ['no-bit-field', 'struct SFlags { uint flags:3; int y; };'],
+    ['no-bit-field', 'class CA { private: uchar m_a : 1, m_b : 2; };'],
+    ['no-typedef', 'typedef int TCount;'],
+    ['no-typedef', 'typedef struct SA { int x; } TA;'],
+    ['no-functional-cast', 'enum ENUM_CB_X { CB_X_A=0 }; ENUM_CB_X CbX(const int v) { return(ENUM_CB_X(v)); }'],
+    ['no-functional-cast', 'struct CbPair { int a; }; void F(void) { CbPair p=CbPair(); Print(IntegerToString(p.a)); }'],
+    ['no-functional-cast', 'void F(const int v) { ENUM_ORDER_TYPE t=ENUM_ORDER_TYPE(v); Print(EnumToString(t)); }'],
+    ['reserved-name', 'void F(const int input) { Print(IntegerToString(input)); }'],
+    ['reserved-name', 'class CA { int m_x; public: int override(void) { return(m_x); } };'],
+    ['reserved-name', 'string group="x";'],
+    ['reserved-name', 'enum ENUM_CB_KIND { interface=1 };'],
+    ['reserved-name', 'void F(void) { double vector=1.0; Print(DoubleToString(vector)); }'],
+    ['no-local-function', 'void F(void) { int Twice(int a); Print("x"); }'],
+    ['no-local-function', 'class CA { public: int m_x; }; void F(void) { CA obj(); Print("x"); }'],
+    ['format-args', 'void F(const double price) { PrintFormat("%d",price); }'],
+    ['format-args', 'void F(const long ticket) { Print(StringFormat("#%d",ticket)); }'],
+    ['format-args', 'void F(const int n) { Print(StringFormat("%s",n)); }'],
+    ['format-args', 'void F(const int n) { Print(StringFormat("%d of %d",n)); }'],
+    ['format-args', 'void F(const int n) { PrintFormat("%.2f",n*2); }'],
+    ['format-args', 'class CA { public: string m_name; }; void F(CA &a) { PrintFormat("%d",a.m_name); }'],
+    ['format-args', 'class CA { public: double Price(void) const { return(1.0); } }; void F(CA &a) { Print(StringFormat("%d",a.Price())); }'],
+    ['format-args', 'void F(const int n) { Print(StringFormat("%I64d%%",n<0 ? 0.5 : 1.5)); }'],
+    ['import-block', '#import "x.dll"\nint x_open(int a);\n', '.mq5'],
+    ['import-block', '#import "x.dll"\nint x_open(int a,\n           int b);\n#import\n', '.mq5'],
+    ['import-block', '#import\n', '.mq5'],
+    ['import-block', '#import "x.dll"\nint x_open(int a);\n#import "y.dll"\nint y_open(int a);\n#import\n', '.mq5'],
+    ['import-type', '#import "x.dll"\nint x_name(string name);\n#import\n', '.mq5'],
+    ['import-type', '#import "x.dll"\nint x_fill(uchar buf[], int n);\n#import\n', '.mq5'],
+    ['import-type', '#import "x.dll"\nint x_tick(MqlTick &tick);\n#import\n', '.mq5'],
+    ['import-type', '#import "x.dll"\nint x_peek(int *p);\n#import\n', '.mq5'],
+    ['import-type', '#import "x.dll"\nint x_wait(int ms = 10);\n#import\n', '.mq5'],
+    ['import-block', '#import "x.dll"\nint x_open(int a); /* opens */\n#import\n', '.mq5'],
+    ['input-decl', 'input int InpPort = "5555"; // Port', '.mq5'],
+    ['input-decl', 'input int InpA = 1, InpB = 2;', '.mq5'],
+    ['input-decl', 'void F(void)\n  {\n   input int InpX = 1;\n  }\n', '.mq5'],
+    ['input-decl', 'input group Connection', '.mq5'],
+    ['input-decl', 'input string InpHost = "a"; /* Host */', '.mq5'],
+    ['input-decl', 'input string InpSep = ";"; // separator', '.mq5'],
+    ['input-decl', 'input MqlTick InpTick;', '.mq5'],
+    ['input-decl', 'enum ENUM_CB_MODE { CB_MODE_A=0 };\ninput ENUM_CB_MODE InpMode = 3; // Mode', '.mq5'],
+    ['input-decl', 'input bool InpOn = 1; // On', '.mq5'],
+    ['property', '#property strict', '.mq5'],
+    ['property', '#property version 1.5', '.mq5'],
+    ['property', '#property indicator_chart_window 1', '.mq5'],
+    ['property', '#property stacksize "big"', '.mq5'],
+    ['property', `#property version "${'1.'.repeat(16)}0"`, '.mq5'],
   ];
-  test.each(cases)('rule %s fires on: %s', (rule: string, code: string) => {
-    expect(rulesOf(code)).toContain(rule);
+  // rest parameters: a callback with more parameters than the row has would get jest's done callback
+  test.each(cases)('rule %s fires on: %s', (...[rule, code, ext]: [string, string, string?]) => {
+    expect(rulesOf(code, ext)).toContain(rule);
+  });
+
+  // [rule, code, file extension]: what the rule lets through, with no other finding either
+  const passing: [string, string, string?][] = [
+    ['string-array-member', 'struct SA { string name; }; void F(const string s) { SA a[2]; a[0].name=s; Print(IntegerToString(StringLen(a[0].name))); }'],
+    ['string-array-member', 'class CA { public: string m_name; int Len(void) const { return(StringLen(m_name)); } }; void F(CA &a) { Print(IntegerToString(a.Len())); }'],
+    ['no-bit-field', 'struct SFlags { uint flags; int y; };'],
+    ['no-typedef', 'typedef int (*TCbHandler)(int code);'],
+    ['no-functional-cast', 'enum ENUM_CB_X { CB_X_A=0 }; ENUM_CB_X CbX(const int v) { return((ENUM_CB_X)v); }'],
+    ['no-functional-cast', 'class CA { public: CA(void) {} }; class CB2 : public CA { public: CB2(void) : CA() {} ~CB2(void) {} };'],
+    ['reserved-name', 'void F(const int inputs) { int groups=inputs; Print(IntegerToString(groups)); }'],
+    ['no-local-function', 'class CA { public: int m_x; CA(const int x) : m_x(x) {} }; int G(const int a); void F(void) { CA obj(5); Print(IntegerToString(G(obj.m_x))); }'],
+    ['format-args', 'void F(const long l,const double d,const string s,const int i) { Print(StringFormat("%I64d %.2f %s %d %5.1f %%",l,d,s,i,d*2)); Print(StringFormat("%04x %g",i&0xFFFF,(double)i)); }'],
+    ['import-block', '#import "x.dll"\nint x_open(uchar &name[], int len); // opens\nlong x_count(void);\n#import\n', '.mq5'],
+    ['import-type', '#import "x.dll"\nint x_read(long handle, uchar &buf[], int cap, int &needed);\nvoid x_close(long handle);\n#import\n', '.mq5'],
+    [
+      'input-decl',
+      'enum ENUM_CB_MODE { CB_MODE_A=0, CB_MODE_B=1 };\ninput group "Connection"\ninput string InpHost = "127.0.0.1"; // Host\ninput int    InpPort = 5555;        // Port\n' +
+        'input ENUM_CB_MODE InpMode = CB_MODE_B; // Mode\ninput bool InpOn = true;\ninput double InpLots = 0.1; // Lots\nsinput long InpMagic = -1;\n',
+      '.mq5',
+    ],
+    ['property', '#define CB_V "1.00"\n#property copyright "x"\n#property version CB_V\n#property description "a"\n#property description "b"\n#property stacksize 1048576', '.mq5'],
+  ];
+  test.each(passing)('rule %s lets through: %s', (...[, code, ext]: [string, string, string?]) => {
+    expect(lintSnippet(code, ext).map((p) => `${p.line}: ${p.rule}: ${p.message}`)).toEqual([]);
+  });
+
+  test('what build.js cannot rewrite for C++, the lint reports; the .mq5 samples it lets through, build.js rewrites', () => {
+    const unreadable = [
+      '#import "x.dll"\nint x_open(int a);\n',
+      '#import "x.dll"\nint x_open(int a,\n           int b);\n#import\n',
+      '#import "x.dll"\nint x_name(string name);\n#import\n',
+      '#import "x.dll"\nint x_fill(uchar buf[], int n);\n#import\n',
+      '#import "x.dll"\nint x_wait(int ms = 10);\n#import\n',
+      '#import "x.dll"\ndatetime x_time(void);\n#import\n',
+      'input string InpSep = ";"; // separator\n',
+      'input string InpHost = "a"; /* Host */\n',
+    ];
+    for (const src of unreadable) {
+      expect(() => build.rewrite(src, 'x.mq5')).toThrow();
+      expect(rulesOf(src, '.mq5').filter((r) => ['import-block', 'import-type', 'input-decl'].includes(r))).not.toEqual([]);
+    }
+    const mq5 = passing.filter((c) => c[2] === '.mq5');
+    expect(mq5.length).toBeGreaterThan(3);
+    for (const [, code] of mq5) expect(() => build.rewrite(code, 'x.mq5')).not.toThrow();
+  });
+
+  test('a message names the file, the line and what to write instead', () => {
+    const [p] = lintSnippet('void F(const long ticket) {\n   Print(StringFormat("#%d",ticket));\n}\n');
+    expect(p).toMatchObject({ line: 2, rule: 'format-args' });
+    expect(p.file).toMatch(/case\d+\.mqh$/);
+    expect(p.message).toMatch(/%d gets the long ticket: write %I64d/);
   });
 
   test('inputs are read-only', () => {
@@ -135,6 +243,11 @@ void UseThing(CThing &thing,MqlTick &tick) { thing.Add("x"+DoubleToString(tick.b
   test('every rule is covered by a case above', () => {
     const covered = new Set([...cases.map((c) => c[0]), 'input-assign', 'standin-value']);
     expect(Object.keys(lint.RULES).filter((r) => !covered.has(r))).toEqual([]);
+  });
+
+  test('the rules added for issue 11 each have a passing sample', () => {
+    const added = ['string-array-member', 'no-bit-field', 'no-typedef', 'no-functional-cast', 'reserved-name', 'no-local-function', 'format-args', 'import-block', 'import-type', 'input-decl', 'property'];
+    expect(added.filter((r) => !(r in lint.RULES) || !passing.some((c) => c[0] === r))).toEqual([]);
   });
 
   test('documented values in mql5-api.txt and the C++ stand-in agree', () => {
