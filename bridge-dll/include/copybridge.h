@@ -99,11 +99,14 @@ CB_EXPORT int cb_pending(long long handle);
 
 /* Windows: when messages arrive, the receive thread posts window message `msg` to the window hwnd
  * (the chart's CHART_WINDOW_HANDLE) so the EA wakes at once instead of at its next timer event.
- * msg 0 selects the default, WM_USER + 4096 with wParam 0x11, which MetaTrader 5 turns into an
- * OnTick call of the chart's EA (see docs/bridge.md); another msg is posted with wParam 0.
- * At most one wake-up is outstanding: the next is posted after the EA called cb_recv, so drain
- * the queue (cb_recv until 0) on every wake-up. hwnd 0 turns it off (CB_OK everywhere).
- * A non-zero hwnd is CB_EARG if it is not a window, CB_ENOTSUP on other platforms. */
+ * msg 0 selects the default, WM_TIMER with wParam 0 and lParam 0, which MetaTrader 5 turns into an
+ * OnTimer call of the chart's EA (the mtapi project's technique; see docs/bridge.md for what is
+ * and is not proven). Another msg is posted as is, also with wParam 0 and lParam 0.
+ * At most one wake-up is outstanding per handle: the next is posted once the EA called cb_recv,
+ * so the handler must drain the queue (cb_recv until 0). An EA that reads a bounded batch calls
+ * cb_set_wakeup again with the same arguments when messages remain: that posts one wake-up at
+ * once if none is outstanding. hwnd 0 turns it off (CB_OK everywhere). A non-zero hwnd is CB_EARG
+ * if it is not a window, CB_ENOTSUP on other platforms. Keep the EA's timer: it is the fallback. */
 CB_EXPORT int cb_set_wakeup(long long handle, long long hwnd, int msg);
 
 /* Copies the last error text of the handle (0: this thread's last error without a live handle;

@@ -60,8 +60,10 @@
 #define CB_WIRE_MAX (64LL << 20)
 #define CB_ERR_MAX 512
 
-#define CB_WAKE_DEFAULT_MSG (0x0400 + 4096) /* WM_USER + 4096: MetaTrader 5 runs OnTick for it */
-#define CB_WAKE_DEFAULT_WPARAM 0x11
+/* The default wake-up: WM_TIMER (0x0113) with wParam 0 and lParam 0, what the mtapi project posts
+ * to the chart for MetaTrader to run the EA's OnTimer (docs/bridge.md, "Prompt wake-up"). lParam
+ * must stay 0: DispatchMessage calls a non-zero lParam of a WM_TIMER as a TIMERPROC. */
+#define CB_WAKE_DEFAULT_MSG 0x0113
 
 typedef struct cb_msg {
     struct cb_msg *next;
@@ -87,8 +89,7 @@ typedef struct cb_conn {
     long long tx_dropped;
     long long hwnd; /* wake-up window, 0: off */
     unsigned wake_msg;
-    uintptr_t wake_wparam;
-    int wake_pending;
+    int wake_pending; /* a wake-up was posted and the EA has not called cb_recv since */
     char topic[CB_MAX_TOPIC + 1];
     int topic_len;
     char err[CB_ERR_MAX];
@@ -295,17 +296,15 @@ static void wake(cb_conn *c)
 #ifdef _WIN32
     long long hwnd;
     unsigned msg;
-    uintptr_t wparam;
     cb_mutex_lock(&c->lock);
     hwnd = c->hwnd;
     msg = c->wake_msg;
-    wparam = c->wake_wparam;
     if (hwnd == 0 || c->wake_pending || c->qcount == 0)
         hwnd = 0;
     else
         c->wake_pending = 1;
     cb_mutex_unlock(&c->lock);
-    if (hwnd != 0 && !PostMessageW((HWND)(intptr_t)hwnd, msg, (WPARAM)wparam, 0)) {
+    if (hwnd != 0 && !PostMessageW((HWND)(intptr_t)hwnd, msg, 0, 0)) {
         DWORD e = GetLastError();
         cb_mutex_lock(&c->lock);
         if (c->hwnd == hwnd) {
@@ -871,10 +870,12 @@ CB_EXPORT int cb_set_wakeup(long long handle, long long hwnd, int msg)
         } else if (msg < 0 || msg > 0xFFFF) {
             rc = fail_c(c, CB_EARG, "cb_set_wakeup: message %d is out of range 0..65535", msg);
         } else {
+            unsigned m = msg == 0 ? CB_WAKE_DEFAULT_MSG : (unsigned)msg;
+            /* The same window again keeps an outstanding wake-up: still at most one. */
+            if (c->hwnd != hwnd || c->wake_msg != m)
+                c->wake_pending = 0;
             c->hwnd = hwnd;
-            c->wake_msg = msg == 0 ? CB_WAKE_DEFAULT_MSG : (unsigned)msg;
-            c->wake_wparam = msg == 0 ? CB_WAKE_DEFAULT_WPARAM : 0;
-            c->wake_pending = 0;
+            c->wake_msg = m;
         }
 #else
         (void)msg;
@@ -882,7 +883,8 @@ CB_EXPORT int cb_set_wakeup(long long handle, long long hwnd, int msg)
 #endif
     }
     cb_mutex_unlock(&c->lock);
-    /* Messages that arrived before the window was set: wake now. */
+    /* Messages that wait (arrived before the window was set, or left by an EA that reads a
+     * bounded batch and calls again to be woken for the rest): wake now. */
     if (rc == CB_OK && hwnd != 0)
         wake(c);
     release(c);

@@ -11,14 +11,19 @@
  * Modes
  *   basic    connect, messages both ways, large message, truncation, bad arguments, topic
  *            isolation, wake-up message, FreeLibrary while a handle is open
- *   latency  2n stamped messages from the hub, picked up alternately via the DLL's window
- *            message and via a 10 ms window timer (what EventSetMillisecondTimer gives an EA)
+ *   latency  2n stamped messages from the hub, picked up alternately with the DLL's wake-up on
+ *            (plus the 10 ms timer, as the EA runs) and with the 10 ms window timer alone (what
+ *            EventSetMillisecondTimer gives an EA)
  *   cycles   n x (open, wake-up on, send, close); every 100th cycle waits for its echo;
  *            pauses at checkpoints so the test can read the process's fds/threads/memory
  *   many     n handles open at once (n > 64 checks the select() limit), each gets its echo,
  *            then the handle limit
  *   exit     leaves handles open and returns from main: the process must end at once
  *   curve    cb_open_curve (keys in CB_CURVE_* environment variables) against CURVE servers
+ *
+ * The window stands in for a MetaTrader chart: its message loop dispatches, and its window
+ * procedure turns every WM_TIMER into the "OnTimer" handler of the mode, whatever its wParam (the
+ * terminal's own timer here has id TIMER_ID; the DLL's wake-up posts wParam 0).
  *
  * Output: "RESULT <json>" lines, "CHECKPOINT <k> <json>" lines (then it waits for a line on
  * stdin), "FAIL <text>" lines; exit code 0 when every check passed.
@@ -28,13 +33,16 @@
 #include <psapi.h>
 #include <tlhelp32.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "copybridge.h"
 
-#define WAKE_MSG (WM_USER + 4096)
+#define TIMER_ID 1                /* the stand-in for the terminal's own timer */
+#define OTHER_MSG (WM_USER + 4096) /* an explicit message for cb_set_wakeup */
+#define MAX_READS 256              /* messages one OnTimer reads at most, as the EA */
 
 typedef int (*fn_version)(void);
 typedef long long (*fn_open)(const unsigned char *, int, const unsigned char *, int, const unsigned char *, int);
@@ -125,7 +133,18 @@ static int load_dll(void)
     return 0;
 }
 
-static LRESULT CALLBACK wndproc(HWND h, UINT m, WPARAM w, LPARAM l) { return DefWindowProcW(h, m, w, l); }
+/* The "OnTimer" of the running mode: called for every WM_TIMER the window gets. */
+static void (*g_on_timer)(WPARAM id);
+
+static LRESULT CALLBACK wndproc(HWND h, UINT m, WPARAM w, LPARAM l)
+{
+    if (m == WM_TIMER) {
+        if (g_on_timer != NULL)
+            g_on_timer(w);
+        return 0;
+    }
+    return DefWindowProcW(h, m, w, l);
+}
 
 static HWND make_window(void)
 {
@@ -147,8 +166,10 @@ static long long open_topic(const char *topic)
 
 static int send_str(long long h, const char *s) { return cb.send(h, (const unsigned char *)s, (int)strlen(s)); }
 
-/* Waits up to timeout_ms for window messages; returns the message id seen (WAKE_MSG, WM_TIMER)
- * or 0 on timeout. */
+static MSG g_last; /* the last message pump() returned */
+
+/* Runs the window's message loop (every message is dispatched, as the terminal does) for up to
+ * timeout_ms; returns after a WM_TIMER or OTHER_MSG (copied to g_last) or with 0 on timeout. */
 static UINT pump(DWORD timeout_ms)
 {
     MSG msg;
@@ -156,9 +177,11 @@ static UINT pump(DWORD timeout_ms)
     for (;;) {
         double left = end - now_ms();
         while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) {
-            if (msg.message == WAKE_MSG || msg.message == WM_TIMER)
-                return msg.message;
             DispatchMessageW(&msg);
+            if (msg.message == OTHER_MSG || msg.message == WM_TIMER) {
+                g_last = msg;
+                return msg.message;
+            }
         }
         if (left <= 0)
             return 0;
@@ -194,6 +217,57 @@ static void drain(long long h)
 {
     while (cb.recv(h, g_buf, sizeof g_buf, NULL) > 0) {
     }
+}
+
+/* Takes the WM_TIMER messages waiting for the window out of its queue; returns how many. */
+static int queued_timers(void)
+{
+    MSG msg;
+    int n = 0;
+    while (PeekMessageW(&msg, g_hwnd, WM_TIMER, WM_TIMER, PM_REMOVE))
+        n++;
+    return n;
+}
+
+static const char *echo_text(char *out, size_t cap, const char *topic, int seq)
+{
+    snprintf(out, cap, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":%d}", topic, seq);
+    return out;
+}
+
+/* n echoes queued while the EA does not read: one wake-up for all of them (collapse); a bounded
+ * read of MAX_READS, then cb_set_wakeup again posts one more for the rest (re-arm), and calling
+ * it again without reading posts none; everything arrives once and in order. */
+static void check_collapse(long long h, const char *topic, int n)
+{
+    char want[256];
+    int i, got = 0, r, posted;
+    for (i = 0; i < n; i++)
+        CHECK(send_str(h, echo_text(want, sizeof want, topic, 1000 + i)) == CB_OK, "send %d", i);
+    for (i = 0; i < 1000 && cb.pending(h) < n; i++)
+        Sleep(10);
+    CHECK(cb.pending(h) == n, "pending %d of %d", cb.pending(h), n);
+    posted = queued_timers();
+    CHECK(posted == 1, "%d arrivals posted %d wake-ups, want 1", n, posted);
+    for (i = 0; i < MAX_READS && (r = cb.recv(h, g_buf, sizeof g_buf, NULL)) > 0; i++, got++)
+        CHECK(r == (int)strlen(echo_text(want, sizeof want, topic, 1000 + got)) && memcmp(g_buf, want, (size_t)r) == 0,
+              "message %d out of order", got);
+    CHECK(queued_timers() == 0, "a read posted a wake-up");
+    CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) == CB_OK, "re-arm: %s", err_text(h));
+    CHECK(queued_timers() == 1, "re-arm with %d waiting posted no wake-up", cb.pending(h));
+    CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) == CB_OK, "re-arm 2");
+    CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) == CB_OK, "re-arm 3");
+    /* the first re-arm's wake-up was taken out of the queue above but the EA has not read since:
+     * it counts as outstanding */
+    CHECK(queued_timers() == 0, "re-arm without a read posted a second wake-up");
+    while ((r = cb.recv(h, g_buf, sizeof g_buf, NULL)) > 0) {
+        CHECK(r == (int)strlen(echo_text(want, sizeof want, topic, 1000 + got)) && memcmp(g_buf, want, (size_t)r) == 0,
+              "message %d out of order", got);
+        got++;
+    }
+    CHECK(got == n, "read %d of %d", got, n);
+    Sleep(50);
+    CHECK(queued_timers() == 0, "a wake-up with nothing waiting");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -244,13 +318,27 @@ static int mode_basic(const char *topic)
     /* hello: PUB/SUB joins late, so retry like the EA does */
     CHECK(echo_until(h, topic, 0, 10000), "first echo did not come back: %s", err_text(h));
 
-    /* wake-up: one message arrives -> the window gets the default message */
+    /* wake-up: one message arrives -> the window gets the default message, WM_TIMER with
+     * wParam 0 and lParam 0 (a non-zero lParam would be called as a TIMERPROC by DispatchMessage) */
     CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) == CB_OK, "set wakeup: %s", err_text(h));
-    snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"echo\",\"account\":\"%s\",\"seq\":1}", topic);
-    CHECK(send_str(h, msg) == CB_OK, "send");
-    CHECK(pump(5000) == WAKE_MSG, "no wake-up message");
+    CHECK(send_str(h, echo_text(msg, sizeof msg, topic, 1)) == CB_OK, "send");
+    CHECK(pump(5000) == WM_TIMER, "no wake-up message");
+    CHECK(g_last.hwnd == g_hwnd && g_last.wParam == 0 && g_last.lParam == 0, "wake-up wParam %llu lParam %lld",
+          (unsigned long long)g_last.wParam, (long long)g_last.lParam);
     n = cb.recv(h, g_buf, sizeof g_buf, NULL);
     CHECK(n == (int)strlen(msg) && memcmp(g_buf, msg, (size_t)n) == 0, "echo 1 (%d)", n);
+
+    /* an explicit message is posted as is, with wParam 0 and lParam 0 */
+    CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, OTHER_MSG) == CB_OK, "set wakeup msg: %s", err_text(h));
+    CHECK(send_str(h, echo_text(msg, sizeof msg, topic, 5)) == CB_OK, "send");
+    CHECK(pump(5000) == OTHER_MSG, "no explicit wake-up message");
+    CHECK(g_last.wParam == 0 && g_last.lParam == 0, "explicit message wParam %llu", (unsigned long long)g_last.wParam);
+    n = cb.recv(h, g_buf, sizeof g_buf, NULL);
+    CHECK(n == (int)strlen(msg) && memcmp(g_buf, msg, (size_t)n) == 0, "echo 5 (%d)", n);
+    CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0x10000) == CB_EARG, "message out of range");
+    CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) == CB_OK, "back to the default");
+
+    check_collapse(h, topic, MAX_READS + 44);
 
     /* 200 messages each way, in order */
     for (i = 0; i < 200; i++) {
@@ -333,16 +421,22 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void stats(const char *name, double *v, int n, double extra, const char *extra_name)
+/* One RESULT line of latencies; extra: more JSON members (a format and its arguments). */
+static void stats(const char *name, double *v, int n, const char *extra, ...)
 {
     double sum = 0;
     int i;
+    va_list ap;
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     for (i = 0; i < n; i++)
         sum += v[i];
-    printf("RESULT {\"mode\":\"latency\",\"kind\":\"%s\",\"n\":%d,\"mean_ms\":%.3f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"%s\":%.3f}\n",
+    printf("RESULT {\"mode\":\"latency\",\"kind\":\"%s\",\"n\":%d,\"mean_ms\":%.3f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,",
            name, n, n ? sum / n : 0, n ? v[n / 2] : 0, n ? v[n * 9 / 10] : 0, n ? v[n * 99 / 100] : 0,
-           n ? v[n - 1] : 0, extra_name, extra);
+           n ? v[n - 1] : 0);
+    va_start(ap, extra);
+    vprintf(extra, ap);
+    va_end(ap);
+    printf("}\n");
 }
 
 /* Wall clock in microseconds since 1970, the clock the hub stamps its messages with. */
@@ -357,76 +451,97 @@ static double realtime_us(void)
 }
 
 /* The hub streams 2n stamped messages at random moments ({"type":"stream"} asks for them), 15-35
- * ms apart. The EA stand-in alternates per message between the two ways an EA can learn of it:
- * waiting for the DLL's wake-up message (no timer running), or polling on a 10 ms window timer
- * (what EventSetMillisecondTimer(10) gives an EA; the wake-up off). Alternating puts both under
- * the same machine load. Measured: hub send -> the EA holds the message (wall clock). */
-static void latency_mode(long long h, int wake)
+ * ms apart. The window's 10 ms timer runs throughout (what EventSetMillisecondTimer(10) gives an
+ * EA); the DLL's wake-up is on for every other message and off for the rest, so both ways run
+ * under the same machine load. Each WM_TIMER, the terminal's timer (wParam TIMER_ID) or the DLL's
+ * wake-up (wParam 0), runs on_latency_timer, which reads like the EA's OnTimer: everything
+ * waiting, at most MAX_READS, re-arming the wake-up when more remain. Measured: hub send -> the
+ * handler holds the message (wall clock), and which kind of WM_TIMER delivered it. */
+static struct {
+    long long h;
+    int n, wake, total, got[2], via_wakeup, events[2], stale;
+    double *lat[2], tick_prev, tick_sum;
+    int intervals;
+} g_lat;
+
+static void set_mode(int wake)
 {
-    if (wake) {
-        KillTimer(g_hwnd, 1);
-        cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0);
-    } else {
-        cb.set_wakeup(h, 0, 0);
-        SetTimer(g_hwnd, 1, 10, NULL);
+    g_lat.wake = wake;
+    cb.set_wakeup(g_lat.h, wake ? (long long)(INT_PTR)g_hwnd : 0, 0);
+}
+
+static void on_latency_timer(WPARAM id)
+{
+    int r, reads = 0, k;
+    if (id == TIMER_ID) {
+        double t = now_ms();
+        if (g_lat.tick_prev != 0) {
+            g_lat.tick_sum += t - g_lat.tick_prev;
+            g_lat.intervals++;
+        }
+        g_lat.tick_prev = t;
+    } else if (!g_lat.wake) {
+        g_lat.stale++; /* the wake-up of a message the timer-only mode already took: not this mode's */
+        return;
     }
+    g_lat.events[id == TIMER_ID]++;
+    while (reads < MAX_READS && (r = cb.recv(g_lat.h, g_buf, sizeof g_buf - 1, NULL)) > 0) {
+        double t = realtime_us();
+        const char *p;
+        reads++;
+        g_buf[r] = 0;
+        p = strstr((const char *)g_buf, "\"t_us\":");
+        if (p == NULL)
+            continue;
+        g_lat.total++;
+        k = g_lat.wake ? 0 : 1;
+        if (g_lat.got[k] < g_lat.n) {
+            g_lat.lat[k][g_lat.got[k]++] = (t - atof(p + 7)) / 1000.0;
+            if (k == 0 && id != TIMER_ID)
+                g_lat.via_wakeup++;
+        }
+        set_mode(!g_lat.wake);
+    }
+    if (reads == MAX_READS && g_lat.wake)
+        cb.set_wakeup(g_lat.h, (long long)(INT_PTR)g_hwnd, 0);
 }
 
 static int mode_latency(const char *topic, int n)
 {
     long long h = open_topic(topic);
-    double *lat[2];
-    int got[2] = {0, 0}, intervals = 0, total = 0, wake = 1;
-    double tick_prev = 0, tick_sum = 0, end;
+    double end;
     char msg[256];
 
-    lat[0] = (double *)calloc((size_t)n, sizeof(double));
-    lat[1] = (double *)calloc((size_t)n, sizeof(double));
+    memset(&g_lat, 0, sizeof g_lat);
+    g_lat.h = h;
+    g_lat.n = n;
+    g_lat.lat[0] = (double *)calloc((size_t)n, sizeof(double));
+    g_lat.lat[1] = (double *)calloc((size_t)n, sizeof(double));
     CHECK(h > 0, "open");
     if (h <= 0)
         return 1;
     CHECK(echo_until(h, topic, 0, 10000), "first echo");
     CHECK(cb.set_wakeup(h, (long long)(INT_PTR)g_hwnd, 0) == CB_OK, "wakeup");
     drain(h);
-    latency_mode(h, wake);
+    queued_timers();
+    set_mode(1);
+    g_on_timer = on_latency_timer;
+    SetTimer(g_hwnd, TIMER_ID, 10, NULL);
     snprintf(msg, sizeof msg, "{\"v\":1,\"type\":\"stream\",\"account\":\"%s\",\"count\":%d}", topic, 2 * n);
     CHECK(send_str(h, msg) == CB_OK, "stream request");
     end = now_ms() + 2 * n * 60.0 + 5000;
-    while (total < 2 * n && now_ms() < end) {
-        UINT m = pump(1000);
-        int r;
-        if (m == WM_TIMER) {
-            double t = now_ms();
-            if (tick_prev != 0) {
-                tick_sum += t - tick_prev;
-                intervals++;
-            }
-            tick_prev = t;
-        }
-        if (m == WAKE_MSG && !wake)
-            continue; /* a late wake-up of the previous message: not this mode's */
-        while ((r = cb.recv(h, g_buf, sizeof g_buf - 1, NULL)) > 0) {
-            double t = realtime_us();
-            const char *p;
-            g_buf[r] = 0;
-            p = strstr((const char *)g_buf, "\"t_us\":");
-            if (p == NULL)
-                continue;
-            total++;
-            if (got[!wake] < n)
-                lat[!wake][got[!wake]++] = (t - atof(p + 7)) / 1000.0;
-            wake = !wake;
-            latency_mode(h, wake);
-            tick_prev = 0; /* the timer restarts (or stops) here */
-        }
-    }
-    KillTimer(g_hwnd, 1);
-    CHECK(got[0] == n && got[1] == n, "messages: wake-up %d, timer %d of %d", got[0], got[1], n);
-    stats("wakeup", lat[0], got[0], 0, "unused");
-    stats("timer10ms", lat[1], got[1], intervals ? tick_sum / intervals : 0, "timer_interval_ms");
+    while (g_lat.total < 2 * n && now_ms() < end)
+        pump(1000);
+    KillTimer(g_hwnd, TIMER_ID);
+    g_on_timer = NULL;
+    CHECK(g_lat.got[0] == n && g_lat.got[1] == n, "messages: wake-up %d, timer %d of %d", g_lat.got[0], g_lat.got[1], n);
+    stats("wakeup", g_lat.lat[0], g_lat.got[0], "\"via_wakeup\":%d,\"wakeup_events\":%d,\"stale_wakeups\":%d",
+          g_lat.via_wakeup, g_lat.events[0], g_lat.stale);
+    stats("timer10ms", g_lat.lat[1], g_lat.got[1], "\"timer_interval_ms\":%.3f,\"timer_events\":%d",
+          g_lat.intervals ? g_lat.tick_sum / g_lat.intervals : 0.0, g_lat.events[1]);
     cb.close(h);
-    free(lat[0]);
-    free(lat[1]);
+    free(g_lat.lat[0]);
+    free(g_lat.lat[1]);
     return g_failures ? 1 : 0;
 }
 

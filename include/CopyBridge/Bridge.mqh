@@ -26,7 +26,8 @@
 #define CB_ENOTSUP   -9
 #define CB_MAX_MESSAGE 1048576
 
-//--- at most this many messages are read per poll, so one burst cannot starve the EA
+//--- at most this many messages are read per poll, so one burst cannot starve the EA; the rest
+//--- waits for the wake-up the EA asks for again (WakeAgain) or the next timer event
 #define CB_MAX_READS_PER_POLL 256
 //--- room for a status text or an error text of the DLL
 #define CB_TEXT_CAPACITY      512
@@ -76,20 +77,26 @@ private:
    CB_ARRAY(uchar,   m_send);
    long              m_last_error_report;
    int               m_send_failures;
+   long              m_wake_hwnd;        // chart window the DLL wakes, 0: the timer alone
+   bool              m_wake_reported;    // why there is no wake-up was said once
 
    string            LastError(const long handle);
    string            Versions(void);
 
 public:
-                     CCbBridge(void) : m_handle(0), m_last_error_report(0), m_send_failures(0) { ArrayResize(m_recv,65536); }
+                     CCbBridge(void) : m_handle(0), m_last_error_report(0), m_send_failures(0), m_wake_hwnd(0), m_wake_reported(false) { ArrayResize(m_recv,65536); }
    bool              IsOpen(void) const { return(m_handle>0); }
    //--- opens the sockets; connecting is asynchronous, so this succeeds while the hub is down
    bool              Open(const string push_endpoint,const string sub_endpoint,const string topic,
                           const string server_key,const string client_public,const string client_secret);
    //--- closes the sockets with zero linger; never blocks, never ends the shared context
    void              Close(void);
-   //--- asks the DLL to wake the chart when a message arrives (Windows only)
+   //--- asks the DLL to wake the chart when a message arrives (Windows only): it posts WM_TIMER,
+   //--- which the terminal runs as OnTimer; without it (other platforms, no chart window) the
+   //--- EA's timer alone reads the hub, and the reason is logged once
    bool              SetWakeup(const long hwnd);
+   //--- after a bounded read left messages waiting: one more wake-up at once (none without wake-up)
+   void              WakeAgain(void);
    //--- queues one message without blocking
    bool              Send(const string json);
    //--- next message for this terminal: 1 read, 0 none waiting, -1 error
@@ -158,20 +165,44 @@ void CCbBridge::Close(void)
    else
       CbLogDebug("bridge closed");
    m_handle=0;
+   m_wake_hwnd=0;
   }
 
 bool CCbBridge::SetWakeup(const long hwnd)
   {
-   if(m_handle<=0 || hwnd==0)
+   m_wake_hwnd=0;
+   if(m_handle<=0)
       return(false);
-   int rc=cb_set_wakeup(m_handle,hwnd,0);
-   if(rc==CB_OK)
+   string why="";
+   if(hwnd==0)
+      why="no chart window handle (strategy tester?)";
+   else
      {
-      CbLogDebug("wake-up on chart window "+IntegerToString(hwnd));
-      return(true);
+      int rc=cb_set_wakeup(m_handle,hwnd,0);
+      if(rc==CB_OK)
+        {
+         m_wake_hwnd=hwnd;
+         CbLogDebug("wake-up on: the bridge posts WM_TIMER to chart window "+IntegerToString(hwnd));
+         return(true);
+        }
+      why=LastError(m_handle);
      }
-   CbLogDebug("cb_set_wakeup: "+CbBridgeStatusText(rc)+"; the timer alone drives the EA");
+   if(!m_wake_reported)
+      CbLogEvent("no wake-up from the bridge ("+why+"): the EA reads the hub on its timer");
+   m_wake_reported=true;
    return(false);
+  }
+
+void CCbBridge::WakeAgain(void)
+  {
+   if(m_handle<=0 || m_wake_hwnd==0)
+      return;
+   int rc=cb_set_wakeup(m_handle,m_wake_hwnd,0);
+   if(rc==CB_OK)
+      return;
+   //--- the chart window is gone: the timer alone reads the hub from now on
+   CbLogError("cb_set_wakeup",CbBridgeStatusText(rc)+": "+LastError(m_handle)+"; the EA reads the hub on its timer");
+   m_wake_hwnd=0;
   }
 
 bool CCbBridge::Send(const string json)

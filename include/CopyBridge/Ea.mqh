@@ -292,14 +292,19 @@ void CCopyBridgeEA::Pump(void)
       UpdateStatus(false);
       return;
      }
-   //--- every waiting message, up to a limit per call
-   for(int i=0; i<CB_MAX_READS_PER_POLL; i++)
+   //--- every waiting message, up to a limit per call: several wake-ups collapse into one event,
+   //--- so this reads all that waits; past the limit, other events go first and a new wake-up
+   //--- brings the EA back for the rest
+   int reads=0;
+   for(; reads<CB_MAX_READS_PER_POLL; reads++)
      {
       string json="";
       if(m_link.Receive(json)<=0)
          break;
       Dispatch(json);
      }
+   if(reads==CB_MAX_READS_PER_POLL)
+      m_link.WakeAgain();
    ReportDeals(false);
    long now=m_link.NowMs();
    if(m_session.HelloDue(now))

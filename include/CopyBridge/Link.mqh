@@ -50,6 +50,8 @@ public:
    void              Close(void) { m_bridge.Close(); }
    //--- next message for this terminal: 1 read, 0 none waiting, -1 error
    int               Receive(string &json) { return(m_bridge.Receive(json)); }
+   //--- a bounded read left messages waiting: ask the bridge to wake the chart once more
+   void              WakeAgain(void) { m_bridge.WakeAgain(); }
    long              SendDropped(void) { return(m_bridge.SendDropped()); }
    long              RecvDropped(void) { return(m_bridge.RecvDropped()); }
    //--- starts a message of this type; the fields follow, then Send()

@@ -72,7 +72,8 @@ void OnDeinit(const int reason)
   }
 
 //+------------------------------------------------------------------+
-//| Timer: the heartbeat of the EA                                   |
+//| Timer: the heartbeat of the EA, and the bridge's wake-up (the    |
+//| DLL posts WM_TIMER to the chart when the hub's messages arrive)  |
 //+------------------------------------------------------------------+
 void OnTimer(void)
   {
@@ -88,7 +89,7 @@ void OnTick(void)
   }
 
 //+------------------------------------------------------------------+
-//| Chart events: the bridge's wake-up message lands here            |
+//| Chart events: one more chance to read the hub                    |
 //+------------------------------------------------------------------+
 void OnChartEvent(const int id,const long &lparam,const double &dparam,const string &sparam)
   {

@@ -73,6 +73,9 @@ describe('hedging master M1 -> S1 (hedging, .c) and S2 (netting, GOLD)', () => {
     expect(await s1.status()).toMatch(/Role: slave, magic 20250/);
     expect(await s2.status()).toMatch(/Hub: connected/);
     expect(s1.logs.some((l) => /symbol specs sent: 255 symbols/.test(l))).toBe(true);
+    // The chart has a window, so each EA asked the bridge for its wake-up; the Linux library
+    // has none, and the EA says so once and runs on its timer (it did: it got its welcome).
+    for (const t of all()) expect(t.logs.filter((l) => /no wake-up from the bridge \(cb_set_wakeup: .*only on Windows.*\): the EA reads the hub on its timer/.test(l))).toHaveLength(1);
   });
 
   test('open, partial close, SL/TP modify and close are copied with magic and comment', async () => {
@@ -230,6 +233,8 @@ describe('hedging master M1 -> S1 (hedging, .c) and S2 (netting, GOLD)', () => {
     await s2.ok('chartchange');
     await s2.waitLog(/stopped \(reason 3\)/);
     expect((await s2.ok('handles')).handles).toBe(1);
+    // the bridge was opened again and asked for the wake-up again: the reason it has none is not repeated
+    expect(s2.logs.filter((l) => /no wake-up from the bridge/.test(l))).toHaveLength(1);
     await quote('EURUSD', 1.1, 1.1001);
     await m1.trade('buy', 'EURUSD', 0.1);
     await s2.waitPositions('S2 copy after chart change', (ps) => ps.length === 1);

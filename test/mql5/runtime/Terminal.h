@@ -671,7 +671,10 @@ inline long ChartGetInteger(long chart_id, ENUM_CHART_PROPERTY_INTEGER p, int su
   (void)chart_id;
   (void)sub_window;
   if (p == CHART_WINDOWS_TOTAL) return 1;
-  return 0;  // no chart window on Linux: the bridge's wake-up is not available
+  // A chart has a window in MetaTrader, so the EA asks the bridge for its wake-up; the Linux
+  // library answers CB_ENOTSUP and the EA falls back to its timer, as it must.
+  if (p == CHART_WINDOW_HANDLE) return 0x00050A3C;
+  return 0;
 }
 inline bool ChartRedraw(long chart_id) { (void)chart_id; return true; }
 
