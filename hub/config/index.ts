@@ -31,6 +31,7 @@ export interface HubConfig {
   ledgerQueueMax: number;
   logLevel: LogLevel;
   logFile: string;
+  blackoutFile: string;
 }
 
 interface FieldSpec {
@@ -64,6 +65,7 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
   ledgerQueueMax: 100_000,
   logLevel: 'info',
   logFile: '',
+  blackoutFile: '',
 });
 
 export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
@@ -88,6 +90,7 @@ export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
   ledgerQueueMax: { kind: 'int', env: 'COPYBRIDGE_LEDGER_QUEUE_MAX', min: 100, max: 10_000_000, doc: 'ledger writes held in memory while the store is slow or down' },
   logLevel: { kind: 'enum', env: 'COPYBRIDGE_LOG_LEVEL', values: ['error', 'warn', 'info', 'debug'], doc: 'log verbosity' },
   logFile: { kind: 'string', env: 'COPYBRIDGE_LOG_FILE', doc: 'also write JSON logs to this file' },
+  blackoutFile: { kind: 'string', env: 'COPYBRIDGE_BLACKOUT_FILE', doc: 'news blackouts (CSV or iCalendar, docs/protection.md): no new copies of the named symbols or currencies around each event; re-read when it changes' },
 };
 
 export type ConfigInput = Partial<Record<keyof HubConfig, unknown>>;
