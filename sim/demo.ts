@@ -93,6 +93,7 @@ export const demo: DemoScript = {
       await copies(0, 'all closed again');
       await pause();
 
+      await hub.ledger.flush();
       const trades = await hub.store.findTrades({ limit: 100 });
       say('ledger (trades):');
       for (const t of trades.reverse()) {

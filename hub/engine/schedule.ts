@@ -193,7 +193,7 @@ export function describeBlackout(b: Blackout): string {
 /** An error in a blackout file: the line and what to write instead. */
 export class BlackoutParseError extends Error {}
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}(?:\.\d{1,3})?))?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** An instant from ISO 8601 with Z or an offset, or a local time with a zone. */
 function instant(text: string, zone: string | undefined, where: string): number {

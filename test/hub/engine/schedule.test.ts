@@ -118,6 +118,7 @@ describe('blackout files', () => {
       ['2026-12-11T08:00:00.000Z', '2026-12-11T08:01:00.000Z', ['*'], 'Everything'],
     ]);
     expect(list[0].source).toBe('news.csv line 3');
+    expect(iso(parseBlackouts('2026-12-04T13:30:15.250Z,USD,0,0', 'n.csv')[0].start)).toBe('2026-12-04T13:30:15.250Z');
   });
 
   it('matches currencies inside symbol names, symbols by name (master or slave), * everything, from first to last instant', () => {
