@@ -61,52 +61,41 @@ export interface Preset {
   note: string;
 }
 
-const PROP_FIRMS = '/work/shared/prop-firms.md (gathered 2026-12 from the firms\' help pages)';
+const PROP_FIRMS = "the design notes' prop-firms.md (gathered 2026-12 from the firms' help pages)";
+const CHECKED = '2026-12';
+
+/** Percent limits: daily (of the anchor or the initial balance) and overall (of the initial balance). */
+function percents(daily: number, of: 'anchor' | 'initial', basis: DailyBasis, reset: string, zone: string, overall: number, mode: DrawdownMode): Protection {
+  return {
+    daily_loss: { value: daily, unit: 'percent' }, daily_loss_of: of, daily_basis: basis, reset_time: reset, reset_zone: zone,
+    max_drawdown: { value: overall, unit: 'percent' }, drawdown_mode: mode,
+  };
+}
 
 /**
- * Presets from docs/protection.md's table (itself from prop-firms.md). Firms change their rules:
- * every preset says to verify with the firm, and every value can be overridden per account.
+ * Presets from the firms' rules as prop-firms.md gives them (docs/protection.md has the table).
+ * Firms change their rules: every preset says to verify with the firm, and every value can be
+ * overridden per account.
  */
 export const PRESETS: readonly Preset[] = [
   {
-    name: 'ftmo',
-    firm: 'FTMO (2-step)',
-    protection: {
-      daily_loss: { value: 5, unit: 'percent' }, daily_loss_of: 'initial', daily_basis: 'balance', reset_time: '00:00', reset_zone: 'Europe/Prague',
-      max_drawdown: { value: 10, unit: 'percent' }, drawdown_mode: 'static',
-    },
-    source: `academy.ftmo.com, maximum daily loss and maximum loss, via ${PROP_FIRMS}`,
-    checked: '2026-12',
+    name: 'ftmo', firm: 'FTMO (2-step)', protection: percents(5, 'initial', 'balance', '00:00', 'Europe/Prague', 10, 'static'),
+    source: `academy.ftmo.com, maximum daily loss and maximum loss, via ${PROP_FIRMS}`, checked: CHECKED,
     note: 'daily: balance at midnight Europe/Prague minus 5% of the initial balance, on equity; overall: equity never below 90% of the initial balance. Set --initial-balance.',
   },
   {
-    name: 'ftmo-1step',
-    firm: 'FTMO (1-step)',
-    protection: {
-      daily_loss: { value: 5, unit: 'percent' }, daily_loss_of: 'initial', daily_basis: 'balance', reset_time: '00:00', reset_zone: 'Europe/Prague',
-      max_drawdown: { value: 10, unit: 'percent' }, drawdown_mode: 'trailing_eod',
-    },
-    source: `academy.ftmo.com via ${PROP_FIRMS}`,
-    checked: '2026-12',
+    name: 'ftmo-1step', firm: 'FTMO (1-step)', protection: percents(5, 'initial', 'balance', '00:00', 'Europe/Prague', 10, 'trailing_eod'),
+    source: `academy.ftmo.com via ${PROP_FIRMS}`, checked: CHECKED,
     note: 'overall: 10% trailing the highest end-of-day balance; the daily figure is the 2-step one (the table does not give a 1-step daily limit): verify it.',
   },
   {
-    name: 'the5ers',
-    firm: 'The5ers (High Stakes)',
-    protection: {
-      daily_loss: { value: 5, unit: 'percent' }, daily_loss_of: 'anchor', daily_basis: 'balance_or_equity', reset_time: '17:00', reset_zone: 'America/New_York',
-      max_drawdown: { value: 10, unit: 'percent' }, drawdown_mode: 'static',
-    },
-    source: `help.the5ers.com via ${PROP_FIRMS}`,
-    checked: '2026-12',
+    name: 'the5ers', firm: 'The5ers (High Stakes)', protection: percents(5, 'anchor', 'balance_or_equity', '17:00', 'America/New_York', 10, 'static'),
+    source: `help.the5ers.com via ${PROP_FIRMS}`, checked: CHECKED,
     note: 'daily: 5% of the higher of balance and equity at 5 PM New York; overall: 10% of the initial balance.',
   },
   {
-    name: 'fundednext',
-    firm: 'FundedNext',
-    protection: { daily_basis: 'balance', reset_time: '00:00', reset_zone: 'Europe/Athens' },
-    source: `help.fundednext.com via ${PROP_FIRMS}`,
-    checked: '2026-12',
+    name: 'fundednext', firm: 'FundedNext', protection: { daily_basis: 'balance', reset_time: '00:00', reset_zone: 'Europe/Athens' },
+    source: `help.fundednext.com via ${PROP_FIRMS}`, checked: CHECKED,
     note:
       'reset at 00:00 server time, GMT+2 and GMT+3 in summer: Europe/Athens switches on the European dates; a server that switches on the US dates is 17:00 America/New_York. The limits are per program: set --daily-loss and --max-drawdown yourself.',
   },

@@ -33,35 +33,41 @@ export interface ProtectArgs {
   off?: boolean;
 }
 
-/** Flag -> protection field; "none" removes the field. */
-const PROTECTION_FLAGS: [keyof ProtectArgs, keyof Protection][] = [
-  ['preset', 'preset'], ['daily-loss', 'daily_loss'], ['daily-loss-of', 'daily_loss_of'], ['daily-basis', 'daily_basis'], ['reset-time', 'reset_time'],
-  ['reset-zone', 'reset_zone'], ['max-drawdown', 'max_drawdown'], ['drawdown-mode', 'drawdown_mode'], ['initial-balance', 'initial_balance'],
-  ['max-positions', 'max_positions'], ['max-lots', 'max_lots'], ['max-lots-per-symbol', 'max_lots_per_symbol'], ['on-limit', 'action'],
-];
+/**
+ * The options that set one protection field each ("none" removes it): flag, field, help, as the
+ * table reads. The flag is the field's name with dashes, but for --on-limit (action).
+ */
+const PROTECTION_FLAGS: [flag: string, field: keyof Protection, help: string][] = `
+  preset               preset               start from a prop firm's rules (${PRESETS.map((p) => p.name).join(', ')}); your other options win; verify with your firm
+  daily-loss           daily_loss           daily loss limit: money (2500) or percent (5%)
+  daily-loss-of        daily_loss_of        a percent daily loss is of: anchor (default) or initial (the initial balance)
+  daily-basis          daily_basis          daily anchor: balance (default) or balance_or_equity (the higher of the two) at the reset
+  reset-time           reset_time           daily reset, HH:MM (default 00:00)
+  reset-zone           reset_zone           IANA zone of the reset (default UTC), e.g. Europe/Prague, America/New_York
+  max-drawdown         max_drawdown         maximum drawdown: money or percent of the initial balance
+  drawdown-mode        drawdown_mode        static (from the initial balance, default), trailing_eod (from the highest anchor) or trailing_equity (from the highest equity)
+  initial-balance      initial_balance      the base of percents of the initial balance (default: the first balance the hub sees)
+  max-positions        max_positions        no new copy while the account holds this many positions
+  max-lots             max_lots             no new copy or add beyond this many lots in all
+  max-lots-per-symbol  max_lots_per_symbol  no new copy or add beyond this many lots on one symbol
+  on-limit             action               at a loss limit: block (new copies, default) or close_all (also close every copy on the account)
+`
+  .trim()
+  .split('\n')
+  .map((row) => {
+    const [flag, field, help] = row.trim().split(/ {2,}/);
+    return [flag, field as keyof Protection, help];
+  });
 
 export const protectOptions = <T>(y: Argv<T>) =>
-  y
-    .option('preset', { type: 'string', describe: `start from a prop firm's rules (${PRESETS.map((p) => p.name).join(', ')}); your other options win; verify with your firm` })
-    .option('daily-loss', { type: 'string', describe: 'daily loss limit: money (2500) or percent (5%)' })
-    .option('daily-loss-of', { type: 'string', describe: 'a percent daily loss is of: anchor (default) or initial (the initial balance)' })
-    .option('daily-basis', { type: 'string', describe: 'daily anchor: balance (default) or balance_or_equity (the higher of the two) at the reset' })
-    .option('reset-time', { type: 'string', describe: 'daily reset, HH:MM (default 00:00)' })
-    .option('reset-zone', { type: 'string', describe: 'IANA zone of the reset (default UTC), e.g. Europe/Prague, America/New_York' })
-    .option('max-drawdown', { type: 'string', describe: 'maximum drawdown: money or percent of the initial balance' })
-    .option('drawdown-mode', { type: 'string', describe: 'static (from the initial balance, default), trailing_eod (from the highest anchor) or trailing_equity (from the highest equity)' })
-    .option('initial-balance', { type: 'string', describe: 'the base of percents of the initial balance (default: the first balance the hub sees)' })
-    .option('max-positions', { type: 'string', describe: 'no new copy while the account holds this many positions' })
-    .option('max-lots', { type: 'string', describe: 'no new copy or add beyond this many lots in all' })
-    .option('max-lots-per-symbol', { type: 'string', describe: 'no new copy or add beyond this many lots on one symbol' })
-    .option('on-limit', { type: 'string', describe: 'at a loss limit: block (new copies, default) or close_all (also close every copy on the account)' })
+  PROTECTION_FLAGS.reduce((yy, [flag, , describe]) => yy.option(flag, { type: 'string', describe }), y)
     .option('window', { type: 'string', array: true, describe: 'new copies only inside these windows, e.g. --window "mon-fri 08:00-17:00"; --window none: always' })
     .option('window-zone', { type: 'string', describe: 'IANA zone of the windows (default UTC)' })
     .option('blackouts', { type: 'string', describe: 'true (default) or false: honour the blackout file of the hub config' })
     .option('clear', { type: 'boolean', describe: 'clear the trips in force (a max drawdown trip lasts until cleared)' })
     .option('off', { type: 'boolean', describe: 'remove the protection and the schedule' });
 
-const changes = (a: ProtectArgs) => a.clear || a.off || a.window !== undefined || a['window-zone'] !== undefined || a.blackouts !== undefined || PROTECTION_FLAGS.some(([f]) => a[f] !== undefined);
+const changes = (a: ProtectArgs) => a.clear || a.off || a.window !== undefined || a['window-zone'] !== undefined || a.blackouts !== undefined || PROTECTION_FLAGS.some(([f]) => a[f as keyof ProtectArgs] !== undefined);
 
 /** The account with the options applied; validateAccount says what is wrong. */
 export function applyProtectArgs(base: Account, a: ProtectArgs, now = new Date()): Account {
@@ -69,7 +75,7 @@ export function applyProtectArgs(base: Account, a: ProtectArgs, now = new Date()
   if (a.off) return validateAccount({ ...base, protection: undefined, schedule: undefined, updated_at: now.toISOString() });
   const p: Record<string, unknown> = { ...(base.protection ?? {}) };
   for (const [flag, field] of PROTECTION_FLAGS) {
-    const v = a[flag];
+    const v = a[flag as keyof ProtectArgs];
     if (v === undefined) continue;
     if (v === 'none') delete p[field];
     else p[field] = v;
