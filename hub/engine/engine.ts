@@ -68,9 +68,11 @@ export class Engine {
   }
 
   setAccounts(accounts: Account[]): void {
-    const { roster, sessions } = this.parts;
-    // A terminal learns a new role from a fresh welcome.
-    for (const name of roster.set(accounts)) if (sessions.get(name)?.welcomed) sessions.welcome(name);
+    const { roster, sessions, guards } = this.parts;
+    // A terminal learns a new role, or new protection limits, from a fresh welcome.
+    const changed = new Set(roster.set(accounts));
+    for (const a of accounts) if (a.type === 'SLAVE' && guards.limitsChanged(a)) changed.add(a.name);
+    for (const name of changed) if (sessions.get(name)?.welcomed) sessions.welcome(name);
   }
 
   getAccount(name: string): Account | undefined {

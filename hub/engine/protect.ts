@@ -40,6 +40,8 @@ export class Guards {
   private saved = new Map<string, GuardState>();
   private blackouts: readonly Blackout[] = [];
   private windows = new Map<string, TradingWindow[]>();
+  /** The limits each slave was last welcomed with (JSON), to know when it needs a new welcome. */
+  private sent = new Map<string, string>();
 
   constructor(private readonly parts: GuardParts) {}
 
@@ -78,10 +80,21 @@ export class Guards {
     const trip = activeTrip(s);
     if (trip && rules.action === 'close_all') this.closeAll(slave.name, trip, now);
     if (!worthSaving(this.saved.get(slave.name), s, rules)) return false;
-    const sent = JSON.stringify(this.limitsFor(slave));
     this.saved.set(slave.name, s);
     this.parts.journal.event({ kind: GUARD_STATE_EVENT, account: slave.name, message: `anchor ${s.anchor} initial ${s.initial} peak ${s.peak}${s.trip ? ' trip ' + s.trip.rule : ''}`, data: { ...s } });
-    return JSON.stringify(this.limitsFor(slave)) !== sent;
+    return this.limitsChanged(slave);
+  }
+
+  /** The limits for a slave's welcome, remembered as sent. */
+  welcomeLimits(slave: Account): WelcomeLimits | undefined {
+    const limits = this.limitsFor(slave);
+    this.sent.set(slave.name, JSON.stringify(limits ?? null));
+    return limits;
+  }
+
+  /** The slave's limits differ from those of its last welcome (a new day, a trip, its settings changed). */
+  limitsChanged(slave: Account): boolean {
+    return this.sent.has(slave.name) && this.sent.get(slave.name) !== JSON.stringify(this.limitsFor(slave) ?? null);
   }
 
   /**
@@ -105,7 +118,7 @@ export class Guards {
   }
 
   /** The limits a slave's EA enforces itself (defence in depth); undefined without protection. */
-  limitsFor(slave: Account): WelcomeLimits | undefined {
+  private limitsFor(slave: Account): WelcomeLimits | undefined {
     if (!slave.protection) return undefined;
     const rules = rulesOf(slave.protection);
     const out: WelcomeLimits = {};

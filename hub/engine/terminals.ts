@@ -212,7 +212,7 @@ export class Sessions {
     const role = this.parts.roster.role(name);
     const { cfg } = this.parts;
     const account = this.parts.roster.get(name);
-    const limits = role === 'slave' && account ? this.parts.guards.limitsFor(account) : undefined;
+    const limits = role === 'slave' && account ? this.parts.guards.welcomeLimits(account) : undefined;
     this.parts.send(name, { type: 'welcome', role, magic: cfg.magic, heartbeat_ms: cfg.heartbeatMs, snapshot_ms: cfg.snapshotMs, hub_version: VERSION, ...(limits ? { limits } : {}) });
     if (t) {
       t.welcomeSentAt = this.parts.now();

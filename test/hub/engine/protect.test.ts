@@ -135,6 +135,26 @@ describe('daily loss guard', () => {
   });
 });
 
+describe('welcome limits', () => {
+  it('a connected slave gets a new welcome when its protection is set, changed or removed, and none otherwise', () => {
+    const w = world(slave());
+    w.connect();
+    const welcomes = () => w.commands('welcome');
+    expect(welcomes()).toHaveLength(1);
+    expect(welcomes()[0].limits).toBeUndefined();
+    w.engine.setAccounts([M1, slave({ schedule: { blackouts: false } })]);
+    expect(welcomes()).toHaveLength(1);
+    w.engine.setAccounts([M1, slave({ protection: { max_lots: 2 } })]);
+    expect(welcomes()).toHaveLength(2);
+    expect(welcomes()[1].limits).toEqual({ max_lots: 2 });
+    w.engine.setAccounts([M1, slave({ protection: { max_lots: 2 } })]);
+    expect(welcomes()).toHaveLength(2);
+    w.engine.setAccounts([M1, slave()]);
+    expect(welcomes()).toHaveLength(3);
+    expect(welcomes()[2].limits).toBeUndefined();
+  });
+});
+
 describe('exposure limits', () => {
   it('refuse the copy that would pass max positions or max lots, counting opens in flight and positions that are not copies', () => {
     const w = world(slave({ protection: { max_positions: 2, max_lots: 1.5 } }));
