@@ -1,7 +1,9 @@
 /** Wires config, store, ledger writer, engine and transport into one running hub. */
 import { validateAccount, type Account } from './accounts';
 import { makeConfig, type ConfigInput, type HubConfig } from './config';
+import { BlackoutFile } from './blackouts';
 import { Engine } from './engine';
+import { GUARD_STATE_EVENT, guardStateFrom } from './engine/protect';
 import { CLI, hints } from './hints';
 import { LedgerWriter } from './ledger/writer';
 import { openStore } from './ledger/open';
@@ -52,9 +54,28 @@ async function restoreCopies(engine: Engine, store: Store, ledger: LedgerWriter,
   }
 }
 
+/**
+ * The guards' states an earlier hub process left (the latest guard_state event of each protected
+ * slave): today's anchor, the trailing peak and the trips survive a restart.
+ */
+async function restoreGuards(engine: Engine, store: Store, accounts: Account[], log: Logger): Promise<void> {
+  for (const a of accounts) {
+    if (!a.protection) continue;
+    try {
+      const [e] = await store.findEvents({ account: a.name, kind: GUARD_STATE_EVENT, limit: 1 });
+      const state = guardStateFrom(e?.data);
+      if (state) engine.restoreGuard(a.name, state);
+    } catch (err) {
+      log.warn(`protection ${a.name}: could not read its state from ${store.kind} (${(err as Error).message}); the anchor is taken afresh from its next heartbeat`);
+    }
+  }
+}
+
 export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const config = makeConfig(opts.config);
   const log = opts.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile || undefined, retentionDays: config.logRetentionDays });
+  const blackouts = config.blackoutFile ? new BlackoutFile(config.blackoutFile, log) : undefined;
+  const blackoutList = blackouts?.load();
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config, { onWarning: (w) => log.warn(w) }));
   if (ownStore) await store.open();
@@ -84,6 +105,8 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const engine = new Engine({ config, send, ledger, log });
   engine.setAccounts(await store.listAccounts());
   await restoreCopies(engine, store, ledger, log);
+  await restoreGuards(engine, store, await store.listAccounts(), log);
+  if (blackoutList) engine.setBlackouts(blackoutList);
 
   const transport = new Transport({
     pubEndpoint: config.pubEndpoint,
@@ -110,6 +133,8 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     if (reloading) return;
     reloading = true;
     try {
+      const changed = blackouts?.reloadIfChanged();
+      if (changed) engine.setBlackouts(changed);
       engine.setAccounts(await store.listAccounts());
     } catch (e) {
       log.warn(`could not re-read accounts from ${store.kind}: ${(e as Error).message}`);

@@ -65,6 +65,35 @@ export const demo: DemoScript = {
       await copies(0, 'all closed');
       await pause();
 
+      say(`${SUFFIX} gets a daily-loss guard of 200 USD on equity (hub accounts protect ${SUFFIX} --daily-loss 200); the hub takes the anchor from its next heartbeat`);
+      const suffixAccount = (await hub.store.getAccount(SUFFIX))!;
+      await hub.store.upsertAccount({ ...suffixAccount, protection: { daily_loss: { value: 200, unit: 'money' } } });
+      await hub.reloadAccounts();
+      const guard = () => hub.engine.guards().find((g) => g.account === SUFFIX);
+      await suffix.waitFor(() => guard()?.state, 5000, 'guard anchor');
+      out(`   anchor ${guard()!.state!.anchor.toFixed(2)} USD, floor ${guard()!.floors.daily!.toFixed(2)} USD`);
+      await pause();
+
+      say(`${MASTER} buys 1.00 EURUSD again; then ${SUFFIX}'s EURUSD.c bid falls 30 points: its equity drops about 300 USD and the guard trips`);
+      const eur2 = master.buy('EURUSD', 1);
+      await copies(1, 'EURUSD copy');
+      const e = SUFFIX_PRESET.quotes['EURUSD.c'];
+      suffix.setQuote('EURUSD.c', e.bid - 0.003, e.ask - 0.003);
+      await suffix.waitFor(() => guard()?.trip, 5000, 'guard trip');
+      out(`   ${SUFFIX} equity ${suffix.broker.account().equity.toFixed(2)} USD, at or below the floor: tripped`);
+      await pause();
+
+      say(`${MASTER} sells 0.10 XAUUSD: ${SUFFIX} refuses it (guard tripped), ${MAPPED} copies it`);
+      const xau2 = master.sell('XAUUSD', 0.1);
+      await mapped.waitFor(() => mapped.positions().length === 2 || undefined, 5000, 'XAUUSD copy');
+      await pause();
+
+      say(`${MASTER} closes both: closes are always mirrored, also on the tripped ${SUFFIX}`);
+      for (const p of [eur2, xau2]) master.close(p.position);
+      await copies(0, 'all closed again');
+      await pause();
+
+      await hub.ledger.flush();
       const trades = await hub.store.findTrades({ limit: 100 });
       say('ledger (trades):');
       for (const t of trades.reverse()) {

@@ -527,6 +527,22 @@ export class SimTerminal {
     }
   }
 
+  /** The welcome's protection limits, as the EA checks them before an open (defence in depth; closes are never refused). */
+  private beyondLimits(cmd: OpenMsg, volume: number): string | undefined {
+    const lim = this.welcomeMsg?.limits;
+    if (!lim) return undefined;
+    if (lim.blocked) return `protection: ${lim.blocked}`;
+    const { equity } = this.broker.account();
+    if (lim.equity_floor !== undefined && equity <= lim.equity_floor) return `protection: equity ${equity} at or below the floor ${lim.equity_floor}`;
+    const positions = this.broker.positions();
+    if (!cmd.increase && lim.max_positions !== undefined && positions.length >= lim.max_positions) return `protection: ${positions.length} positions, the limit is ${lim.max_positions}`;
+    const lots = (list: Position[]) => list.reduce((n, p) => n + p.volume, 0);
+    if (lim.max_lots !== undefined && lots(positions) + volume > lim.max_lots + 1e-9) return `protection: ${lots(positions) + volume} lots would be more than ${lim.max_lots}`;
+    const onSymbol = lots(positions.filter((p) => p.symbol === cmd.symbol)) + volume;
+    if (lim.max_lots_per_symbol !== undefined && onSymbol > lim.max_lots_per_symbol + 1e-9) return `protection: ${onSymbol} lots of ${cmd.symbol} would be more than ${lim.max_lots_per_symbol}`;
+    return undefined;
+  }
+
   private execOpen(cmd: OpenMsg): ResultBody {
     if (!cmd.increase) {
       const copy = this.findCopy(cmd);
@@ -545,6 +561,8 @@ export class SimTerminal {
     const spec = this.broker.symbol(cmd.symbol);
     if (!spec) return refused(`symbol ${cmd.symbol} is not known in this terminal`);
     const volume = normalizeVolume(cmd.volume, spec.volume_step);
+    const limited = this.beyondLimits(cmd, volume);
+    if (limited) return refused(limited);
     const request: SimOrderRequest = {
       symbol: cmd.symbol,
       side: cmd.side,

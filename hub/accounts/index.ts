@@ -1,5 +1,6 @@
 /** Account records: the documents of the `accounts` collection, validated. */
 import { AccountError } from '../errors';
+import { validateProtection, validateSchedule, type Protection, type Schedule } from './protection';
 
 export type AccountType = 'MASTER' | 'SLAVE';
 export type VolumeMode = 'same' | 'multiplier' | 'fixed' | 'equity';
@@ -39,6 +40,10 @@ export interface Account {
   master_offline?: MasterOfflinePolicy;
   /** Slave, with master_offline "close": how long a master may be offline before its copies are closed. */
   master_offline_grace_ms?: number;
+  /** Slave: loss and exposure limits (hub/accounts/protection.ts). */
+  protection?: Protection;
+  /** Slave: when new copies may be made: trading windows, blackouts. */
+  schedule?: Schedule;
   created_at?: string;
   updated_at?: string;
 }
@@ -149,6 +154,8 @@ export function validateAccount(input: unknown): Account {
     }
     out.master_offline = a.master_offline;
   }
+  out.protection = validateProtection(a.protection, where);
+  out.schedule = validateSchedule(a.schedule, where);
   if (typeof a.created_at === 'string') out.created_at = a.created_at;
   if (typeof a.updated_at === 'string') out.updated_at = a.updated_at;
   if (out.type === 'MASTER' && (out.follows || out.volume_mode)) {

@@ -12,6 +12,7 @@ import { CLI, hints } from '../hints';
 import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
 import { runDemo } from './demo';
+import { protectOptions, runProtect, type ProtectArgs } from './protect';
 import { runStart } from './start';
 import { VERSION } from '../version';
 
@@ -300,7 +301,13 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
             io.out(open ? `removed ${name}: ${consequence(a, 'remove', open)}` : `removed ${name}`);
           });
         })
-        .demandCommand(1, 'name a subcommand: list, add, set, enable, disable, close-only, remove'),
+        .command(
+          'protect <name>',
+          "a slave's protection (loss and exposure limits, firm presets) and schedule (trading windows, blackouts); without options: show them, the guard's state and its trips (docs/protection.md)",
+          (yy) => protectOptions(yy.positional('name', { type: 'string', demandOption: true })),
+          async (argv) => withStore(argv as GlobalArgs, (store) => runProtect(store, argv as unknown as ProtectArgs, (l) => io.out(l))),
+        )
+        .demandCommand(1, 'name a subcommand: list, add, set, enable, disable, close-only, protect, remove'),
     )
     .command(
       'trades',

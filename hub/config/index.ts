@@ -36,6 +36,7 @@ export interface HubConfig {
   logFormat: LogFormat;
   logFile: string;
   logRetentionDays: number;
+  blackoutFile: string;
 }
 
 interface FieldSpec {
@@ -73,6 +74,7 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
   logFormat: 'text',
   logFile: '',
   logRetentionDays: 14,
+  blackoutFile: '',
 });
 
 export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
@@ -99,6 +101,7 @@ export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
   logFormat: { kind: 'enum', env: 'COPYBRIDGE_LOG_FORMAT', flag: 'log-format', values: ['text', 'json'], doc: 'console lines: text, or one JSON object per line' },
   logFile: { kind: 'string', env: 'COPYBRIDGE_LOG_FILE', flag: 'log-file', doc: 'also write JSON lines to this file, one file a day (hub.log -> hub-2026-12-02.log)' },
   logRetentionDays: { kind: 'int', env: 'COPYBRIDGE_LOG_RETENTION_DAYS', flag: 'log-retention-days', min: 1, max: 3650, doc: 'days of daily log files kept' },
+  blackoutFile: { kind: 'string', env: 'COPYBRIDGE_BLACKOUT_FILE', doc: 'news blackouts (CSV or iCalendar, docs/protection.md): no new copies of the named symbols or currencies around each event; re-read when it changes' },
 };
 
 export type ConfigInput = Partial<Record<keyof HubConfig, unknown>>;

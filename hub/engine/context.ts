@@ -6,6 +6,7 @@ import { Commands } from './commands';
 import { CopyTable } from './copies';
 import { Journal, type LedgerSink } from './journal';
 import { MasterBook } from './masters';
+import { Guards } from './protect';
 import { Roster } from './roster';
 import { Sessions } from './terminals';
 
@@ -42,6 +43,7 @@ export interface Parts {
   masters: MasterBook;
   commands: Commands;
   sessions: Sessions;
+  guards: Guards;
 }
 
 export function makeParts(deps: EngineDeps): Parts {
@@ -59,5 +61,6 @@ export function makeParts(deps: EngineDeps): Parts {
     masters: new MasterBook(),
   };
   const commands = new Commands(base);
-  return { ...base, commands, sessions: new Sessions({ ...base, commands }) };
+  const guards = new Guards({ ...base, commands });
+  return { ...base, commands, guards, sessions: new Sessions({ ...base, commands, guards }) };
 }

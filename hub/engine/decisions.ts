@@ -107,9 +107,9 @@ export class Decisions {
       return;
     }
     const what = `${late ? 'late open' : 'open'} ${master.name}#${mp.position} ${mp.side} ${mp.volume} ${mp.symbol} -> ${slave.name}`;
-    const plan = this.plan(what, master, slave, mp, mp.volume, mp.price, (symbol) => this.nettingConflict(slave.name, symbol, mp), late);
+    const plan = this.plan(what, master, slave, mp, mp.volume, mp.price, (symbol) => this.nettingConflict(slave.name, symbol, mp), late, mp.openTime);
     if (!plan.ok) {
-      this.record(mp, slave.name, late && plan.slipped ? 'missed' : 'refused', plan.reason, receivedAt);
+      this.record(mp, slave.name, (late && plan.slipped) || plan.stale ? 'missed' : 'refused', plan.reason, receivedAt);
       return;
     }
     const c = newCopy(mp, slave.name, { symbol: plan.symbol, status: 'pending', ...targetStops(mp, plan.spec), ratio: plan.volume / mp.volume });
@@ -124,7 +124,7 @@ export class Decisions {
 
   /** A netting master added to its position: the copy grows by the deal's share. */
   increase(master: Account, mp: MasterPosition, c: Copy, d: DealMsg, receivedAt: number): void {
-    this.grow(master, mp, c, d.volume, d.price, receivedAt, `add to ${master.name}#${mp.position} ${mp.side} ${d.volume} ${mp.symbol} -> ${c.slave}`);
+    this.grow(master, mp, c, d.volume, d.price, receivedAt, `add to ${master.name}#${mp.position} ${mp.side} ${d.volume} ${mp.symbol} -> ${c.slave}`, false, d.time_ms);
   }
 
   /**
@@ -132,11 +132,11 @@ export class Decisions {
    * what is open and being opened); without a ratio, the master's `lots` sized afresh. The plan
    * gives the symbol and the price gate. False when the copy lacks nothing or the plan refused.
    */
-  grow(master: Account, mp: MasterPosition, c: Copy, lots: number, price: number, receivedAt: number, what: string, late = false): boolean {
+  grow(master: Account, mp: MasterPosition, c: Copy, lots: number, price: number, receivedAt: number, what: string, late = false, eventAt?: number): boolean {
     if (!isLive(c)) return false;
     const slave = this.parts.roster.get(c.slave);
     if (!slave) return false;
-    const plan = this.plan(what, master, slave, mp, lots, price, undefined, late);
+    const plan = this.plan(what, master, slave, mp, lots, price, undefined, late, eventAt);
     // A refused increase leaves the copy as it is: no record of its own.
     if (!plan.ok) return false;
     const short = this.shortfall(c, mp, plan.spec);
@@ -285,17 +285,23 @@ export class Decisions {
     this.parts.journal.trade(c, { status, reason, open_time: iso(at) });
   }
 
-  /** Counts the decision, plans it and journals a refusal (late: a miss when the price gate refused). */
-  private plan(what: string, master: Account, slave: Account, mp: MasterPosition, volume: number, price: number, veto?: (symbol: string) => string | undefined, late = false): Plan {
-    const { stats, sessions } = this.parts;
+  /**
+   * Counts the decision, plans it and journals a refusal (late: a miss when the price gate
+   * refused; a miss for a new position older than max_delay_ms). A veto marks a new position.
+   */
+  private plan(what: string, master: Account, slave: Account, mp: MasterPosition, volume: number, price: number, veto?: (symbol: string) => string | undefined, late = false, eventAt?: number): Plan {
+    const { stats, sessions, guards } = this.parts;
     stats.decisions++;
+    const now = this.parts.now();
+    const slaveTerminal = sessions.get(slave.name);
     const plan = planCopy({
-      master, slave, symbol: mp.symbol, side: mp.side, volume, price, veto,
-      masterTerminal: sessions.get(master.name), slaveTerminal: sessions.get(slave.name), config: this.parts.cfg, now: this.parts.now(),
+      master, slave, symbol: mp.symbol, side: mp.side, volume, price, veto, eventAt,
+      admit: (symbol, lots) => guards.admit(slave, slaveTerminal, { master: mp.symbol, slave: symbol }, lots, veto !== undefined, now),
+      masterTerminal: sessions.get(master.name), slaveTerminal, config: this.parts.cfg, now,
     });
     if (!plan.ok) {
       stats.refusals++;
-      this.parts.journal.decision(late && plan.slipped ? 'miss' : 'refuse', `${what}: ${plan.reason}`, slave.name, mp.position, 'warn');
+      this.parts.journal.decision((late && plan.slipped) || (plan.stale && veto) ? 'miss' : 'refuse', `${what}: ${plan.reason}`, slave.name, mp.position, 'warn');
     }
     return plan;
   }

@@ -11,6 +11,9 @@ import { makeParts, type EngineDeps, type EngineStats, type Parts } from './cont
 import { Converger } from './converge';
 import { keyOf, restoredCopy } from './copies';
 import { Decisions } from './decisions';
+import type { GuardState } from './guard';
+import type { GuardStatus } from './protect';
+import type { Blackout } from './schedule';
 import { Reconciler } from './reconcile';
 import { Results } from './results';
 import { engineStatus, type EngineStatus } from './status';
@@ -49,10 +52,27 @@ export class Engine {
     return n;
   }
 
+  /** The protection state an earlier hub process left in the ledger (see protect.ts). */
+  restoreGuard(account: string, state: GuardState): void {
+    this.parts.guards.restore(account, state);
+  }
+
+  /** The events of the blackout file (hub config blackoutFile). */
+  setBlackouts(list: readonly Blackout[]): void {
+    this.parts.guards.setBlackouts(list);
+  }
+
+  /** Each protected slave's guard: its state, the trip in force, the equity floors. */
+  guards(): GuardStatus[] {
+    return this.parts.guards.status(this.parts.roster.all());
+  }
+
   setAccounts(accounts: Account[]): void {
-    const { roster, sessions } = this.parts;
-    // A terminal learns a new role from a fresh welcome.
-    for (const name of roster.set(accounts)) if (sessions.get(name)?.welcomed) sessions.welcome(name);
+    const { roster, sessions, guards } = this.parts;
+    // A terminal learns a new role, or new protection limits, from a fresh welcome.
+    const changed = new Set(roster.set(accounts));
+    for (const a of accounts) if (a.type === 'SLAVE' && guards.limitsChanged(a)) changed.add(a.name);
+    for (const name of changed) if (sessions.get(name)?.welcomed) sessions.welcome(name);
   }
 
   getAccount(name: string): Account | undefined {
@@ -73,7 +93,10 @@ export class Engine {
       case 'hello':
         return sessions.hello(t, msg);
       case 'heartbeat':
-        return sessions.heartbeat(t, msg);
+        sessions.heartbeat(t, msg);
+        // The EA enforces the limits of its welcome: a new anchor or a trip means a new welcome.
+        if (account.type === 'SLAVE' && this.parts.guards.onHeartbeat(account, t, receivedAt) && t.welcomed) sessions.welcome(t.name);
+        return;
       case 'symbols':
         return sessions.symbols(t, msg.symbols, msg.replace);
       case 'snapshot':

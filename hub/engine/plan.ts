@@ -6,6 +6,7 @@ import type { Account } from '../accounts';
 import type { HubConfig } from '../config';
 import type { Side, SymbolSpec } from '../protocol';
 import { sizeVolume } from './sizing';
+import { tooOld } from './schedule';
 import { checkSlippage, type Quote } from './slippage';
 import { translateSymbol, type Translation } from './translate';
 
@@ -28,10 +29,14 @@ export interface PlanInput {
   price: number;
   masterTerminal?: TerminalView;
   slaveTerminal?: TerminalView;
-  config: Pick<HubConfig, 'defaultSlippagePoints' | 'tickMaxAgeMs'>;
+  config: Pick<HubConfig, 'defaultSlippagePoints' | 'tickMaxAgeMs' | 'maxDelayMs'>;
   now: number;
+  /** When the master event happened (its terminal's time, UTC ms): older than the slave's max_delay_ms, it is not copied. */
+  eventAt?: number;
   /** A refusal the caller adds once the slave symbol is known (checked before sizing). */
   veto?: (symbol: string) => string | undefined;
+  /** The protection and schedule gate, once the lots are known (protect.ts). */
+  admit?: (symbol: string, lots: number) => string | undefined;
 }
 
 export type Plan =
@@ -48,8 +53,11 @@ export type Plan =
       /** The slippage gate's verdict in words. */
       gate: string;
     }
-  /** slipped: refused by the slippage gate (a late copy is then missed rather than refused). */
-  | { ok: false; reason: string; slipped?: true };
+  /**
+   * slipped: refused by the slippage gate (a late copy is then missed rather than refused);
+   * stale: the master event is older than max_delay_ms (a new position is then missed).
+   */
+  | { ok: false; reason: string; slipped?: true; stale?: true };
 
 export function planCopy(i: PlanInput): Plan {
   const { slave, slaveTerminal: t } = i;
@@ -57,6 +65,8 @@ export function planCopy(i: PlanInput): Plan {
   if (slave.close_only) return { ok: false, reason: `slave ${slave.name} is close-only: it takes no new copies` };
   const closed = closedToNew(i.master);
   if (closed) return { ok: false, reason: `master ${i.master.name} ${closed}` };
+  const old = i.eventAt === undefined ? undefined : tooOld('master event', i.now - i.eventAt, slave.max_delay_ms ?? i.config.maxDelayMs);
+  if (old) return { ok: false, reason: old, stale: true };
   const tr = translateSymbol(i.symbol, slave, t?.symbolNames, i.master);
   if (!tr.ok) return { ok: false, reason: `unknown symbol: ${tr.reason}` };
   const spec = t?.symbols?.get(tr.symbol);
@@ -75,6 +85,8 @@ export function planCopy(i: PlanInput): Plan {
     slaveEquity: t?.equity,
   });
   if (!sized.ok) return { ok: false, reason: `invalid volume: ${sized.reason}` };
+  const refused = i.admit?.(tr.symbol, sized.volume);
+  if (refused) return { ok: false, reason: refused };
   const tolerance = slave.slippage_tolerance ?? i.config.defaultSlippagePoints;
   const gate = checkSlippage({
     side: i.side,

@@ -49,7 +49,7 @@ const UNORDERED: ReadonlySet<TerminalMessage['type']> = new Set(['tick', 'heartb
 /** After a hub restart, a welcome is repeated this often until the terminal answers it. */
 const REWELCOME_MS = 1000;
 
-type SessionParts = Pick<Parts, 'cfg' | 'send' | 'log' | 'now' | 'journal' | 'roster' | 'masters' | 'commands'>;
+type SessionParts = Pick<Parts, 'cfg' | 'send' | 'log' | 'now' | 'journal' | 'roster' | 'masters' | 'commands' | 'guards'>;
 
 export class Sessions {
   private terminals = new Map<string, TerminalState>();
@@ -211,7 +211,9 @@ export class Sessions {
     const t = this.terminals.get(name);
     const role = this.parts.roster.role(name);
     const { cfg } = this.parts;
-    this.parts.send(name, { type: 'welcome', role, magic: cfg.magic, heartbeat_ms: cfg.heartbeatMs, snapshot_ms: cfg.snapshotMs, hub_version: VERSION });
+    const account = this.parts.roster.get(name);
+    const limits = role === 'slave' && account ? this.parts.guards.welcomeLimits(account) : undefined;
+    this.parts.send(name, { type: 'welcome', role, magic: cfg.magic, heartbeat_ms: cfg.heartbeatMs, snapshot_ms: cfg.snapshotMs, hub_version: VERSION, ...(limits ? { limits } : {}) });
     if (t) {
       t.welcomeSentAt = this.parts.now();
       if (role === 'slave') this.sendWatch(t, true);

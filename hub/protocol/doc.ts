@@ -16,18 +16,23 @@ function typeName(s: TSchema): string {
   return String(anyS.type);
 }
 
-function table(schema: TSchema): string {
+/** The rows of an object's fields; a field that is an object itself is followed by its own fields (`outer.inner`). */
+function rows(schema: TSchema, prefix = ''): string[] {
   const props = (schema as unknown as { properties: Record<string, TSchema> }).properties;
   const required = new Set((schema as { required?: string[] }).required ?? []);
-  const rows = Object.entries(props).map(([name, p]) => {
+  return Object.entries(props).flatMap(([name, p]) => {
     const limits: string[] = [];
     const r = p as Record<string, unknown>;
     if (typeof r.maxLength === 'number') limits.push(`max ${r.maxLength} chars`);
     if (typeof r.maxItems === 'number') limits.push(`max ${r.maxItems} items`);
     const desc = (typeof r.description === 'string' ? r.description : '') + (limits.length ? ` (${limits.join(', ')})` : '');
-    return `| \`${name}\` | ${typeName(p)} | ${required.has(name) ? 'yes' : 'no'} | ${desc.replace(/\|/g, '\\|')} |`;
+    const row = `| \`${prefix}${name}\` | ${typeName(p)} | ${required.has(name) ? 'yes' : 'no'} | ${desc.replace(/\|/g, '\\|')} |`;
+    return r.type === 'object' && r.properties ? [row, ...rows(p, `${prefix}${name}.`)] : [row];
   });
-  return ['| field | type | required | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+function table(schema: TSchema): string {
+  return ['| field | type | required | meaning |', '| --- | --- | --- | --- |', ...rows(schema)].join('\n');
 }
 
 export function renderProtocolDoc(): string {

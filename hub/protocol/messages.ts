@@ -269,8 +269,20 @@ export const Welcome = message(
     heartbeat_ms: Int('heartbeat interval'),
     snapshot_ms: Int('periodic snapshot interval'),
     hub_version: Str('hub version', { maxLength: 32 }),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          equity_floor: Type.Optional(Num('refuse new copies while ACCOUNT_EQUITY is at or below this (the higher of the daily-loss and drawdown floors, account currency)')),
+          blocked: Type.Optional(Str('a loss limit tripped: refuse every new copy; the reason, with the numbers', { maxLength: 512 })),
+          max_positions: Type.Optional(Int('refuse a new copy when the account holds this many positions')),
+          max_lots: Type.Optional(Num('refuse a new copy or add that would take the lots of all positions above this')),
+          max_lots_per_symbol: Type.Optional(Num('refuse a new copy or add that would take the lots on its symbol above this')),
+        },
+        { additionalProperties: true, description: 'slaves with account protection: limits the EA checks itself before every open (closes are never refused); a new welcome brings new limits (after each daily reset and each trip)' },
+      ),
+    ),
   },
-  { account: 'Apex-2', seq: 1, ts: 1763900000100, role: 'slave', magic: 20250, heartbeat_ms: 2000, snapshot_ms: 30000, hub_version: '0.1.0' },
+  { account: 'Apex-2', seq: 1, ts: 1763900000100, role: 'slave', magic: 20250, heartbeat_ms: 2000, snapshot_ms: 30000, hub_version: '0.1.0', limits: { equity_floor: 95000, max_positions: 10 } },
 );
 
 export const Open = message(

@@ -9,7 +9,7 @@ const slave: Account = { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c',
 const input = (extra: Partial<PlanInput> = {}): PlanInput => ({
   master, slave, symbol: 'EURUSD', side: 'buy', volume: 1, price: 1.1,
   slaveTerminal: { symbolNames: new Set(['EURUSD.c', 'GBPUSD.c']), symbols: new Map([['EURUSD.c', fx('EURUSD.c')], ['GBPUSD.c', fx('GBPUSD.c', { trade_mode: 'longonly' })]]) },
-  config: { defaultSlippagePoints: 30, tickMaxAgeMs: 2000 }, now: NOW, ...extra,
+  config: { defaultSlippagePoints: 30, tickMaxAgeMs: 2000, maxDelayMs: 60_000 }, now: NOW, ...extra,
 });
 const reason = (i: PlanInput) => {
   const p = planCopy(i);
@@ -37,6 +37,22 @@ describe('planCopy', () => {
     expect(reason(input({ veto, volume: 0.001 }))).toBe('netting conflict');
     expect(asked).toEqual(['EURUSD.c']);
     expect(reason(input({ veto: () => undefined, volume: 0.001 }))).toMatch(/^invalid volume: volume 0.001 .* below EURUSD.c minimum 0.01/);
+  });
+
+  it("refuses a master event older than the slave's max_delay_ms, with its age, as stale (boundary: equal passes)", () => {
+    expect(planCopy(input({ eventAt: NOW - 60_000 }))).toMatchObject({ ok: true });
+    expect(planCopy(input({ eventAt: NOW - 60_001 }))).toEqual({ ok: false, reason: 'master event 60001 ms ago, more than max_delay_ms 60000', stale: true });
+    expect(reason(input({ eventAt: NOW - 600, slave: { ...slave, max_delay_ms: 500 } }))).toBe('master event 600 ms ago, more than max_delay_ms 500');
+    expect(reason(input({ eventAt: NOW - 600, slave: { ...slave, max_delay_ms: 0 } }))).toBe('master event 600 ms ago, more than max_delay_ms 0');
+  });
+
+  it('asks the protection gate with the slave symbol and the sized lots, after sizing and before the price gate', () => {
+    const asked: [string, number][] = [];
+    const admit = (s: string, lots: number) => (asked.push([s, lots]), 'protection: max lots');
+    expect(reason(input({ admit, slave: { ...slave, volume_mode: 'multiplier', volume_multiplier: 0.5 } }))).toBe('protection: max lots');
+    expect(asked).toEqual([['EURUSD.c', 0.5]]);
+    expect(reason(input({ admit, volume: 0.001 }))).toMatch(/^invalid volume/);
+    expect(planCopy(input({ admit: () => undefined }))).toMatchObject({ ok: true });
   });
 
   it('sizes from the master volume with both terminals known, noting how', () => {
