@@ -9,6 +9,7 @@ import { AccountError, ConfigError, CopyBridgeError, EXIT_CODES, NotFoundError, 
 import { CLI, hints } from '../hints';
 import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
+import { applyPolicyArgs, policyCommands, policyOptions, propWarnings, type PolicyArgs } from './accounts';
 import { runDemo } from './demo';
 import { runStart } from './start';
 
@@ -66,7 +67,8 @@ async function withStore<T>(argv: GlobalArgs, fn: (store: Store, config: HubConf
 }
 
 const accountOptions = (y: Argv) =>
-  y
+  policyOptions(
+    y
     .option('type', { choices: ['MASTER', 'SLAVE', 'master', 'slave'] as const, describe: 'role of the account' })
     .option('suffix', { type: 'string', describe: 'appended to master symbols (EURUSD -> EURUSD.c)' })
     .option('prefix', { type: 'string', describe: 'prepended to master symbols' })
@@ -74,7 +76,7 @@ const accountOptions = (y: Argv) =>
     .option('unmap', { type: 'string', array: true, describe: 'remove symbol map entries by master symbol' })
     .option('slippage', { type: 'number', describe: 'slippage tolerance in points' })
     .option('follows', { type: 'string', array: true, describe: 'masters this slave copies (default all)' })
-    .option('volume-mode', { choices: ['same', 'multiplier', 'fixed', 'equity'] as const })
+    .option('volume-mode', { choices: ['same', 'multiplier', 'fixed', 'equity', 'balance', 'risk'] as const, describe: 'sizing (see docs/sizing.md)' })
     .option('volume-multiplier', { type: 'number' })
     .option('volume-fixed', { type: 'number', describe: 'lots per copy for --volume-mode fixed' })
     .option('path', { type: 'string', describe: 'terminal path (metadata)' })
@@ -82,9 +84,11 @@ const accountOptions = (y: Argv) =>
     .option('close-only', { type: 'string', describe: 'true: no new copies, the open ones are managed to the end (see: accounts close-only)' })
     .option('max-delay-ms', { type: 'string', describe: 'slave: a master position older than this when it could be copied is recorded as missed (default from config maxDelayMs)' })
     .option('master-offline', { type: 'string', describe: "slave: its copies while their master is offline: keep (default) or close (after --master-offline-grace-ms)" })
-    .option('master-offline-grace-ms', { type: 'string', describe: 'slave, with --master-offline close: how long a master may be offline before its copies are closed' });
+    .option('master-offline-grace-ms', { type: 'string', describe: 'slave, with --master-offline close: how long a master may be offline before its copies are closed' })
+,
+  );
 
-type AccountArgs = {
+type AccountArgs = PolicyArgs & {
   name: string;
   type?: string;
   suffix?: string;
@@ -121,7 +125,8 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
   if (a['max-delay-ms'] !== undefined) next.max_delay_ms = a['max-delay-ms'];
   if (a['master-offline'] !== undefined) next.master_offline = a['master-offline'];
   if (a['master-offline-grace-ms'] !== undefined) next.master_offline_grace_ms = a['master-offline-grace-ms'];
-  const map = { ...(base.symbol_map ?? {}) };
+  applyPolicyArgs(next, a);
+  const map = { ...((next.symbol_map as Record<string, string> | undefined) ?? {}) };
   for (const entry of a.map ?? []) {
     const m = /^([^=]+)=(.+)$/.exec(entry);
     if (!m) throw new AccountError(`--map ${entry} is not MASTER=SLAVE`, 'e.g. --map XAUUSD=GOLD');
@@ -140,14 +145,27 @@ function formatAccount(a: Account): string {
   if (a.symbol_map) parts.push(`map=${Object.entries(a.symbol_map).map(([k, v]) => `${k}=${v}`).join(',')}`);
   if (a.slippage_tolerance !== undefined) parts.push(`slippage=${a.slippage_tolerance}`);
   if (a.follows) parts.push(`follows=${a.follows.join(',')}`);
+  if (a.firm) parts.push(`firm=${a.firm}`);
   if (a.type === 'SLAVE') {
     const mode = a.volume_mode ?? 'same';
-    parts.push(`volume=${mode}${mode === 'multiplier' ? ' x' + a.volume_multiplier : mode === 'fixed' ? ' ' + a.volume_fixed + ' lots' : ''}`);
+    parts.push(`volume=${mode}${mode === 'multiplier' ? ' x' + a.volume_multiplier : mode === 'fixed' ? ' ' + a.volume_fixed + ' lots' : mode === 'risk' ? ` ${a.risk_percent}%` : ''}`);
+    if (a.reverse) parts.push('REVERSE');
+    if (a.masters) parts.push(`overrides=${Object.keys(a.masters).join(',')}`);
   }
   if (a.max_delay_ms !== undefined) parts.push(`max-delay=${a.max_delay_ms}ms`);
   if (a.master_offline === 'close') parts.push(`master-offline=close after ${a.master_offline_grace_ms ?? 0}ms`);
   else if (a.master_offline) parts.push(`master-offline=${a.master_offline}`);
   return `${a.name.padEnd(24)} ${parts.join('  ')}`;
+}
+
+/** A stored record as listed: one the hub would not load (edited by hand) says why and what to do. */
+function formatStored(a: Account): string {
+  try {
+    return formatAccount(validateAccount(a));
+  } catch (e) {
+    if (!(e instanceof AccountError)) throw e;
+    return `${String(a.name).padEnd(24)} INVALID, not loaded by the hub: ${e.message}${e.hint ? ` (what to do: ${e.hint})` : ''}`;
+  }
 }
 
 export function buildCli(args: string[], io: Io = stdio): Argv {
@@ -191,12 +209,13 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       });
     })
     .command('accounts', 'list and edit accounts', (y) =>
-      y
+      policyCommands(
+        y
         .command('list', 'list accounts', {}, async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const list = await store.listAccounts();
             if (!list.length) io.out(`no accounts; add one with: ${hints.addAnyAccount}`);
-            for (const a of list) io.out(formatAccount(a));
+            for (const a of list) io.out(formatStored(a));
           });
         })
         .command('add <name>', 'register an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }).demandOption('type'), async (argv) => {
@@ -209,6 +228,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
             const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now });
             await store.upsertAccount(acc);
             io.out(`added ${formatAccount(acc)}`);
+            for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);
           });
         })
         .command('set <name>', 'change an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }), async (argv) => {
@@ -217,6 +237,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
             const acc = validateAccount({ ...applyAccountArgs(await existingAccount(store, a.name), a), updated_at: new Date().toISOString() });
             await store.upsertAccount(acc);
             io.out(`updated ${formatAccount(acc)}`);
+            for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);
           });
         })
         .command('enable <name>', 'enable an account', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
@@ -264,7 +285,8 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
             io.out(open ? `removed ${name}: ${consequence(a, 'remove', open)}` : `removed ${name}`);
           });
         })
-        .demandCommand(1, 'name a subcommand: list, add, set, enable, disable, close-only, remove'),
+        , io, (argv, fn, readOnly) => withStore(argv as GlobalArgs, fn, readOnly), existingAccount)
+        .demandCommand(1, 'name a subcommand: list, show, add, set, enable, disable, close-only, remove, export, import'),
     )
     .command(
       'trades',

@@ -7,7 +7,7 @@ const master: Account = { name: 'M1', type: 'MASTER', enabled: true };
 const slave: Account = { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 };
 
 const input = (extra: Partial<PlanInput> = {}): PlanInput => ({
-  master, slave, symbol: 'EURUSD', side: 'buy', volume: 1, price: 1.1,
+  master, slave, symbol: 'EURUSD', side: 'buy', volume: 1, price: 1.1, sl: 0, tp: 0,
   slaveTerminal: { symbolNames: new Set(['EURUSD.c', 'GBPUSD.c']), symbols: new Map([['EURUSD.c', fx('EURUSD.c')], ['GBPUSD.c', fx('GBPUSD.c', { trade_mode: 'longonly' })]]) },
   config: { defaultSlippagePoints: 30, tickMaxAgeMs: 2000 }, now: NOW, ...extra,
 });
@@ -19,7 +19,7 @@ const reason = (i: PlanInput) => {
 describe('planCopy', () => {
   it('translates, sizes and gates a copy', () => {
     expect(planCopy(input())).toEqual({
-      ok: true, symbol: 'EURUSD.c', via: 'affix', spec: fx('EURUSD.c'), volume: 1, note: undefined, tolerance: 20,
+      ok: true, symbol: 'EURUSD.c', via: 'affix', side: 'buy', reversed: false, stops: { sl: 0, tp: 0 }, spec: fx('EURUSD.c'), volume: 1, note: undefined, tolerance: 20,
       gate: 'no slave quote yet; the EA checks deviation itself',
     });
   });
