@@ -79,6 +79,9 @@ function unset(target: Record<string, unknown>, path: string, master: string | u
     );
   }
   if (key === undefined) {
+    if (target[field] === undefined) {
+      throw new UsageError(`--unset ${path}: ${field} is not set${master !== undefined ? ` for master ${master}` : ''}`, `see where it is set with: ${CLI} accounts show NAME (settings for one master need --for-master NAME)`);
+    }
     delete target[field];
     return;
   }

@@ -115,9 +115,6 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
   if (a.prefix !== undefined) next.prefix = a.prefix;
   if (a.slippage !== undefined) next.slippage_tolerance = a.slippage;
   if (a.follows !== undefined) next.follows = a.follows.flatMap((f) => f.split(',')).filter(Boolean);
-  if (a['volume-mode'] !== undefined) next.volume_mode = a['volume-mode'];
-  if (a['volume-multiplier'] !== undefined) next.volume_multiplier = a['volume-multiplier'];
-  if (a['volume-fixed'] !== undefined) next.volume_fixed = a['volume-fixed'];
   if (a.path !== undefined) next.path = a.path;
   if (a.enabled !== undefined) next.enabled = a.enabled;
   // A bare --close-only means true; validateAccount says what else is wrong.

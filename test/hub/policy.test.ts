@@ -113,6 +113,8 @@ describe('copy policy with the real hub and simulated terminals', () => {
     expect(log.lines.some((l) => /master reversed/.test(l.message))).toBe(false);
     m.close(pos.position);
     await until(s1, () => s1.positions().length === 0 && s3.positions().length === 0, 'closes mirrored');
+    // The terminals close before their results reach the hub: wait for the hub to have them.
+    await until(s1, () => !hub!.engine.status().copies.some((c) => c.status !== 'closed' && c.status !== 'refused'), 'hub has every result');
     await hub!.ledger.flush();
     expect(await hub!.store.findTrades({ account: 'S1' })).toEqual([expect.objectContaining({ direction: 'SELL', reversed: true, status: 'closed' })]);
   });
