@@ -43,10 +43,6 @@ const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 /** Longest delay or grace an account may set: a day. */
 const MAX_MS = 86_400_000;
 
-function isPositiveNumber(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0;
-}
-
 /** A duration in ms from a number or a string of digits (a CLI flag), or undefined if it is not one. */
 function millis(v: unknown): number | undefined {
   const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
@@ -182,7 +178,8 @@ export function loadAccounts(docs: unknown[], previous: readonly Account[] = [])
       accounts.push(validateAccount(d));
     } catch (e) {
       if (!(e instanceof AccountError)) throw e;
-      const name = String((d as { name?: unknown } | null)?.name ?? '?');
+      const raw = (d as { name?: unknown } | null)?.name;
+      const name = typeof raw === 'string' ? raw : JSON.stringify(raw ?? null);
       const old = previous.find((p) => p.name === name);
       if (old) accounts.push(old);
       errors.push({ name, error: e, kept: old !== undefined });

@@ -116,7 +116,7 @@ function bool(v: unknown): boolean | undefined {
 /** A list from an array or a comma-separated flag string. */
 function list(v: unknown): unknown[] | undefined {
   if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
-  return Array.isArray(v) ? v.flatMap((x) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()).filter(Boolean) : [x])) : undefined;
+  return Array.isArray(v) ? (v as unknown[]).flatMap((x): unknown[] => (typeof x === 'string' ? x.split(',').map((s) => s.trim()).filter(Boolean) : [x])) : undefined;
 }
 
 /** A symbol name or pattern: * any run of characters, ? one character. */

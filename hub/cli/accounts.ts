@@ -17,6 +17,14 @@ import type { Store } from '../ledger/types';
 /** List-valued policy flags: repeatable, each value may be a comma-separated list. */
 const LIST_KEYS: readonly (keyof CopyPolicy)[] = ['symbols_include', 'symbols_exclude', 'magic_include', 'magic_exclude'];
 
+const pad = (s: string, n: number) => (s.length >= n ? s + ' ' : s.padEnd(n));
+const show = (v: unknown): string => {
+  if (v === undefined) return '-';
+  if (Array.isArray(v)) return v.join(',');
+  if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${show(x)}`).join(',');
+  return typeof v === 'string' ? v : JSON.stringify(v);
+};
+
 /** The flags of every policy setting, described from POLICY_FIELDS; values are checked by validateAccount. */
 export function policyOptions<T>(y: Argv<T>): Argv<T> {
   let out = y
@@ -27,7 +35,7 @@ export function policyOptions<T>(y: Argv<T>): Argv<T> {
     const { flag, doc, default: d } = POLICY_FIELDS[k];
     // volume-mode, -multiplier and -fixed are declared with the account options already.
     if (k === 'volume_mode' || k === 'volume_multiplier' || k === 'volume_fixed') continue;
-    const describe = `${doc}${d === undefined ? '' : ` (default ${String(d)})`}`;
+    const describe = `${doc}${d === undefined ? '' : ` (default ${show(d)})`}`;
     const array = LIST_KEYS.includes(k) || k === 'symbol_multipliers';
     out = out.option(flag.slice(2), { type: 'string', array, describe });
   }
@@ -71,8 +79,8 @@ function unset(target: Record<string, unknown>, path: string, master: string | u
   const dot = path.indexOf('.');
   const [field, key] = dot < 0 ? [path, undefined] : [path.slice(0, dot), path.slice(dot + 1)];
   const maps = master === undefined ? ['symbol_multipliers', 'symbol_map', 'masters'] : ['symbol_multipliers'];
-  const known = master === undefined ? [...POLICY_KEYS, 'firm', 'masters', 'suffix', 'prefix', 'symbol_map', 'slippage_tolerance', 'follows', 'max_delay_ms', 'master_offline', 'master_offline_grace_ms', 'path'] : POLICY_KEYS;
-  if (!(known as string[]).includes(field) || (key !== undefined && !maps.includes(field))) {
+  const known: readonly string[] = master === undefined ? [...POLICY_KEYS, 'firm', 'masters', 'suffix', 'prefix', 'symbol_map', 'slippage_tolerance', 'follows', 'max_delay_ms', 'master_offline', 'master_offline_grace_ms', 'path'] : POLICY_KEYS;
+  if (!known.includes(field) || (key !== undefined && !maps.includes(field))) {
     throw new UsageError(
       `--unset ${path}: ${master !== undefined ? `a setting for master ${master}` : 'a field'} that can be unset is one of ${known.join(', ')}${maps.length ? `, or an entry of ${maps.join(', ')} (e.g. ${maps[0]}.XAUUSD)` : ''}`,
       `see the fields with: ${CLI} accounts show NAME`,
@@ -90,14 +98,6 @@ function unset(target: Record<string, unknown>, path: string, master: string | u
   delete map[key];
   target[field] = map;
 }
-
-const pad = (s: string, n: number) => (s.length >= n ? s + ' ' : s.padEnd(n));
-const show = (v: unknown): string => {
-  if (v === undefined) return '-';
-  if (Array.isArray(v)) return v.join(',');
-  if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${String(x)}`).join(',');
-  return String(v);
-};
 
 /** Every setting of an account in force, defaults marked; a slave's overrides per master after. */
 export function describeAccount(a: Account, config: Pick<HubConfig, 'defaultSlippagePoints' | 'maxDelayMs'>): string[] {

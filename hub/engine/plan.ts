@@ -8,6 +8,7 @@ import type { HubConfig } from '../config';
 import { hints } from '../hints';
 import type { Side, SymbolSpec } from '../protocol';
 import { filterCopy } from './filters';
+import type { MasterPosition } from './masters';
 import { sizeVolume } from './sizing';
 import { checkSlippage, type Quote } from './slippage';
 import { copySide, linkStops, lossStop, type Stops } from './stops';
@@ -22,21 +23,14 @@ export interface TerminalView {
   balance?: number;
 }
 
-export interface PlanInput {
+/** The master position's symbol, side, SL/TP, magic number and comment, with: */
+export interface PlanInput extends Pick<MasterPosition, 'symbol' | 'side' | 'sl' | 'tp' | 'magic' | 'comment'> {
   master: Account;
   /** The slave's settings in force for this master (Roster.link). */
   slave: Account;
-  /** Master symbol and side of the position. */
-  symbol: string;
-  side: Side;
   /** Master lots to copy and the master's fill price. */
   volume: number;
   price: number;
-  /** The master position's SL/TP, magic number and comment. */
-  sl: number;
-  tp: number;
-  magic?: number;
-  comment?: string;
   /** An add to an existing copy: its side is the copy's (reversed or not); filters were passed at its open. */
   increase?: { reversed?: boolean };
   masterTerminal?: TerminalView;
