@@ -67,8 +67,7 @@ async function withStore<T>(argv: GlobalArgs, fn: (store: Store, config: HubConf
 }
 
 const accountOptions = (y: Argv) =>
-  policyOptions(
-    y
+  policyOptions(y)
     .option('type', { choices: ['MASTER', 'SLAVE', 'master', 'slave'] as const, describe: 'role of the account' })
     .option('suffix', { type: 'string', describe: 'appended to master symbols (EURUSD -> EURUSD.c)' })
     .option('prefix', { type: 'string', describe: 'prepended to master symbols' })
@@ -84,9 +83,7 @@ const accountOptions = (y: Argv) =>
     .option('close-only', { type: 'string', describe: 'true: no new copies, the open ones are managed to the end (see: accounts close-only)' })
     .option('max-delay-ms', { type: 'string', describe: 'slave: a master position older than this when it could be copied is recorded as missed (default from config maxDelayMs)' })
     .option('master-offline', { type: 'string', describe: "slave: its copies while their master is offline: keep (default) or close (after --master-offline-grace-ms)" })
-    .option('master-offline-grace-ms', { type: 'string', describe: 'slave, with --master-offline close: how long a master may be offline before its copies are closed' })
-,
-  );
+    .option('master-offline-grace-ms', { type: 'string', describe: 'slave, with --master-offline close: how long a master may be offline before its copies are closed' });
 
 type AccountArgs = PolicyArgs & {
   name: string;
@@ -206,8 +203,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       });
     })
     .command('accounts', 'list and edit accounts', (y) =>
-      policyCommands(
-        y
+      policyCommands(y, io, (argv, fn, readOnly) => withStore(argv as GlobalArgs, fn, readOnly), existingAccount)
         .command('list', 'list accounts', {}, async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const list = await store.listAccounts();
@@ -282,7 +278,6 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
             io.out(open ? `removed ${name}: ${consequence(a, 'remove', open)}` : `removed ${name}`);
           });
         })
-        , io, (argv, fn, readOnly) => withStore(argv as GlobalArgs, fn, readOnly), existingAccount)
         .demandCommand(1, 'name a subcommand: list, show, add, set, enable, disable, close-only, remove, export, import'),
     )
     .command(
