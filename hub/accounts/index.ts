@@ -51,7 +51,7 @@ function millis(v: unknown): number | undefined {
 
 /** Validates and normalises an account record; throws AccountError saying what to fix. */
 export function validateAccount(input: unknown): Account {
-  if (input === null || typeof input !== 'object') throw new AccountError('account must be an object');
+  if (input === null || typeof input !== 'object') throw new AccountError('account must be an object', 'write it as {"name": "Apex-2", "type": "SLAVE", ...}, as accounts export does');
   const a = input as Record<string, unknown>;
   const name = a.name;
   if (typeof name !== 'string' || !NAME.test(name)) {
@@ -63,25 +63,25 @@ export function validateAccount(input: unknown): Account {
   const where = `account ${name}`;
   checkKnownKeys(a, where);
   const type = typeof a.type === 'string' ? a.type.toUpperCase() : a.type;
-  if (type !== 'MASTER' && type !== 'SLAVE') throw new AccountError(`${where}: type must be MASTER or SLAVE, got ${JSON.stringify(a.type)}`);
+  if (type !== 'MASTER' && type !== 'SLAVE') throw new AccountError(`${where}: type must be MASTER or SLAVE, got ${JSON.stringify(a.type)}`, 'e.g. --type SLAVE');
   const out: Account = { name, type, enabled: a.enabled === undefined ? true : Boolean(a.enabled) };
   if (typeof a.enabled === 'string') out.enabled = a.enabled === 'true';
   for (const k of ['suffix', 'prefix', 'path'] as const) {
     const v = a[k];
     if (v === undefined || v === null || v === '') continue;
     if (typeof v !== 'string' || v.length > (k === 'path' ? 1024 : 16)) {
-      throw new AccountError(`${where}: ${k} must be a string${k === 'path' ? '' : ' of at most 16 characters'}`);
+      throw new AccountError(`${where}: ${k} must be a string${k === 'path' ? '' : ' of at most 16 characters'}`, `e.g. --${k} ${{ suffix: '.c', prefix: '#', path: '"C:\\Program Files\\MT5\\terminal64.exe"' }[k]}`);
     }
     out[k] = v;
   }
   if (a.symbol_map !== undefined && a.symbol_map !== null) {
     if (typeof a.symbol_map !== 'object' || Array.isArray(a.symbol_map)) {
-      throw new AccountError(`${where}: symbol_map must be an object like {"XAUUSD": "GOLD"}`);
+      throw new AccountError(`${where}: symbol_map must be an object like {"XAUUSD": "GOLD"}`, 'e.g. --map XAUUSD=GOLD');
     }
     const map: Record<string, string> = {};
     for (const [from, to] of Object.entries(a.symbol_map as Record<string, unknown>)) {
       if (typeof to !== 'string' || !to || to.length > 64 || !from || from.length > 64) {
-        throw new AccountError(`${where}: symbol_map entry ${JSON.stringify(from)} must map to a symbol name (1-64 characters)`);
+        throw new AccountError(`${where}: symbol_map entry ${JSON.stringify(from)} must map to a symbol name (1-64 characters)`, 'e.g. --map XAUUSD=GOLD');
       }
       map[from] = to;
     }
@@ -89,12 +89,12 @@ export function validateAccount(input: unknown): Account {
   }
   if (a.slippage_tolerance !== undefined && a.slippage_tolerance !== null) {
     const v = Number(a.slippage_tolerance);
-    if (!Number.isFinite(v) || v < 0) throw new AccountError(`${where}: slippage_tolerance must be a number of points >= 0`);
+    if (!Number.isFinite(v) || v < 0) throw new AccountError(`${where}: slippage_tolerance must be a number of points >= 0`, 'e.g. --slippage 30');
     out.slippage_tolerance = v;
   }
   if (a.follows !== undefined && a.follows !== null) {
     if (!Array.isArray(a.follows) || a.follows.some((f) => typeof f !== 'string' || !NAME.test(f))) {
-      throw new AccountError(`${where}: follows must be a list of master account names`);
+      throw new AccountError(`${where}: follows must be a list of master account names`, 'e.g. --follows FTMO-1,FTMO-2');
     }
     if (a.follows.length) out.follows = [...new Set(a.follows as string[])];
   }
