@@ -11,6 +11,8 @@ export const hints = {
   addAnyAccount: `${CLI} accounts add NAME --type MASTER|SLAVE`,
   /** Maps a master symbol to a slave's name for it; worded without `npx`, as refusal reasons always were. */
   mapSymbol: (slave: string, base: string, target: string) => `hub accounts set ${slave} --map ${base}=${target}`,
+  /** Allows reverse copying between two prop-firm accounts for one link. */
+  allowPropReverse: (slave: string, master: string) => `hub accounts set ${slave} --for-master ${master} --allow-prop-reverse true`,
 } as const;
 
 /** Edit distance (insert, delete, substitute), case-insensitive. */

@@ -1,5 +1,5 @@
 /** Wires config, store, ledger writer, engine and transport into one running hub. */
-import { validateAccount, type Account } from './accounts';
+import { loadAccounts, validateAccount, type Account } from './accounts';
 import { makeConfig, type ConfigInput, type HubConfig } from './config';
 import { BlackoutFile } from './blackouts';
 import { Engine } from './engine';
@@ -103,7 +103,23 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   // before then.
   const send = (account: string, body: Body<HubMessage>) => transport.send(account, body);
   const engine = new Engine({ config, send, ledger, log });
-  engine.setAccounts(await store.listAccounts());
+  // Records are validated as they are read: one edited by hand into something invalid is not
+  // loaded (its last valid version stays), and the log says why once per distinct problem.
+  let loaded: Account[] = [];
+  let reported = new Set<string>();
+  const loadInto = async () => {
+    const { accounts, errors } = loadAccounts(await store.listAccounts(), loaded);
+    const now = new Set<string>();
+    for (const { name, error, kept } of errors) {
+      const line = `account ${name} in the ${store.kind} store is invalid: ${error.message}; ${kept ? 'its last valid settings stay in force' : 'not loaded'} (what to do: ${error.hint ?? `npx hub accounts set ${name} ...`})`;
+      now.add(line);
+      if (!reported.has(line)) log.error(line);
+    }
+    reported = now;
+    loaded = accounts;
+    engine.setAccounts(accounts);
+  };
+  await loadInto();
   await restoreCopies(engine, store, ledger, log);
   await restoreGuards(engine, store, await store.listAccounts(), log);
   if (blackoutList) engine.setBlackouts(blackoutList);
@@ -135,7 +151,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     try {
       const changed = blackouts?.reloadIfChanged();
       if (changed) engine.setBlackouts(changed);
-      engine.setAccounts(await store.listAccounts());
+      await loadInto();
     } catch (e) {
       log.warn(`could not re-read accounts from ${store.kind}: ${(e as Error).message}`);
     } finally {

@@ -19,7 +19,10 @@ export interface BrokerPreset {
   quotes: Record<string, { bid: number; ask: number }>;
 }
 
-const fx = (name: string, over: Partial<SymbolSpec> = {}): SymbolSpec => ({
+/** Tick size = point, tick value = contract size x point: the quote currency is the account's (USD). */
+const ticks = (s: SymbolSpec): SymbolSpec => ({ tick_size: s.point, tick_value: Number((s.contract_size * s.point).toFixed(10)), ...s });
+
+const fx = (name: string, over: Partial<SymbolSpec> = {}): SymbolSpec => ticks({
   name,
   digits: 5,
   point: 0.00001,
@@ -35,7 +38,7 @@ const fx = (name: string, over: Partial<SymbolSpec> = {}): SymbolSpec => ({
   ...over,
 });
 
-const gold = (name: string, over: Partial<SymbolSpec> = {}): SymbolSpec => ({
+const gold = (name: string, over: Partial<SymbolSpec> = {}): SymbolSpec => ticks({
   name,
   digits: 2,
   point: 0.01,
@@ -51,7 +54,7 @@ const gold = (name: string, over: Partial<SymbolSpec> = {}): SymbolSpec => ({
   ...over,
 });
 
-const index = (name: string, over: Partial<SymbolSpec> = {}): SymbolSpec => ({
+const index = (name: string, over: Partial<SymbolSpec> = {}): SymbolSpec => ticks({
   name,
   digits: 2,
   point: 0.01,

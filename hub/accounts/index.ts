@@ -1,12 +1,15 @@
 /** Account records: the documents of the `accounts` collection, validated. */
 import { AccountError } from '../errors';
 import { validateProtection, validateSchedule, type Protection, type Schedule } from './protection';
+import { closest } from '../hints';
+import { POLICY_ACCOUNT_KEYS, validatePolicy, type PolicyFields } from './policy';
 
+export type { CopyPolicy, Direction, PolicyFields, RiskWithoutSl, SlTpMode, VolumeMode } from './policy';
 export type AccountType = 'MASTER' | 'SLAVE';
-export type VolumeMode = 'same' | 'multiplier' | 'fixed' | 'equity';
 export type MasterOfflinePolicy = 'keep' | 'close';
 
-export interface Account {
+/** Copy policy fields (sizing, filters, SL/TP, reverse, firm, per-master overrides) are in ./policy. */
+export interface Account extends PolicyFields {
   name: string;
   type: AccountType;
   enabled: boolean;
@@ -22,13 +25,6 @@ export interface Account {
   path?: string;
   /** Masters this slave copies; absent or empty: all masters. */
   follows?: string[];
-  volume_mode?: VolumeMode;
-  /** For volume_mode multiplier (also applied in equity mode). */
-  volume_multiplier?: number;
-  /** For volume_mode fixed: lots per copy. */
-  volume_fixed?: number;
-  /** Scale volumes by master/slave contract size when both are known (default true). */
-  normalize_contract_size?: boolean;
   /**
    * No new copies, but the copies that exist are managed to the end (closes, partial closes, SL/TP).
    * On a master: its new positions are not copied; on a slave: it takes no new copies.
@@ -49,14 +45,9 @@ export interface Account {
 }
 
 const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
-const MODES: VolumeMode[] = ['same', 'multiplier', 'fixed', 'equity'];
 
 /** Longest delay or grace an account may set: a day. */
 const MAX_MS = 86_400_000;
-
-function isPositiveNumber(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0;
-}
 
 /** A duration in ms from a number or a string of digits (a CLI flag), or undefined if it is not one. */
 function millis(v: unknown): number | undefined {
@@ -66,7 +57,7 @@ function millis(v: unknown): number | undefined {
 
 /** Validates and normalises an account record; throws AccountError saying what to fix. */
 export function validateAccount(input: unknown): Account {
-  if (input === null || typeof input !== 'object') throw new AccountError('account must be an object');
+  if (input === null || typeof input !== 'object') throw new AccountError('account must be an object', 'write it as {"name": "Apex-2", "type": "SLAVE", ...}, as accounts export does');
   const a = input as Record<string, unknown>;
   const name = a.name;
   if (typeof name !== 'string' || !NAME.test(name)) {
@@ -76,26 +67,27 @@ export function validateAccount(input: unknown): Account {
     );
   }
   const where = `account ${name}`;
+  checkKnownKeys(a, where);
   const type = typeof a.type === 'string' ? a.type.toUpperCase() : a.type;
-  if (type !== 'MASTER' && type !== 'SLAVE') throw new AccountError(`${where}: type must be MASTER or SLAVE, got ${JSON.stringify(a.type)}`);
+  if (type !== 'MASTER' && type !== 'SLAVE') throw new AccountError(`${where}: type must be MASTER or SLAVE, got ${JSON.stringify(a.type)}`, 'e.g. --type SLAVE');
   const out: Account = { name, type, enabled: a.enabled === undefined ? true : Boolean(a.enabled) };
   if (typeof a.enabled === 'string') out.enabled = a.enabled === 'true';
   for (const k of ['suffix', 'prefix', 'path'] as const) {
     const v = a[k];
     if (v === undefined || v === null || v === '') continue;
     if (typeof v !== 'string' || v.length > (k === 'path' ? 1024 : 16)) {
-      throw new AccountError(`${where}: ${k} must be a string${k === 'path' ? '' : ' of at most 16 characters'}`);
+      throw new AccountError(`${where}: ${k} must be a string${k === 'path' ? '' : ' of at most 16 characters'}`, `e.g. --${k} ${{ suffix: '.c', prefix: '#', path: '"C:\\Program Files\\MT5\\terminal64.exe"' }[k]}`);
     }
     out[k] = v;
   }
   if (a.symbol_map !== undefined && a.symbol_map !== null) {
     if (typeof a.symbol_map !== 'object' || Array.isArray(a.symbol_map)) {
-      throw new AccountError(`${where}: symbol_map must be an object like {"XAUUSD": "GOLD"}`);
+      throw new AccountError(`${where}: symbol_map must be an object like {"XAUUSD": "GOLD"}`, 'e.g. --map XAUUSD=GOLD');
     }
     const map: Record<string, string> = {};
     for (const [from, to] of Object.entries(a.symbol_map as Record<string, unknown>)) {
       if (typeof to !== 'string' || !to || to.length > 64 || !from || from.length > 64) {
-        throw new AccountError(`${where}: symbol_map entry ${JSON.stringify(from)} must map to a symbol name (1-64 characters)`);
+        throw new AccountError(`${where}: symbol_map entry ${JSON.stringify(from)} must map to a symbol name (1-64 characters)`, 'e.g. --map XAUUSD=GOLD');
       }
       map[from] = to;
     }
@@ -103,34 +95,16 @@ export function validateAccount(input: unknown): Account {
   }
   if (a.slippage_tolerance !== undefined && a.slippage_tolerance !== null) {
     const v = Number(a.slippage_tolerance);
-    if (!Number.isFinite(v) || v < 0) throw new AccountError(`${where}: slippage_tolerance must be a number of points >= 0`);
+    if (!Number.isFinite(v) || v < 0) throw new AccountError(`${where}: slippage_tolerance must be a number of points >= 0`, 'e.g. --slippage 30');
     out.slippage_tolerance = v;
   }
   if (a.follows !== undefined && a.follows !== null) {
     if (!Array.isArray(a.follows) || a.follows.some((f) => typeof f !== 'string' || !NAME.test(f))) {
-      throw new AccountError(`${where}: follows must be a list of master account names`);
+      throw new AccountError(`${where}: follows must be a list of master account names`, 'e.g. --follows FTMO-1,FTMO-2');
     }
     if (a.follows.length) out.follows = [...new Set(a.follows as string[])];
   }
-  if (a.volume_mode !== undefined && a.volume_mode !== null) {
-    if (!MODES.includes(a.volume_mode as VolumeMode)) {
-      throw new AccountError(`${where}: volume_mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(a.volume_mode)}`);
-    }
-    out.volume_mode = a.volume_mode as VolumeMode;
-  }
-  for (const k of ['volume_multiplier', 'volume_fixed'] as const) {
-    if (a[k] === undefined || a[k] === null) continue;
-    const v = Number(a[k]);
-    if (!isPositiveNumber(v)) throw new AccountError(`${where}: ${k} must be a number > 0`);
-    out[k] = v;
-  }
-  if (out.volume_mode === 'multiplier' && out.volume_multiplier === undefined) {
-    throw new AccountError(`${where}: volume_mode multiplier needs volume_multiplier`, 'e.g. --volume-multiplier 0.5');
-  }
-  if (out.volume_mode === 'fixed' && out.volume_fixed === undefined) {
-    throw new AccountError(`${where}: volume_mode fixed needs volume_fixed (lots)`, 'e.g. --volume-fixed 0.1');
-  }
-  if (a.normalize_contract_size !== undefined) out.normalize_contract_size = Boolean(a.normalize_contract_size);
+  validatePolicy(a, where, out);
   if (a.close_only !== undefined && a.close_only !== null) {
     if (a.close_only !== true && a.close_only !== false && a.close_only !== 'true' && a.close_only !== 'false') {
       throw new AccountError(`${where}: close_only must be true or false, got ${JSON.stringify(a.close_only)}`, 'e.g. --close-only true');
@@ -158,11 +132,48 @@ export function validateAccount(input: unknown): Account {
   out.schedule = validateSchedule(a.schedule, where);
   if (typeof a.created_at === 'string') out.created_at = a.created_at;
   if (typeof a.updated_at === 'string') out.updated_at = a.updated_at;
-  if (out.type === 'MASTER' && (out.follows || out.volume_mode)) {
-    // Harmless, but say so: a master never copies.
-    out.follows = undefined;
-  }
+  // A master never copies: whom it follows means nothing.
+  if (out.type === 'MASTER') out.follows = undefined;
   return stripUndefined(out);
+}
+
+/** Account fields outside ./policy; a field nobody knows is a typo that would otherwise be ignored. */
+const ACCOUNT_KEYS: readonly string[] = [
+  'name', 'type', 'enabled', 'suffix', 'prefix', 'symbol_map', 'slippage_tolerance', 'path', 'follows', 'close_only',
+  'max_delay_ms', 'master_offline', 'master_offline_grace_ms', 'protection', 'schedule', 'created_at', 'updated_at', '_id', ...POLICY_ACCOUNT_KEYS,
+];
+
+function checkKnownKeys(a: Record<string, unknown>, where: string): void {
+  const unknown = Object.keys(a).filter((k) => !ACCOUNT_KEYS.includes(k) && a[k] !== undefined);
+  if (!unknown.length) return;
+  const guesses = unknown.map((k) => closest(k, ACCOUNT_KEYS)).filter(Boolean);
+  throw new AccountError(
+    `${where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}`,
+    guesses.length ? `did you mean ${guesses.join(', ')}? (the fields: npx hub accounts show ${a.name as string})` : `remove ${unknown.length > 1 ? 'them' : 'it'}; the fields are listed by: npx hub accounts show ${a.name as string}`,
+  );
+}
+
+
+/**
+ * Accounts as read from the store, each validated: a record edited by hand into something invalid
+ * is not loaded. Its last valid version (from `previous`) stays in force if there is one.
+ */
+export function loadAccounts(docs: unknown[], previous: readonly Account[] = []): { accounts: Account[]; errors: { name: string; error: AccountError; kept: boolean }[] } {
+  const accounts: Account[] = [];
+  const errors: { name: string; error: AccountError; kept: boolean }[] = [];
+  for (const d of docs) {
+    try {
+      accounts.push(validateAccount(d));
+    } catch (e) {
+      if (!(e instanceof AccountError)) throw e;
+      const raw = (d as { name?: unknown } | null)?.name;
+      const name = typeof raw === 'string' ? raw : JSON.stringify(raw ?? null);
+      const old = previous.find((p) => p.name === name);
+      if (old) accounts.push(old);
+      errors.push({ name, error: e, kept: old !== undefined });
+    }
+  }
+  return { accounts, errors };
 }
 
 function stripUndefined<T extends object>(o: T): T {

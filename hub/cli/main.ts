@@ -11,6 +11,7 @@ import { AccountError, ConfigError, CopyBridgeError, EXIT_CODES, NotFoundError, 
 import { CLI, hints } from '../hints';
 import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
+import { applyPolicyArgs, policyCommands, policyOptions, propWarnings, type PolicyArgs } from './accounts';
 import { runDemo } from './demo';
 import { protectOptions, runProtect, type ProtectArgs } from './protect';
 import { runStart } from './start';
@@ -94,7 +95,7 @@ async function withStore<T>(argv: GlobalArgs, fn: (store: Store, config: HubConf
 }
 
 const accountOptions = (y: Argv) =>
-  y
+  policyOptions(y)
     .option('type', { choices: ['MASTER', 'SLAVE', 'master', 'slave'] as const, describe: 'role of the account' })
     .option('suffix', { type: 'string', describe: 'appended to master symbols (EURUSD -> EURUSD.c)' })
     .option('prefix', { type: 'string', describe: 'prepended to master symbols' })
@@ -102,7 +103,7 @@ const accountOptions = (y: Argv) =>
     .option('unmap', { type: 'string', array: true, describe: 'remove symbol map entries by master symbol' })
     .option('slippage', { type: 'number', describe: 'slippage tolerance in points' })
     .option('follows', { type: 'string', array: true, describe: 'masters this slave copies (default all)' })
-    .option('volume-mode', { choices: ['same', 'multiplier', 'fixed', 'equity'] as const })
+    .option('volume-mode', { choices: ['same', 'multiplier', 'fixed', 'equity', 'balance', 'risk'] as const, describe: 'sizing (see docs/sizing.md)' })
     .option('volume-multiplier', { type: 'number' })
     .option('volume-fixed', { type: 'number', describe: 'lots per copy for --volume-mode fixed' })
     .option('path', { type: 'string', describe: 'terminal path (metadata)' })
@@ -112,7 +113,7 @@ const accountOptions = (y: Argv) =>
     .option('master-offline', { type: 'string', describe: "slave: its copies while their master is offline: keep (default) or close (after --master-offline-grace-ms)" })
     .option('master-offline-grace-ms', { type: 'string', describe: 'slave, with --master-offline close: how long a master may be offline before its copies are closed' });
 
-type AccountArgs = {
+type AccountArgs = PolicyArgs & {
   name: string;
   type?: string;
   suffix?: string;
@@ -139,9 +140,6 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
   if (a.prefix !== undefined) next.prefix = a.prefix;
   if (a.slippage !== undefined) next.slippage_tolerance = a.slippage;
   if (a.follows !== undefined) next.follows = a.follows.flatMap((f) => f.split(',')).filter(Boolean);
-  if (a['volume-mode'] !== undefined) next.volume_mode = a['volume-mode'];
-  if (a['volume-multiplier'] !== undefined) next.volume_multiplier = a['volume-multiplier'];
-  if (a['volume-fixed'] !== undefined) next.volume_fixed = a['volume-fixed'];
   if (a.path !== undefined) next.path = a.path;
   if (a.enabled !== undefined) next.enabled = a.enabled;
   // A bare --close-only means true; validateAccount says what else is wrong.
@@ -149,7 +147,8 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
   if (a['max-delay-ms'] !== undefined) next.max_delay_ms = a['max-delay-ms'];
   if (a['master-offline'] !== undefined) next.master_offline = a['master-offline'];
   if (a['master-offline-grace-ms'] !== undefined) next.master_offline_grace_ms = a['master-offline-grace-ms'];
-  const map = { ...(base.symbol_map ?? {}) };
+  applyPolicyArgs(next, a);
+  const map = { ...((next.symbol_map as Record<string, string> | undefined) ?? {}) };
   for (const entry of a.map ?? []) {
     const m = /^([^=]+)=(.+)$/.exec(entry);
     if (!m) throw new AccountError(`--map ${entry} is not MASTER=SLAVE`, 'e.g. --map XAUUSD=GOLD');
@@ -168,14 +167,27 @@ function formatAccount(a: Account): string {
   if (a.symbol_map) parts.push(`map=${Object.entries(a.symbol_map).map(([k, v]) => `${k}=${v}`).join(',')}`);
   if (a.slippage_tolerance !== undefined) parts.push(`slippage=${a.slippage_tolerance}`);
   if (a.follows) parts.push(`follows=${a.follows.join(',')}`);
+  if (a.firm) parts.push(`firm=${a.firm}`);
   if (a.type === 'SLAVE') {
     const mode = a.volume_mode ?? 'same';
-    parts.push(`volume=${mode}${mode === 'multiplier' ? ' x' + a.volume_multiplier : mode === 'fixed' ? ' ' + a.volume_fixed + ' lots' : ''}`);
+    parts.push(`volume=${mode}${mode === 'multiplier' ? ' x' + a.volume_multiplier : mode === 'fixed' ? ' ' + a.volume_fixed + ' lots' : mode === 'risk' ? ` ${a.risk_percent}%` : ''}`);
+    if (a.reverse) parts.push('REVERSE');
+    if (a.masters) parts.push(`overrides=${Object.keys(a.masters).join(',')}`);
   }
   if (a.max_delay_ms !== undefined) parts.push(`max-delay=${a.max_delay_ms}ms`);
   if (a.master_offline === 'close') parts.push(`master-offline=close after ${a.master_offline_grace_ms ?? 0}ms`);
   else if (a.master_offline) parts.push(`master-offline=${a.master_offline}`);
   return `${a.name.padEnd(24)} ${parts.join('  ')}`;
+}
+
+/** A stored record as listed: one the hub would not load (edited by hand) says why and what to do. */
+function formatStored(a: Account): string {
+  try {
+    return formatAccount(validateAccount(a));
+  } catch (e) {
+    if (!(e instanceof AccountError)) throw e;
+    return `${String(a.name).padEnd(24)} INVALID, not loaded by the hub: ${e.message}${e.hint ? ` (what to do: ${e.hint})` : ''}`;
+  }
 }
 
 export function buildCli(args: string[], io: Io = stdio): Argv {
@@ -228,12 +240,12 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       },
     )
     .command('accounts', 'list and edit accounts', (y) =>
-      y
+      policyCommands(y, io, (argv, fn, readOnly) => withStore(argv as GlobalArgs, fn, readOnly), existingAccount)
         .command('list', 'list accounts', {}, async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const list = await store.listAccounts();
             if (!list.length) io.out(`no accounts; add one with: ${hints.addAnyAccount}`);
-            for (const a of list) io.out(formatAccount(a));
+            for (const a of list) io.out(formatStored(a));
           });
         })
         .command('add <name>', 'register an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }).demandOption('type'), async (argv) => {
@@ -246,6 +258,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
             const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now });
             await store.upsertAccount(acc);
             io.out(`added ${formatAccount(acc)}`);
+            for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);
           });
         })
         .command('set <name>', 'change an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }), async (argv) => {
@@ -254,6 +267,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
             const acc = validateAccount({ ...applyAccountArgs(await existingAccount(store, a.name), a), updated_at: new Date().toISOString() });
             await store.upsertAccount(acc);
             io.out(`updated ${formatAccount(acc)}`);
+            for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);
           });
         })
         .command('enable <name>', 'enable an account', (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
@@ -307,7 +321,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
           (yy) => protectOptions(yy.positional('name', { type: 'string', demandOption: true })),
           async (argv) => withStore(argv as GlobalArgs, (store) => runProtect(store, argv as unknown as ProtectArgs, (l) => io.out(l))),
         )
-        .demandCommand(1, 'name a subcommand: list, add, set, enable, disable, close-only, protect, remove'),
+        .demandCommand(1, 'name a subcommand: list, show, add, set, enable, disable, close-only, protect, remove, export, import'),
     )
     .command(
       'trades',

@@ -16,6 +16,7 @@ import type { MasterPosition } from './masters';
 import { closedToNew } from './plan';
 import { stopsNote } from './results';
 import { closeVolume, EPS, sizeVolume } from './sizing';
+import { copySide, lossStop } from './stops';
 
 /** Default of master_offline_grace_ms for slaves whose master_offline is "close". */
 export const MASTER_OFFLINE_GRACE_MS = 60_000;
@@ -84,7 +85,7 @@ export class Converger {
    * or closed on the side a netting master has since reversed (the new side is still owed).
    */
   private undecided(c: Copy, now: number, mp?: MasterPosition): boolean {
-    if (c.status === 'expired' || (c.status === 'closed' && mp !== undefined && mp.side !== c.side)) return true;
+    if (c.status === 'expired' || (c.status === 'closed' && mp !== undefined && copySide(mp.side, c.reversed) !== c.side)) return true;
     return c.status === 'pending' && c.inflight.size === 0 && now >= this.parts.startedAt + this.parts.cfg.commandTtlMs;
   }
 
@@ -108,7 +109,7 @@ export class Converger {
     // against a copy the slave reported since the hub learnt of it.
     if (!mp?.open || !this.current(mp)) return;
     const master = this.parts.roster.get(c.master);
-    if (mp.side !== c.side) {
+    if (copySide(mp.side, c.reversed) !== c.side) {
       // A reversal the copy missed: closed, then the new side is opened (or decided late).
       if (master) this.parts.decisions.reverse(master, mp, c, now);
       return;
@@ -213,11 +214,14 @@ export class Converger {
   /** A copy without a known ratio (adopted without its ledger row) is sized afresh from the master's current volume. */
   private resize(c: Copy, mp: MasterPosition): boolean {
     const { sessions, roster } = this.parts;
-    const slave = roster.get(c.slave);
+    const slave = roster.link(c.slave, c.master);
     if (!slave || !(mp.volume > 0)) return false;
+    const spec = sessions.spec(c.slave, c.symbol);
+    const [m, s] = [sessions.get(c.master), sessions.get(c.slave)];
     const sized = sizeVolume({
-      masterVolume: mp.volume, account: slave, slaveSpec: sessions.spec(c.slave, c.symbol), masterSpec: sessions.spec(c.master, mp.symbol),
-      masterEquity: sessions.get(c.master)?.equity, slaveEquity: sessions.get(c.slave)?.equity,
+      masterVolume: mp.volume, account: slave, masterSymbol: mp.symbol, slaveSpec: spec, masterSpec: sessions.spec(c.master, mp.symbol),
+      masterEquity: m?.equity, slaveEquity: s?.equity, masterBalance: m?.balance, slaveBalance: s?.balance,
+      risk: { price: mp.price, stop: lossStop(mp, c.reversed, slave, spec) },
     });
     if (!sized.ok) return false;
     c.ratio = sized.volume / mp.volume;
@@ -228,9 +232,9 @@ export class Converger {
 
   /** SL/TP as the master's; a target the slave refused is not sent again until the master changes it. */
   private stops(c: Copy, mp: MasterPosition, now: number): void {
-    const spec = this.parts.sessions.spec(c.slave, c.symbol);
-    const want = targetStops(mp, spec);
-    const have = targetStops(c, spec);
+    const want = this.parts.decisions.stopsOf(c, mp);
+    if (!want) return;
+    const have = targetStops(c, this.parts.sessions.spec(c.slave, c.symbol));
     if ((want.sl === have.sl && want.tp === have.tp) || c.noted === stopsNote(want)) return;
     const line = `reconcile: ${c.master}#${c.masterPosition} SL ${want.sl} TP ${want.tp} -> ${c.slave} ticket ${c.ticket} (was SL ${have.sl} TP ${have.tp})`;
     this.parts.commands.decide('modify', line, c, this.parts.commands.modify(c, want), now);

@@ -10,7 +10,10 @@ export interface Copy {
   slave: string;
   masterSymbol: string;
   symbol: string;
+  /** The copy's side: the master's, or the other one for a reverse copy. */
   side: Side;
+  /** A reverse copy (fixed when it opened, kept in the ledger row): its side and SL/TP are the master's swapped. */
+  reversed?: boolean;
   /** Lots open on the slave as last confirmed. */
   volume: number;
   /**
@@ -96,7 +99,7 @@ export function restoredCopy(t: Trade): Copy {
   return {
     master: t.master_name, masterPosition: t.master_ticket, slave: t.slave_name, masterSymbol: t.master_symbol, symbol: t.symbol,
     side: t.direction === 'BUY' ? 'buy' : 'sell', volume: lots, masterVolume: ratio && lots ? lots / ratio : (t.master_volume ?? 0), ratio,
-    ticket: t.slave_ticket, position: t.slave_ticket, status: t.status, masterPrice: t.master_price ?? 0, openPrice: t.open_price,
+    ticket: t.slave_ticket, position: t.slave_ticket, status: t.status, masterPrice: t.master_price ?? 0, openPrice: t.open_price, reversed: t.reversed || undefined,
     sl: 0, tp: 0, inflight: new Set(), foundSeq: nextSeq(),
   };
 }

@@ -6,14 +6,15 @@
  */
 import type { Account } from '../accounts';
 import type { TradeStatus } from '../ledger/types';
-import type { DealMsg, PositionMsg, SymbolSpec } from '../protocol';
+import type { DealMsg, PositionMsg, Side, SymbolSpec } from '../protocol';
 import type { CommandOf } from './commands';
 import type { Parts } from './context';
-import { copyKey, isLive, keyOf, newCopy, targetStops, type Copy } from './copies';
+import { copyKey, isLive, keyOf, newCopy, type Copy } from './copies';
 import { dir, iso } from './journal';
 import type { MasterPosition } from './masters';
 import { closedToNew, describePlan, planCopy, type Plan } from './plan';
 import { closeVolume, EPS, floorToStep, roundLots } from './sizing';
+import { copySide, linkStops, type Stops } from './stops';
 import { copyComment } from './tag';
 
 type Planned = Extract<Plan, { ok: true }>;
@@ -82,8 +83,8 @@ export class Decisions {
     }
     for (const c of this.parts.copies.ofMasterPosition(master.name, pos.position)) {
       if (!isLive(c)) continue;
-      const stops = targetStops(mp, this.parts.sessions.spec(c.slave, c.symbol));
-      if (stops.sl === c.sl && stops.tp === c.tp) continue;
+      const stops = this.stopsOf(c, mp);
+      if (!stops || (stops.sl === c.sl && stops.tp === c.tp)) continue;
       if (!c.ticket) {
         // The open is still in flight: only the copy's target changes. catchUp compares the master
         // with this target, so the SL/TP the open carried stays until the next master change.
@@ -107,16 +108,17 @@ export class Decisions {
       return;
     }
     const what = `${late ? 'late open' : 'open'} ${master.name}#${mp.position} ${mp.side} ${mp.volume} ${mp.symbol} -> ${slave.name}`;
-    const plan = this.plan(what, master, slave, mp, mp.volume, mp.price, (symbol) => this.nettingConflict(slave.name, symbol, mp), late, mp.openTime);
+    const plan = this.plan(what, master, slave, mp, mp.volume, mp.price, (symbol, side) => this.nettingConflict(slave.name, symbol, side), late, undefined, mp.openTime);
     if (!plan.ok) {
       this.record(mp, slave.name, (late && plan.slipped) || plan.stale ? 'missed' : 'refused', plan.reason, receivedAt);
       return;
     }
-    const c = newCopy(mp, slave.name, { symbol: plan.symbol, status: 'pending', ...targetStops(mp, plan.spec), ratio: plan.volume / mp.volume });
+    const stops = plan.stops ?? { sl: 0, tp: 0 };
+    const c = newCopy(mp, slave.name, { symbol: plan.symbol, status: 'pending', side: plan.side, reversed: plan.reversed || undefined, ...stops, ratio: plan.volume / mp.volume });
     this.parts.copies.set(keyOf(c), c);
     this.copied(what, plan, slave, mp);
     this.parts.journal.trade(c, {
-      status: 'pending', symbol: plan.symbol, master_symbol: mp.symbol, direction: dir(mp.side), master_volume: mp.volume, volume: plan.volume,
+      status: 'pending', symbol: plan.symbol, master_symbol: mp.symbol, direction: dir(c.side), reversed: c.reversed, master_volume: mp.volume, volume: plan.volume,
       master_price: mp.price, open_time: iso(receivedAt), reason: undefined,
     });
     this.parts.commands.issue(c, this.openCommand(c, mp, plan, mp.price, false), receivedAt);
@@ -136,7 +138,7 @@ export class Decisions {
     if (!isLive(c)) return false;
     const slave = this.parts.roster.get(c.slave);
     if (!slave) return false;
-    const plan = this.plan(what, master, slave, mp, lots, price, undefined, late, eventAt);
+    const plan = this.plan(what, master, slave, mp, lots, price, undefined, late, c, eventAt);
     // A refused increase leaves the copy as it is: no record of its own.
     if (!plan.ok) return false;
     const short = this.shortfall(c, mp, plan.spec);
@@ -226,7 +228,7 @@ export class Decisions {
 
   /** Netting reversal: close the copy, then open the new side once the close is done. */
   reverse(master: Account, mp: MasterPosition, c: Copy, receivedAt: number): void {
-    if (c.side === mp.side) {
+    if (c.side === copySide(mp.side, c.reversed)) {
       this.parts.log.debug(`master reversed ${master.name}#${mp.position}; ${c.slave} copy is already ${c.side}`);
       return;
     }
@@ -260,11 +262,11 @@ export class Decisions {
       commands.decide('close', `master ${c.master}#${c.masterPosition} closed while the copy was opening: ${c.slave} closes ticket ${c.ticket}${rest < c.volume - EPS ? ` (${rest} of ${c.volume} lots; the rest is closing already)` : ''}`, c, body, receivedAt);
       return;
     }
-    if (mp.volume < c.masterVolume - EPS && mp.side === c.side) {
+    if (mp.volume < c.masterVolume - EPS && copySide(mp.side, c.reversed) === c.side) {
       this.reduce(c, c.masterVolume - mp.volume, mp.volume, receivedAt, 'master reduced while the copy was opening');
     }
-    const stops = targetStops(mp, this.parts.sessions.spec(c.slave, c.symbol));
-    if (stops.sl !== c.sl || stops.tp !== c.tp) {
+    const stops = this.stopsOf(c, mp);
+    if (stops && (stops.sl !== c.sl || stops.tp !== c.tp)) {
       const body = commands.modify(c, stops);
       commands.decide('modify', `${c.master}#${c.masterPosition} SL/TP changed while opening -> ${c.slave} ticket ${c.ticket}: SL ${stops.sl} TP ${stops.tp}`, c, body, receivedAt);
     }
@@ -286,24 +288,34 @@ export class Decisions {
   }
 
   /**
-   * Counts the decision, plans it and journals a refusal (late: a miss when the price gate
-   * refused; a miss for a new position older than max_delay_ms). A veto marks a new position.
+   * Counts the decision, plans it under the slave's settings for this master and journals a
+   * refusal (late: a miss when the price gate refused; a miss for a new position older than
+   * max_delay_ms; a filtered position is an info line). A veto marks a new position; `copy`: an
+   * add to this copy.
    */
-  private plan(what: string, master: Account, slave: Account, mp: MasterPosition, volume: number, price: number, veto?: (symbol: string) => string | undefined, late = false, eventAt?: number): Plan {
+  private plan(what: string, master: Account, slave: Account, mp: MasterPosition, volume: number, price: number, veto?: (symbol: string, side: Side) => string | undefined, late = false, copy?: Copy, eventAt?: number): Plan {
     const { stats, sessions, guards } = this.parts;
     stats.decisions++;
     const now = this.parts.now();
     const slaveTerminal = sessions.get(slave.name);
     const plan = planCopy({
-      master, slave, symbol: mp.symbol, side: mp.side, volume, price, veto, eventAt,
+      master, slave: this.parts.roster.link(slave.name, master.name) ?? slave, symbol: mp.symbol, side: mp.side, volume, price, sl: mp.sl, tp: mp.tp, magic: mp.magic, comment: mp.comment,
+      increase: copy && { reversed: copy.reversed }, veto, eventAt,
       admit: (symbol, lots) => guards.admit(slave, slaveTerminal, { master: mp.symbol, slave: symbol }, lots, veto !== undefined, now),
       masterTerminal: sessions.get(master.name), slaveTerminal, config: this.parts.cfg, now,
     });
     if (!plan.ok) {
       stats.refusals++;
-      this.parts.journal.decision((late && plan.slipped) || (plan.stale && veto) ? 'miss' : 'refuse', `${what}: ${plan.reason}`, slave.name, mp.position, 'warn');
+      const kind = (late && plan.slipped) || (plan.stale && veto) ? 'miss' : plan.filtered ? 'filter' : 'refuse';
+      this.parts.journal.decision(kind, `${what}: ${plan.reason}`, slave.name, mp.position, plan.filtered ? 'info' : 'warn');
     }
     return plan;
+  }
+
+  /** The SL/TP a copy should carry now under its slave's settings for its master; undefined: left to the slave. */
+  stopsOf(c: Copy, mp: MasterPosition): Stops | undefined {
+    const link = this.parts.roster.link(c.slave, c.master);
+    return linkStops(mp, c.reversed, link ?? {}, this.parts.sessions.spec(c.slave, c.symbol));
   }
 
   /**
@@ -311,15 +323,15 @@ export class Decisions {
    * away: one the hub tracks, or a copy in the slave's last snapshot the copy table does not
    * account for (its comment names no copy the hub knows; those the table has, it decides).
    */
-  private nettingConflict(slave: string, symbol: string, mp: MasterPosition): string | undefined {
+  private nettingConflict(slave: string, symbol: string, side: Side): string | undefined {
     const t = this.parts.sessions.get(slave);
     const mode = t?.marginMode;
     if (!mode || mode === 'hedging') return undefined;
-    const other = this.parts.copies.ofSlave(slave).find(([, c]) => c.symbol === symbol && c.side !== mp.side && isLive(c))?.[1];
+    const other = this.parts.copies.ofSlave(slave).find(([, c]) => c.symbol === symbol && c.side !== side && isLive(c))?.[1];
     const held = `${slave} is a ${mode} account and already holds a`;
     if (other) return `${held} ${other.side} copy of ${other.master}#${other.masterPosition} on ${symbol}; an opposite copy would net it away`;
     for (const p of t.positions?.values() ?? []) {
-      if (p.symbol !== symbol || p.side === mp.side || p.magic !== this.parts.cfg.magic) continue;
+      if (p.symbol !== symbol || p.side === side || p.magic !== this.parts.cfg.magic) continue;
       const id = this.parts.roster.masterOf(p, this.parts.cfg.magic);
       if (!id || !this.parts.copies.has(copyKey(id.master, id.masterPosition, slave))) return `${held} ${p.side} copy (ticket ${p.ticket}) on ${symbol}; an opposite copy would net it away`;
     }
@@ -335,7 +347,7 @@ export class Decisions {
 
   private openCommand(c: Copy, mp: MasterPosition, plan: Planned, price: number, increase: boolean): CommandOf<'open'> {
     return {
-      type: 'open', ...this.parts.commands.base(c), symbol: plan.symbol, side: mp.side, volume: plan.volume, price, max_deviation_points: plan.tolerance,
+      type: 'open', ...this.parts.commands.base(c), symbol: plan.symbol, side: c.side, volume: plan.volume, price, max_deviation_points: plan.tolerance,
       sl: c.sl, tp: c.tp, magic: this.parts.cfg.magic, comment: copyComment(mp.master, mp.position), ...(increase ? { increase: true } : {}),
     };
   }

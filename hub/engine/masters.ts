@@ -12,6 +12,9 @@ export interface MasterPosition {
   price: number;
   sl: number;
   tp: number;
+  /** Magic number and comment of the opening deal or, first seen in a snapshot, of the position: what filters read. */
+  magic?: number;
+  comment?: string;
   open: boolean;
   /** Time the hub received the opening deal; undefined for positions first seen in a snapshot. */
   openedAt?: number;
@@ -39,10 +42,10 @@ export type MasterChange =
 /** A new master position record; SL/TP default to none (a deal may not carry them). */
 export function newMasterPosition(
   master: string,
-  at: { position: string; symbol: string; sl?: number; tp?: number },
+  at: { position: string; symbol: string; sl?: number; tp?: number; magic?: number; comment?: string },
   state: Pick<MasterPosition, 'side' | 'volume' | 'price' | 'open' | 'openedAt'>,
 ): MasterPosition {
-  return { master, position: at.position, symbol: at.symbol, sl: at.sl ?? 0, tp: at.tp ?? 0, ...state };
+  return { master, position: at.position, symbol: at.symbol, sl: at.sl ?? 0, tp: at.tp ?? 0, magic: at.magic, comment: at.comment, ...state };
 }
 
 const SEEN_DEALS_MAX = 50_000;

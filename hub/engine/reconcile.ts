@@ -146,15 +146,17 @@ export class Reconciler {
   /** A copy the hub did not know (it restarted): tracked from the slave's position (`volume` of it). */
   private adopt(slave: string, p: Position, id: { master: string; masterPosition: string }, mp: MasterPosition | undefined, volume: number): Copy {
     const from = mp ?? { master: id.master, position: id.masterPosition, symbol: p.symbol, side: p.side, volume, price: p.price_open };
+    // Without its ledger row, a copy is taken to be what the slave's settings make now.
+    const reversed = this.parts.roster.link(slave, id.master)?.reverse || undefined;
     const c = newCopy(from, slave, {
-      symbol: p.symbol, side: p.side, volume, ticket: p.ticket, position: p.position, status: 'open', openPrice: p.price_open, sl: p.sl, tp: p.tp,
+      symbol: p.symbol, side: p.side, reversed, volume, ticket: p.ticket, position: p.position, status: 'open', openPrice: p.price_open, sl: p.sl, tp: p.tp,
     });
     // Found by this snapshot: what it says of the copy is current.
     c.foundSeq = this.parts.sessions.get(slave)?.snapshotSeq ?? c.foundSeq;
     this.parts.copies.set(copyKey(id.master, id.masterPosition, slave), c);
     this.parts.journal.decision('adopt', `reconcile: found ${slave} ticket ${p.ticket} (${p.side} ${volume} ${p.symbol}) copying ${id.master}#${id.masterPosition}; tracking it`, slave, id.masterPosition);
     this.parts.journal.trade(c, {
-      status: 'open', slave_ticket: p.ticket, symbol: p.symbol, master_symbol: c.masterSymbol, direction: dir(p.side), volume, remaining_volume: volume,
+      status: 'open', slave_ticket: p.ticket, symbol: p.symbol, master_symbol: c.masterSymbol, direction: dir(p.side), reversed, volume, remaining_volume: volume,
       open_price: p.price_open, open_time: iso(p.time_ms),
     });
     return c;

@@ -1,5 +1,6 @@
 /** The registered accounts as the engine sees them: roles, followers, and master tags. */
 import type { Account } from '../accounts';
+import { linkPolicy } from '../accounts/policy';
 import type { Logger } from '../log';
 import type { Position } from '../protocol';
 import { masterTag, parseCopyComment } from './tag';
@@ -21,6 +22,8 @@ export class Roster {
   private accounts = new Map<string, Account>();
   /** Master name by the tag its copies carry in their comments. */
   private tags = new Map<string, string>();
+  /** Settings in force per slave and master, merged once per set of accounts. */
+  private links = new Map<string, Account>();
 
   constructor(private readonly log: Logger) {}
 
@@ -29,6 +32,7 @@ export class Roster {
     const prev = this.accounts;
     const changed: string[] = [];
     this.accounts = new Map(accounts.map((a) => [a.name, a]));
+    this.links.clear();
     this.tags = new Map(accounts.filter((a) => a.type === 'MASTER').map((a) => [masterTag(a.name), a.name]));
     for (const [name, a] of this.accounts) {
       const before = prev.get(name);
@@ -48,6 +52,18 @@ export class Roster {
 
   all(): IterableIterator<Account> {
     return this.accounts.values();
+  }
+
+  /** A slave's settings in force for copies of one master: its own, with its override for that master. */
+  link(slave: string, master: string): Account | undefined {
+    const key = `${slave}\u0000${master}`;
+    let a = this.links.get(key);
+    if (!a) {
+      const s = this.accounts.get(slave);
+      if (!s) return undefined;
+      this.links.set(key, (a = linkPolicy(s, master)));
+    }
+    return a;
   }
 
   role(name: string): Role {

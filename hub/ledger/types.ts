@@ -14,7 +14,10 @@ export interface Trade {
   /** Slave symbol. */
   symbol: string;
   master_symbol: string;
+  /** The slave's side. */
   direction: 'BUY' | 'SELL';
+  /** A reverse copy: direction is the master's other side. */
+  reversed?: boolean;
   status: TradeStatus;
   open_time?: string;
   close_time?: string;

@@ -87,6 +87,8 @@ export const SymbolSpecSchema = Type.Object(
     volume_max: Num('SYMBOL_VOLUME_MAX'),
     volume_limit: Type.Optional(Num('SYMBOL_VOLUME_LIMIT, 0 for none')),
     contract_size: Num('SYMBOL_TRADE_CONTRACT_SIZE'),
+    tick_value: Type.Optional(Num('SYMBOL_TRADE_TICK_VALUE: value of one tick_size move of 1 lot, in the account currency (risk sizing)')),
+    tick_size: Type.Optional(Num('SYMBOL_TRADE_TICK_SIZE: smallest price change (risk sizing)')),
     filling_modes: Int('SYMBOL_FILLING_MODE bit mask: 1 FOK, 2 IOC'),
     trade_mode: Type.Union(
       [Type.Literal('full'), Type.Literal('disabled'), Type.Literal('longonly'), Type.Literal('shortonly'), Type.Literal('closeonly')],

@@ -52,6 +52,8 @@ void CCbMarket::WriteSymbol(CCbHubLink &link,const string name)
    link.Num("volume_max",SymbolInfoDouble(name,SYMBOL_VOLUME_MAX),8);
    link.Num("volume_limit",SymbolInfoDouble(name,SYMBOL_VOLUME_LIMIT),8);
    link.Num("contract_size",SymbolInfoDouble(name,SYMBOL_TRADE_CONTRACT_SIZE),8);
+   link.Num("tick_value",SymbolInfoDouble(name,SYMBOL_TRADE_TICK_VALUE),8);
+   link.Num("tick_size",SymbolInfoDouble(name,SYMBOL_TRADE_TICK_SIZE),10);
    link.Int("filling_modes",SymbolInfoInteger(name,SYMBOL_FILLING_MODE));
    link.Str("trade_mode",CbTradeModeName(SymbolInfoInteger(name,SYMBOL_TRADE_MODE)));
    link.Int("stops_level",SymbolInfoInteger(name,SYMBOL_TRADE_STOPS_LEVEL));

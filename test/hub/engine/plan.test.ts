@@ -7,7 +7,7 @@ const master: Account = { name: 'M1', type: 'MASTER', enabled: true };
 const slave: Account = { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 };
 
 const input = (extra: Partial<PlanInput> = {}): PlanInput => ({
-  master, slave, symbol: 'EURUSD', side: 'buy', volume: 1, price: 1.1,
+  master, slave, symbol: 'EURUSD', side: 'buy', volume: 1, price: 1.1, sl: 0, tp: 0,
   slaveTerminal: { symbolNames: new Set(['EURUSD.c', 'GBPUSD.c']), symbols: new Map([['EURUSD.c', fx('EURUSD.c')], ['GBPUSD.c', fx('GBPUSD.c', { trade_mode: 'longonly' })]]) },
   config: { defaultSlippagePoints: 30, tickMaxAgeMs: 2000, maxDelayMs: 60_000 }, now: NOW, ...extra,
 });
@@ -19,7 +19,7 @@ const reason = (i: PlanInput) => {
 describe('planCopy', () => {
   it('translates, sizes and gates a copy', () => {
     expect(planCopy(input())).toEqual({
-      ok: true, symbol: 'EURUSD.c', via: 'affix', spec: fx('EURUSD.c'), volume: 1, note: undefined, tolerance: 20,
+      ok: true, symbol: 'EURUSD.c', via: 'affix', side: 'buy', reversed: false, stops: { sl: 0, tp: 0 }, spec: fx('EURUSD.c'), volume: 1, note: undefined, tolerance: 20,
       gate: 'no slave quote yet; the EA checks deviation itself',
     });
   });
@@ -69,6 +69,46 @@ describe('planCopy', () => {
     expect(planCopy(input({ slaveTerminal: quote(1.1001) }))).toMatchObject({ ok: true, gate: 'slippage 10 pts <= 20' });
     expect(planCopy(input({ slaveTerminal: quote(1.2, NOW - 5000) }))).toMatchObject({ ok: true, gate: 'slave quote is 5000 ms old; the EA checks deviation itself' });
     expect(planCopy(input({ slave: { ...slave, slippage_tolerance: undefined }, slaveTerminal: quote(1.1001) }))).toMatchObject({ tolerance: 30 });
+  });
+});
+
+describe('planCopy: copy policy', () => {
+  it('reverses side and stops, and checks the trade mode against the copy side', () => {
+    expect(planCopy(input({ slave: { ...slave, reverse: true }, sl: 1.09, tp: 1.12 }))).toMatchObject({ ok: true, side: 'sell', reversed: true, stops: { sl: 1.12, tp: 1.09 } });
+    // GBPUSD.c is long only: a master sell reversed is a buy there.
+    expect(reason(input({ slave: { ...slave, reverse: true }, symbol: 'GBPUSD', side: 'sell' }))).toBeUndefined();
+    expect(reason(input({ slave: { ...slave, reverse: true }, symbol: 'GBPUSD', side: 'buy' }))).toBe('GBPUSD.c trade mode is longonly on S1');
+    // An add follows its copy, not the setting.
+    expect(planCopy(input({ slave: { ...slave, reverse: true }, increase: { reversed: false } }))).toMatchObject({ ok: true, side: 'buy', reversed: false });
+  });
+
+  it('refuses reverse copies between two prop-firm accounts unless allowed, and not otherwise', () => {
+    const ftmo = { ...master, firm: 'FTMO' };
+    expect(reason(input({ master: ftmo, slave: { ...slave, firm: 'The5ers', reverse: true } }))).toMatch(/^reverse copy between two prop-firm accounts \(M1 at FTMO, S1 at The5ers\)/);
+    expect(reason(input({ master: ftmo, slave: { ...slave, firm: 'FTMO', reverse: true, allow_prop_reverse: true } }))).toBeUndefined();
+    expect(reason(input({ master: ftmo, slave: { ...slave, reverse: true } }))).toBeUndefined();
+    expect(reason(input({ master: ftmo, slave: { ...slave, firm: 'FTMO' } }))).toBeUndefined();
+    expect(reason(input({ master: ftmo, slave: { ...slave, firm: 'FTMO', reverse: true }, increase: { reversed: true } }))).toBeUndefined();
+  });
+
+  it('filters before translation errors, marks the refusal filtered, and skips filters for an add', () => {
+    expect(planCopy(input({ symbol: 'XAUUSD', slave: { ...slave, symbols_exclude: ['XAU*'] } }))).toEqual({ ok: false, reason: 'filtered: symbol XAUUSD is excluded by symbols_exclude XAU*', filtered: true });
+    expect(planCopy(input({ slave: { ...slave, direction: 'sell' }, increase: {} }))).toMatchObject({ ok: true });
+  });
+
+  it('leaves SL/TP to the slave with sltp none, and needs the point for an offset', () => {
+    const p = planCopy(input({ slave: { ...slave, sltp: 'none' }, sl: 1.09 }));
+    expect(p).toMatchObject({ ok: true, stops: undefined });
+    if (p.ok) expect(describePlan(p)).toMatch(/; SL\/TP left to the slave$/);
+    const noSpecs = { symbolNames: new Set(['EURUSD.c']) };
+    expect(reason(input({ slave: { ...slave, sltp: 'offset', sltp_offset_points: 10 }, slaveTerminal: noSpecs }))).toBe('sltp offset needs the point size of EURUSD.c on S1, which has not reported its symbols yet');
+  });
+
+  it('sizes by risk from the copy stop: the master TP for a reverse copy', () => {
+    const t = { ...input().slaveTerminal, equity: 10_000, symbols: new Map([['EURUSD.c', fx('EURUSD.c', { tick_size: 0.00001, tick_value: 1 })]]) };
+    const risky = { ...slave, volume_mode: 'risk' as const, risk_percent: 1 };
+    expect(planCopy(input({ slave: risky, slaveTerminal: t, sl: 1.095, tp: 1.11 }))).toMatchObject({ ok: true, volume: 0.2 });
+    expect(planCopy(input({ slave: { ...risky, reverse: true }, slaveTerminal: t, sl: 1.095, tp: 1.11 }))).toMatchObject({ ok: true, volume: 0.1 });
   });
 });
 
