@@ -114,6 +114,18 @@ export class Commands {
     return lots;
   }
 
+  /**
+   * Lots a close_by in flight takes off the copy: the smaller of its two positions (the slave's
+   * close-by closes that much of each). 0 when none is in flight.
+   */
+  closingBy(c: Copy): number {
+    const p = c.closeBy === undefined ? undefined : this.pending.get(c.closeBy);
+    if (!p || p.otherKey === undefined) return 0;
+    const first = this.parts.copies.get(p.copyKey);
+    const other = this.parts.copies.get(p.otherKey);
+    return first && other ? Math.min(first.volume, other.volume) : 0;
+  }
+
   get inFlightCount(): number {
     return this.pending.size;
   }

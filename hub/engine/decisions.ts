@@ -179,8 +179,9 @@ export class Decisions {
     }
     closed = Math.min(closed, c.masterVolume - remaining);
     c.masterVolume = remaining;
-    // What closes already in flight leave of the copy is what this one takes its share of.
-    const held = roundLots(c.volume - this.parts.commands.inflightVolume(c, 'close'));
+    // What closes already in flight (a close-by included) leave of the copy is what this one
+    // takes its share of.
+    const held = roundLots(c.volume - this.parts.commands.inflightVolume(c, 'close') - this.parts.commands.closingBy(c));
     if (held <= EPS) return;
     const vol = closeVolume(held, closed, remaining, this.parts.sessions.spec(c.slave, c.symbol));
     if (vol <= 0) {
