@@ -11,6 +11,8 @@ import { makeParts, type EngineDeps, type EngineStats, type Parts } from './cont
 import { Converger } from './converge';
 import { keyOf, restoredCopy } from './copies';
 import { Decisions } from './decisions';
+import type { EngineEvent } from './events';
+import { Operator, type ManualClose } from './operator';
 import { Reconciler } from './reconcile';
 import { Results } from './results';
 import { engineStatus, type EngineStatus } from './status';
@@ -22,6 +24,7 @@ export class Engine {
   private readonly results: Results;
   private readonly reconciler: Reconciler;
   private readonly converger: Converger;
+  private readonly operator: Operator;
 
   constructor(deps: EngineDeps) {
     this.parts = makeParts(deps);
@@ -30,6 +33,7 @@ export class Engine {
     this.results = new Results({ ...this.parts, decisions: this.decisions });
     this.converger = new Converger({ ...this.parts, decisions: this.decisions });
     this.reconciler = new Reconciler(this.parts, this.converger);
+    this.operator = new Operator(this.parts);
   }
 
   /**
@@ -111,6 +115,21 @@ export class Engine {
   /** Terminals, master positions, copies and commands as they are now, and the counters. */
   status(): EngineStatus {
     return engineStatus(this.parts);
+  }
+
+  /** Hears every decision, terminal change and result from now on; returns the way to stop. */
+  subscribe(listener: (e: EngineEvent) => void): () => void {
+    return this.parts.feed.subscribe(listener);
+  }
+
+  /** An operator closes one copy by hand; `by` names who, for the decision line and the ledger. */
+  closeCopy(master: string, masterPosition: string, slave: string, by: string): ManualClose {
+    return this.parts.journal.fanOut(() => this.operator.closeCopy(master, masterPosition, slave, by));
+  }
+
+  /** An operator closes every live copy of a slave by hand. */
+  closeCopiesOf(slave: string, by: string): ManualClose[] {
+    return this.parts.journal.fanOut(() => this.operator.closeCopiesOf(slave, by));
   }
 
   /**

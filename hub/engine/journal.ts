@@ -2,10 +2,12 @@
  * The decision journal: a log line and a ledger event per decision, ledger events of everything
  * else the engine sees, and the trade record of each copy.
  */
+import type { Feed } from '../feed';
 import type { LedgerEvent, TradeUpdate } from '../ledger/types';
 import type { Logger } from '../log';
 import type { Side } from '../protocol';
 import type { Copy } from './copies';
+import type { EngineEvent } from './events';
 
 export type Level = 'info' | 'warn';
 
@@ -30,6 +32,7 @@ export class Journal {
     private readonly ledger: LedgerSink,
     private readonly log: Logger,
     private readonly now: () => number,
+    private readonly feed?: Feed<EngineEvent>,
   ) {}
 
   decision(kind: string, message: string, account: string, masterTicket: string, level: Level = 'info'): void {
@@ -37,6 +40,7 @@ export class Journal {
     if (this.held) this.held.push([level, line]);
     else this.log[level](line);
     this.event({ kind, account, master_ticket: masterTicket, message });
+    if (this.feed?.listening) this.feed.emit({ type: 'decision', time: this.now(), kind, account, masterTicket, message, level });
   }
 
   /**
@@ -45,11 +49,11 @@ export class Journal {
    * are out, before this returns. Writing a line costs about as much as deciding, so the last
    * of N slaves no longer waits for N - 1 log lines.
    */
-  fanOut(fn: () => void): void {
+  fanOut<T>(fn: () => T): T {
     if (this.held) return fn();
     const lines: [level: Level, line: string][] = (this.held = []);
     try {
-      fn();
+      return fn();
     } finally {
       this.held = undefined;
       for (const [level, line] of lines) this.log[level](line);
