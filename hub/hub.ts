@@ -1,7 +1,8 @@
 /** Wires config, store, ledger writer, engine and transport into one running hub. */
 import { validateAccount, type Account } from './accounts';
 import { makeConfig, type ConfigInput, type HubConfig } from './config';
-import { Engine } from './engine';
+import { Engine, type EngineEvent } from './engine';
+import { Feed } from './feed';
 import { CLI, hints } from './hints';
 import { LedgerWriter } from './ledger/writer';
 import { openStore } from './ledger/open';
@@ -23,6 +24,17 @@ export interface StartOptions {
   tickMs?: number;
 }
 
+/** The ledger store became unreachable (ok false) or reachable again (ok true). */
+export interface LedgerEventNote {
+  type: 'ledger';
+  time: number;
+  ok: boolean;
+  message: string;
+}
+
+/** What a running hub tells listeners: the engine's events and the ledger's outages. */
+export type HubEvent = EngineEvent | LedgerEventNote;
+
 export interface RunningHub {
   readonly config: HubConfig;
   readonly engine: Engine;
@@ -31,6 +43,9 @@ export interface RunningHub {
   readonly pubEndpoint: string;
   readonly pullEndpoint: string;
   readonly log: Logger;
+  readonly startedAt: number;
+  /** Hears every HubEvent from now on; returns the way to stop. */
+  subscribe(listener: (e: HubEvent) => void): () => void;
   /** Publishes a message to one account's topic (envelope fields are stamped). */
   sendTo(account: string, body: Body<HubMessage> | HubMessage): void;
   /** Re-reads accounts from the store now. */
@@ -69,11 +84,22 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   }
   for (const a of opts.accounts ?? []) await store.upsertAccount(validateAccount(a));
 
+  const feed = new Feed<LedgerEventNote>((e) => log.error(`hub event listener failed: ${(e as Error)?.stack ?? String(e)}`));
+  // Logged every time; told to listeners once when an outage starts and once when it ends,
+  // however often writes retry.
+  let ledgerDown = false;
+  const ledgerNote = (ok: boolean, message: string) => {
+    if (ok) log.info(message);
+    else log.error(message);
+    if (ledgerDown === !ok) return;
+    ledgerDown = !ok;
+    feed.emit({ type: 'ledger', time: Date.now(), ok, message });
+  };
   const ledger = new LedgerWriter(store, {
     maxQueue: config.ledgerQueueMax,
     spillDir: config.store === 'memory' ? undefined : config.dataDir,
-    onError: (e, n) => log.error(`ledger: ${store.kind} write failed (${e.message}); copying continues, ${n} writes queued`),
-    onRecover: (n) => log.info(`ledger: ${store.kind} reachable again, ${n} writes left to flush`),
+    onError: (e, n) => ledgerNote(false, `ledger: ${store.kind} write failed (${e.message}); copying continues, ${n} writes queued`),
+    onRecover: (n) => ledgerNote(true, `ledger: ${store.kind} reachable again, ${n} writes left to flush`),
     onSpill: (file, n) => log.warn(`ledger: write queue full, ${n} writes spill to ${file} until ${store.kind} catches up`),
     onOverflow: (n) => log.error(`ledger: ${n} writes dropped (no spill file for the ${store.kind} store)`),
   });
@@ -82,6 +108,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   // before then.
   const send = (account: string, body: Body<HubMessage>) => transport.send(account, body);
   const engine = new Engine({ config, send, ledger, log });
+  const startedAt = Date.now();
   engine.setAccounts(await store.listAccounts());
   await restoreCopies(engine, store, ledger, log);
 
@@ -126,6 +153,15 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     store,
     ledger,
     log,
+    startedAt,
+    subscribe(listener) {
+      const offEngine = engine.subscribe(listener);
+      const offHub = feed.subscribe(listener);
+      return () => {
+        offEngine();
+        offHub();
+      };
+    },
     pubEndpoint: transport.pubEndpoint,
     pullEndpoint: transport.pullEndpoint,
     sendTo: (account, body) => transport.send(account, body),
