@@ -11,6 +11,7 @@ import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
 import { runDemo } from './demo';
 import { runStart } from './start';
+import { dashboardUrl, runStatus } from './status';
 
 /** Output goes through here so tests can capture it. */
 export interface Io {
@@ -32,6 +33,9 @@ type GlobalArgs = {
   slippage?: number;
   'log-level'?: string;
   'log-file'?: string;
+  dashboard?: boolean;
+  'dashboard-host'?: string;
+  'dashboard-port'?: number;
 };
 
 function configFrom(argv: GlobalArgs): HubConfig {
@@ -47,6 +51,9 @@ function configFrom(argv: GlobalArgs): HubConfig {
     defaultSlippagePoints: argv.slippage,
     logLevel: argv['log-level'],
     logFile: argv['log-file'],
+    dashboard: argv.dashboard,
+    dashboardHost: argv['dashboard-host'],
+    dashboardPort: argv['dashboard-port'],
   };
   return loadConfig({ file: argv.config, flags });
 }
@@ -166,8 +173,17 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .option('slippage', { type: 'number', describe: FIELDS.defaultSlippagePoints.doc })
     .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const })
     .option('log-file', { type: 'string', describe: FIELDS.logFile.doc })
+    .option('dashboard', { type: 'boolean', describe: FIELDS.dashboard.doc })
+    .option('dashboard-host', { type: 'string', describe: FIELDS.dashboardHost.doc })
+    .option('dashboard-port', { type: 'number', describe: FIELDS.dashboardPort.doc })
     .command('start', 'bind the sockets and copy trades until stopped (Ctrl+C)', {}, async (argv) => {
       await runStart(configFrom(argv as GlobalArgs));
+    })
+    .command('status', "the running hub's terminals, copies, counters and decisions (from its dashboard)", (y) => y.option('json', { type: 'boolean', describe: 'the picture as JSON' }), async (argv) => {
+      await runStatus(configFrom(argv as GlobalArgs), argv.json === true, io);
+    })
+    .command('dashboard-url', "print the dashboard's link with its token (made in the data folder if missing)", {}, (argv) => {
+      dashboardUrl(configFrom(argv as GlobalArgs), io);
     })
     .command(
       'demo',
@@ -306,7 +322,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         );
       },
     )
-    .demandCommand(1, 'name a command: start, demo, setup-db, accounts, trades')
+    .demandCommand(1, 'name a command: start, status, dashboard-url, demo, setup-db, accounts, trades')
     .strict()
     .help()
     .fail((msg, err) => {

@@ -63,6 +63,11 @@ export class Engine {
     return this.parts.roster.get(name);
   }
 
+  /** The registered accounts as the engine last loaded them. */
+  accounts(): Account[] {
+    return [...this.parts.roster.all()];
+  }
+
   /** Entry point for every decoded terminal message. */
   handle(msg: TerminalMessage, receivedAt = this.parts.now()): void {
     const { roster, sessions, journal } = this.parts;

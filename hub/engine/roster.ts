@@ -46,6 +46,10 @@ export class Roster {
     return this.accounts.get(name);
   }
 
+  all(): IterableIterator<Account> {
+    return this.accounts.values();
+  }
+
   role(name: string): Role {
     return roleOf(this.accounts.get(name));
   }

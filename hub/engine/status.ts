@@ -22,6 +22,7 @@ export interface TerminalStatus {
   readonly marginMode?: 'hedging' | 'netting' | 'exchange';
   readonly balance?: number;
   readonly equity?: number;
+  readonly margin?: number;
   readonly welcomed: boolean;
   /** Number of symbols the terminal reported; undefined until it has. */
   readonly symbols?: number;
@@ -82,7 +83,7 @@ export function engineStatus(p: Pick<Parts, 'sessions' | 'roster' | 'masters' | 
     terminals.push({
       name: t.name, role: p.roster.role(t.name), online: t.online, lastSeen: t.lastSeen, lastMessage: t.lastType, since: t.since,
       broker: h?.broker, login: h?.login, server: h?.server, eaVersion: h?.ea_version, marginMode: t.marginMode,
-      balance: t.balance, equity: t.equity, welcomed: t.welcomed, symbols: t.symbols?.size, watch: [...t.watch], quotes: Object.fromEntries(t.ticks),
+      balance: t.balance, equity: t.equity, margin: t.margin, welcomed: t.welcomed, symbols: t.symbols?.size, watch: [...t.watch], quotes: Object.fromEntries(t.ticks),
     });
   }
   const masterPositions: MasterPositionStatus[] = [];

@@ -31,6 +31,7 @@ export interface TerminalState {
   ticks: Map<string, Quote>;
   balance?: number;
   equity?: number;
+  margin?: number;
   watch: string[];
   /** Time of the last snapshot received since the hub started. */
   snapshotAt?: number;
@@ -154,6 +155,7 @@ export class Sessions {
   heartbeat(t: TerminalState, msg: HeartbeatMsg): void {
     t.balance = msg.balance;
     t.equity = msg.equity;
+    t.margin = msg.margin;
   }
 
   quote(t: TerminalState, msg: TickMsg, receivedAt: number): void {
