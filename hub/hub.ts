@@ -85,14 +85,10 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   for (const a of opts.accounts ?? []) await store.upsertAccount(validateAccount(a));
 
   const feed = new Feed<LedgerEventNote>((e) => log.error(`hub event listener failed: ${(e as Error)?.stack ?? String(e)}`));
-  // Logged every time; told to listeners once when an outage starts and once when it ends,
-  // however often writes retry.
-  let ledgerDown = false;
+  // The writer reports an outage once when it starts and once when it ends, however often it retries.
   const ledgerNote = (ok: boolean, message: string) => {
     if (ok) log.info(message);
     else log.error(message);
-    if (ledgerDown === !ok) return;
-    ledgerDown = !ok;
     feed.emit({ type: 'ledger', time: Date.now(), ok, message });
   };
   const ledger = new LedgerWriter(store, {

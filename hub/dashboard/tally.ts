@@ -40,13 +40,14 @@ export interface TallyCounts {
 
 const REFUSING = new Set(['refuse', 'miss']);
 
-/** The reason of a decision or result line, as one counter: what follows "-> SLAVE: ", numbers folded. */
+/** The reason of a decision or result line, as one counter: what follows "-> SLAVE: ", numbers folded to N. */
 export function reasonOf(message: string): string {
   const arrow = message.indexOf(' -> ');
   const colon = message.indexOf(': ', arrow < 0 ? 0 : arrow);
   const text = colon < 0 ? message : message.slice(colon + 2);
-  const folded = text.replace(/\d+(\.\d+)?/g, 'N').replace(/\s+/g, ' ').trim();
-  return folded.length > 80 ? `${folded.slice(0, 79)}…` : folded;
+  // Numbers on their own (volumes, tickets, ms), not inside names (US30.c, DJ30).
+  const folded = text.replace(/(?<![\w.])\d+(\.\d+)?(?!\w)/g, 'N').replace(/\s+/g, ' ').trim();
+  return folded.length > 120 ? `${folded.slice(0, 119)}…` : folded;
 }
 
 export class Tally {
