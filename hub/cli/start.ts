@@ -13,10 +13,11 @@ export const STATUS_EVERY_MS = 60_000;
 
 export async function runStart(config: HubConfig): Promise<void> {
   const hub = await startHub({ config });
-  hub.log.info('hub started; stop with Ctrl+C. Attach the CopyBridge EA to one chart in every terminal (docs/install-windows.md)');
   const dashboard = config.dashboard ? await openDashboard(hub) : undefined;
   const notifier = config.notifyUrl ? new Notifier({ config, log: hub.log }) : undefined;
   const unsubscribe = notifier ? hub.subscribe((e) => notifier.add(e)) : undefined;
+  // Said once everything is up and just before the signal handlers: scripts wait for this line.
+  hub.log.info('hub started; stop with Ctrl+C. Attach the CopyBridge EA to one chart in every terminal (docs/install-windows.md)');
   const status = setInterval(() => hub.log.info(statusLine(hub.engine.status(), hub.ledger.pending)), STATUS_EVERY_MS);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {

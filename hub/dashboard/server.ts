@@ -134,7 +134,15 @@ export async function startDashboard(hub: RunningHub, opts: DashboardOptions = {
   }, pushMs);
 
   const host = opts.host ?? hub.config.dashboardHost;
-  await app.listen({ host, port: opts.port ?? hub.config.dashboardPort });
+  try {
+    await app.listen({ host, port: opts.port ?? hub.config.dashboardPort });
+  } catch (e) {
+    // Nothing of a dashboard that could not listen may keep the process alive.
+    clearInterval(pusher);
+    unsubscribe();
+    await app.close();
+    throw e;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
