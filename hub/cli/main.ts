@@ -180,7 +180,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       await runStart(configFrom(argv as GlobalArgs));
     })
     .command('status', "the running hub's terminals, copies, counters and decisions (from its dashboard)", (y) => y.option('json', { type: 'boolean', describe: 'the picture as JSON' }), async (argv) => {
-      await runStatus(configFrom(argv as GlobalArgs), argv.json === true, io);
+      await runStatus(configFrom(argv), argv.json === true, io);
     })
     .command('dashboard-url', "print the dashboard's link with its token (made in the data folder if missing)", {}, (argv) => {
       dashboardUrl(configFrom(argv as GlobalArgs), io);

@@ -40,7 +40,7 @@ export function parseControl(body: unknown): Control {
 }
 
 export async function runControl(hub: RunningHub, c: Control, by: string): Promise<ControlOutcome> {
-  const out = c.action === 'close-copy' || c.action === 'close-slave' ? closeControl(hub, c, by) : await accountControl(hub, c, by);
+  const out = c.action === 'close-copy' || c.action === 'close-slave' ? closeControl(hub, c, by) : await accountControl(hub, c);
   const account = c.action === 'close-copy' || c.action === 'close-slave' ? c.slave : c.account;
   hub.log.info(`CONTROL ${by}: ${out.message}`);
   hub.ledger.event({ time: new Date().toISOString(), kind: 'control', account, message: `${by}: ${out.message}`, data: { by, ...c } });
@@ -61,7 +61,7 @@ function closeControl(hub: RunningHub, c: Extract<Control, { action: 'close-copy
   return { message: `close all copies of ${c.slave}: ${sent} closes sent${more}`, closes };
 }
 
-async function accountControl(hub: RunningHub, c: Extract<Control, { account: string }>, by: string): Promise<ControlOutcome> {
+async function accountControl(hub: RunningHub, c: Extract<Control, { account: string }>): Promise<ControlOutcome> {
   const a = await hub.store.getAccount(c.account);
   if (!a) throw new NotFoundError(`no account named ${c.account}`, 'reload the page: the account may have been removed');
   const next: Account = { ...a, updated_at: new Date().toISOString() };
