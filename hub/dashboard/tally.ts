@@ -69,7 +69,7 @@ export class Tally {
   }
 
   recent(n = DECISIONS_KEPT): DecisionRow[] {
-    return this.rows.slice(-n);
+    return n > 0 ? this.rows.slice(-n) : [];
   }
 
   snapshot(): TallyCounts {

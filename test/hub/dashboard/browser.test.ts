@@ -34,7 +34,7 @@ suite('dashboard in a real browser', () => {
   beforeAll(async () => {
     if (!present) throw new Error(`CI: Chromium is missing at ${CHROMIUM}; .ci/run installs Debian's chromium package`);
     // A fresh profile for every run: --user-data-dir through playwright's persistent context.
-    browser = await chromium.launchPersistentContext(tempDir('copybridge-chromium-'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1500, height: 1000 } });
+    browser = await chromium.launchPersistentContext(tempDir('copybridge-chromium-'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1600, height: 1000 } });
   });
   afterAll(async () => {
     await browser?.close();

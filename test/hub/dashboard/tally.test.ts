@@ -55,6 +55,7 @@ describe('Tally', () => {
     expect(t.recent()).toHaveLength(500);
     expect(t.recent()[0]).toMatchObject({ id: 21, message: 'line 20' });
     expect(t.recent(2).map((r) => r.id)).toEqual([519, 520]);
+    expect(t.recent(0)).toEqual([]);
     expect(t.since(518).map((r) => r.id)).toEqual([519, 520]);
     expect(t.since(520)).toEqual([]);
     expect(t.latenciesOf('S1')).toEqual([3, 4, 5, 6, 7]);
