@@ -16,6 +16,7 @@ export async function runStart(config: HubConfig): Promise<void> {
   const dashboard = config.dashboard ? await openDashboard(hub) : undefined;
   const notifier = config.notifyUrl ? new Notifier({ config, log: hub.log }) : undefined;
   const unsubscribe = notifier ? hub.subscribe((e) => notifier.add(e)) : undefined;
+  if (notifier) hub.log.info(`notifications (${config.notifyFormat}) of ${config.notifyEvents} to ${new URL(config.notifyUrl).host}, at most ${config.notifyMaxPerWindow} per ${config.notifyWindowMs / 1000} s, then a digest`);
   // Said once everything is up and just before the signal handlers: scripts wait for this line.
   hub.log.info('hub started; stop with Ctrl+C. Attach the CopyBridge EA to one chart in every terminal (docs/install-windows.md)');
   const status = setInterval(() => hub.log.info(statusLine(hub.engine.status(), hub.ledger.pending)), STATUS_EVERY_MS);

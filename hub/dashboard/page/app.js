@@ -7,7 +7,7 @@
   const TOKEN_KEY = 'copybridge-token';
   const OPERATOR_KEY = 'copybridge-operator';
   const DECISIONS_MAX = 500;
-  const REFUSING = new Set(['refuse', 'miss', 'expire']);
+  const REFUSING = new Set(['refuse', 'miss']);
 
   // The token arrives in the fragment (never sent to a server, kept out of history).
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
@@ -223,7 +223,13 @@
     }
   });
   source.addEventListener('view', (e) => {
-    view = JSON.parse(e.data);
+    const next = JSON.parse(e.data);
+    // Another hub process (restarted): its decision ids start again.
+    if (view && (next.hub.pid !== view.hub.pid || next.hub.startedAt !== view.hub.startedAt)) {
+      decisions = [];
+      lastDecisionId = 0;
+    }
+    view = next;
     render();
     if (view.decisions.length) addDecisions(view.decisions);
   });

@@ -70,10 +70,10 @@ describe('hub start (child process) and its dashboard', () => {
     if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
   });
 
-  async function start(args: string[]) {
+  async function start(args: string[], env: Record<string, string> = {}) {
     const dir = tempDir('cb-start-');
     const child = spawn(process.execPath, [join(ROOT, 'bin/hub.js'), 'start', '--pub', 'tcp://127.0.0.1:*', '--pull', 'tcp://127.0.0.1:*', '--data-dir', dir, ...args], {
-      cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
     });
     let out = '';
     child.stdout.on('data', (b) => (out += b));
@@ -89,11 +89,13 @@ describe('hub start (child process) and its dashboard', () => {
 
   it('serves the dashboard that hub status reads, and none with --no-dashboard', async () => {
     const port = await freePort();
-    const hub = await start(['--dashboard-port', String(port)]);
+    const hub = await start(['--dashboard-port', String(port)], { COPYBRIDGE_NOTIFY_URL: 'https://hooks.example:8443/x?secret=1', COPYBRIDGE_NOTIFY_EVENTS: 'offline,ledger' });
     try {
       await until(() => /dashboard on /.test(hub.out()) || undefined, { what: 'the dashboard line', detail: hub.out });
       expect(hub.out()).toContain(`dashboard on http://127.0.0.1:${port}/ (read-only there; the link with its token for the controls: \`npx hub dashboard-url\`)`);
       expect(hub.out()).not.toContain(readToken(hub.dir)!);
+      expect(hub.out()).toContain('notifications (json) of offline,ledger to hooks.example:8443, at most 5 per 60 s, then a digest');
+      expect(hub.out()).not.toContain('secret');
       const r = await run(['status', '--dashboard-port', String(port), '--data-dir', hub.dir]);
       expect(r.out).toMatch(/^terminals:\n {2}none registered or seen$/m);
     } finally {

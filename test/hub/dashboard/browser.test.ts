@@ -76,6 +76,21 @@ suite('dashboard in a real browser', () => {
     expect(cells.slice(4, 8)).toEqual(['S1', 'open', expect.stringMatching(/^\d+$/), '1']);
     await page.locator('#decisions li[data-kind="copy"][data-account="S1"]').waitFor({ timeout: 1000 });
 
+    // The stream's filters: refusals only, one account, one kind.
+    w.m.sell('US30', 0.05);
+    await page.locator('#decisions li[data-kind="refuse"][data-account="S2"]').waitFor({ timeout: 2000 });
+    const shown = () => page.locator('#decisions li').evaluateAll((lis) => lis.map((li) => `${li.getAttribute('data-kind')} ${li.getAttribute('data-account')}`));
+    expect(await shown()).toEqual(expect.arrayContaining(['refuse S1', 'refuse S2', 'copy S1', 'copy S2']));
+    await page.check('#f-refusals');
+    expect((await shown()).sort()).toEqual(['refuse S1', 'refuse S2']);
+    await page.selectOption('#f-account', 'S2');
+    expect(await shown()).toEqual(['refuse S2']);
+    await page.uncheck('#f-refusals');
+    await page.selectOption('#f-kind', 'copy');
+    expect(await shown()).toEqual(['copy S2']);
+    await page.selectOption('#f-account', '');
+    await page.selectOption('#f-kind', '');
+
     // Without the token every control button is disabled, and the server refuses a control sent anyway.
     const buttons = page.locator('button[data-action]');
     expect(await buttons.count()).toBeGreaterThan(0);
