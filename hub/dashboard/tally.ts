@@ -3,6 +3,7 @@
  * stream), copies made, refusals by reason, the latency histogram of confirmed opens and each
  * slave's latest latencies. Pure bookkeeping, no I/O: fed by RunningHub.subscribe.
  */
+import { randomUUID } from 'crypto';
 import type { HubEvent } from '../hub';
 
 /** Upper bounds (ms) of the latency histogram's buckets; the last bucket is everything above. */
@@ -51,6 +52,8 @@ export function reasonOf(message: string): string {
 }
 
 export class Tally {
+  /** Names this tally's numbering of decisions: a page that sees another starts its stream again. */
+  readonly id = randomUUID();
   private seq = 0;
   private readonly rows: DecisionRow[] = [];
   private readonly latencies = new Map<string, number[]>();

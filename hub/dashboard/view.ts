@@ -74,6 +74,8 @@ export interface DashboardView {
   latency: { bucketsMs: readonly number[]; counts: number[] };
   /** The protection guards: none exist yet. */
   guards: null;
+  /** The decision ids' numbering (Tally.id): it changes when the hub or its dashboard restarts. */
+  stream: string;
   decisions: DecisionRow[];
 }
 
@@ -95,6 +97,7 @@ export function buildView(hub: RunningHub, tally: Tally, decisions = 200, s: Eng
     },
     latency: { bucketsMs: LATENCY_BUCKETS_MS, counts: counts.latencyBuckets },
     guards: null,
+    stream: tally.id,
     decisions: tally.recent(decisions),
   };
 }

@@ -224,8 +224,8 @@
   });
   source.addEventListener('view', (e) => {
     const next = JSON.parse(e.data);
-    // Another hub process (restarted): its decision ids start again.
-    if (view && (next.hub.pid !== view.hub.pid || next.hub.startedAt !== view.hub.startedAt)) {
+    // A restarted hub or dashboard numbers its decisions afresh.
+    if (view && next.stream !== view.stream) {
       decisions = [];
       lastDecisionId = 0;
     }

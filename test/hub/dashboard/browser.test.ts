@@ -8,6 +8,7 @@
 import { existsSync } from 'fs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDir, until } from '../../helpers';
+import { startDashboard } from '../../../hub/dashboard/server';
 import { dashWorld, type DashWorld } from './world';
 
 jest.setTimeout(60_000);
@@ -110,6 +111,17 @@ suite('dashboard in a real browser', () => {
     w.s2.setOffline(false);
     await stateOf(page, 'S2').filter({ hasText: 'online' }).waitFor({ timeout: 5000 });
     expect(errors).toEqual([]);
+
+    // The dashboard restarts on its port: the page reconnects and its stream starts again.
+    const port = w.dash.port;
+    await w.dash.close();
+    await page.locator('#live', { hasText: 'disconnected' }).waitFor({ timeout: 5000 });
+    w.dash = await startDashboard(w.hub, { port });
+    await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 5000 });
+    const again = w.m.buy('GBPUSD', 0.1).position;
+    await page.locator(`#decisions li[data-kind="copy"][data-account="S1"]`, { hasText: `M1#${again} ` }).waitFor({ timeout: 2000 });
+    // The browser logs the failed reconnections while the port was closed.
+    expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|EventSource/.test(e))).toEqual([]);
     await page.close();
   });
 
