@@ -2,8 +2,9 @@
 import { loadAccounts, validateAccount, type Account } from './accounts';
 import { makeConfig, type ConfigInput, type HubConfig } from './config';
 import { BlackoutFile } from './blackouts';
-import { Engine } from './engine';
+import { Engine, type EngineEvent } from './engine';
 import { GUARD_STATE_EVENT, guardStateFrom } from './engine/protect';
+import { Feed } from './feed';
 import { CLI, hints } from './hints';
 import { LedgerWriter } from './ledger/writer';
 import { openStore } from './ledger/open';
@@ -25,6 +26,17 @@ export interface StartOptions {
   tickMs?: number;
 }
 
+/** The ledger store became unreachable (ok false) or reachable again (ok true). */
+export interface LedgerEventNote {
+  type: 'ledger';
+  time: number;
+  ok: boolean;
+  message: string;
+}
+
+/** What a running hub tells listeners: the engine's events and the ledger's outages. */
+export type HubEvent = EngineEvent | LedgerEventNote;
+
 export interface RunningHub {
   readonly config: HubConfig;
   readonly engine: Engine;
@@ -33,6 +45,9 @@ export interface RunningHub {
   readonly pubEndpoint: string;
   readonly pullEndpoint: string;
   readonly log: Logger;
+  readonly startedAt: number;
+  /** Hears every HubEvent from now on; returns the way to stop. */
+  subscribe(listener: (e: HubEvent) => void): () => void;
   /** Publishes a message to one account's topic (envelope fields are stamped). */
   sendTo(account: string, body: Body<HubMessage> | HubMessage): void;
   /** Re-reads accounts from the store now. */
@@ -90,11 +105,18 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   }
   for (const a of opts.accounts ?? []) await store.upsertAccount(validateAccount(a));
 
+  const feed = new Feed<LedgerEventNote>((e) => log.error(`hub event listener failed: ${(e as Error)?.stack ?? String(e)}`));
+  // The writer reports an outage once when it starts and once when it ends, however often it retries.
+  const ledgerNote = (ok: boolean, message: string) => {
+    if (ok) log.info(message);
+    else log.error(message);
+    feed.emit({ type: 'ledger', time: Date.now(), ok, message });
+  };
   const ledger = new LedgerWriter(store, {
     maxQueue: config.ledgerQueueMax,
     spillDir: config.store === 'memory' ? undefined : config.dataDir,
-    onError: (e, n) => log.error(`ledger: ${store.kind} write failed (${e.message}); copying continues, ${n} writes queued`),
-    onRecover: (n) => log.info(`ledger: ${store.kind} reachable again, ${n} writes left to flush`),
+    onError: (e, n) => ledgerNote(false, `ledger: ${store.kind} write failed (${e.message}); copying continues, ${n} writes queued`),
+    onRecover: (n) => ledgerNote(true, `ledger: ${store.kind} reachable again, ${n} writes left to flush`),
     onSpill: (file, n) => log.warn(`ledger: write queue full, ${n} writes spill to ${file} until ${store.kind} catches up`),
     onOverflow: (n) => log.error(`ledger: ${n} writes dropped (no spill file for the ${store.kind} store)`),
   });
@@ -103,6 +125,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   // before then.
   const send = (account: string, body: Body<HubMessage>) => transport.send(account, body);
   const engine = new Engine({ config, send, ledger, log });
+  const startedAt = Date.now();
   // Records are validated as they are read: one edited by hand into something invalid is not
   // loaded (its last valid version stays), and the log says why once per distinct problem.
   let loaded: Account[] = [];
@@ -167,6 +190,15 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     store,
     ledger,
     log,
+    startedAt,
+    subscribe(listener) {
+      const offEngine = engine.subscribe(listener);
+      const offHub = feed.subscribe(listener);
+      return () => {
+        offEngine();
+        offHub();
+      };
+    },
     pubEndpoint: transport.pubEndpoint,
     pullEndpoint: transport.pullEndpoint,
     sendTo: (account, body) => transport.send(account, body),

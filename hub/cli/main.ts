@@ -16,6 +16,7 @@ import { runDemo } from './demo';
 import { protectOptions, runProtect, type ProtectArgs } from './protect';
 import { runStart } from './start';
 import { VERSION } from '../version';
+import { dashboardUrl, runStatus } from './status';
 
 /** Output goes through here so tests can capture it. */
 export interface Io {
@@ -40,6 +41,9 @@ type GlobalArgs = {
   'log-format'?: string;
   'log-file'?: string;
   'log-retention-days'?: string;
+  dashboard?: boolean;
+  'dashboard-host'?: string;
+  'dashboard-port'?: number;
 };
 
 function configFrom(argv: GlobalArgs, io: Io = stdio): HubConfig {
@@ -57,6 +61,9 @@ function configFrom(argv: GlobalArgs, io: Io = stdio): HubConfig {
     logFormat: argv['log-format'],
     logFile: argv['log-file'],
     logRetentionDays: argv['log-retention-days'],
+    dashboard: argv.dashboard,
+    dashboardHost: argv['dashboard-host'],
+    dashboardPort: argv['dashboard-port'],
   };
   return loadConfig({ file: argv.config, flags, onWarning: (w) => io.err(`warning: ${w}`) });
 }
@@ -210,8 +217,17 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .option('log-format', { choices: ['text', 'json'] as const, describe: FIELDS.logFormat.doc })
     .option('log-file', { type: 'string', describe: FIELDS.logFile.doc })
     .option('log-retention-days', { type: 'string', describe: FIELDS.logRetentionDays.doc })
+    .option('dashboard', { type: 'boolean', describe: FIELDS.dashboard.doc })
+    .option('dashboard-host', { type: 'string', describe: FIELDS.dashboardHost.doc })
+    .option('dashboard-port', { type: 'number', describe: FIELDS.dashboardPort.doc })
     .command('start', 'bind the sockets and copy trades until stopped (Ctrl+C)', {}, async (argv) => {
       process.exitCode = await runStart(configFrom(argv, io));
+    })
+    .command('status', "the running hub's terminals, copies, counters and decisions (from its dashboard)", (y) => y.option('json', { type: 'boolean', describe: 'the picture as JSON' }), async (argv) => {
+      await runStatus(configFrom(argv), argv.json === true, io);
+    })
+    .command('dashboard-url', "print the dashboard's link with its token (made in the data folder if missing)", {}, (argv) => {
+      dashboardUrl(configFrom(argv), io);
     })
     .command(
       'demo',
@@ -367,7 +383,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         );
       },
     )
-    .demandCommand(1, 'name a command: start, demo, setup-db, accounts, trades')
+    .demandCommand(1, 'name a command: start, status, dashboard-url, demo, setup-db, accounts, trades')
     .recommendCommands()
     .exitProcess(false)
     .strict()

@@ -1,7 +1,13 @@
-/** `hub start`: run until SIGINT, SIGTERM or SIGHUP, with a status line every minute. */
+/**
+ * `hub start`: run until SIGINT, SIGTERM or SIGHUP, with a status line every minute, the dashboard
+ * (unless --no-dashboard) and webhook notifications (when notifyUrl is set).
+ */
 import type { HubConfig } from '../config';
+import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { EngineStatus } from '../engine';
-import { startHub } from '../hub';
+import { CLI } from '../hints';
+import { startHub, type RunningHub } from '../hub';
+import { Notifier } from '../notify/notifier';
 
 export const STATUS_EVERY_MS = 60_000;
 
@@ -16,6 +22,11 @@ const SIGNAL_NUMBER: Record<(typeof STOP_SIGNALS)[number], number> = { SIGHUP: 1
  */
 export async function runStart(config: HubConfig): Promise<number> {
   const hub = await startHub({ config });
+  const dashboard = config.dashboard ? await openDashboard(hub) : undefined;
+  const notifier = config.notifyUrl ? new Notifier({ config, log: hub.log }) : undefined;
+  const unsubscribe = notifier ? hub.subscribe((e) => notifier.add(e)) : undefined;
+  if (notifier) hub.log.info(`notifications (${config.notifyFormat}) of ${config.notifyEvents} to ${new URL(config.notifyUrl).host}, at most ${config.notifyMaxPerWindow} per ${config.notifyWindowMs / 1000} s, then a digest`);
+  // Said once everything is up and just before the signal handlers: scripts wait for this line.
   hub.log.info('hub started; stop with Ctrl+C. Attach the CopyBridge EA to one chart in every terminal (docs/install-windows.md)');
   const status = setInterval(() => hub.log.info(statusLine(hub.engine.status(), hub.ledger.pending)), STATUS_EVERY_MS);
   const handlers = new Map<string, () => void>();
@@ -40,9 +51,25 @@ export async function runStart(config: HubConfig): Promise<number> {
     }
   });
   clearInterval(status);
+  unsubscribe?.();
+  await notifier?.close();
+  await dashboard?.close();
   await hub.stop();
   for (const s of STOP_SIGNALS) process.removeAllListeners(s);
   return 0;
+}
+
+/** The dashboard, or a logged error: copying goes on without it (a busy port must not stop the hub). */
+async function openDashboard(hub: RunningHub): Promise<RunningDashboard | undefined> {
+  try {
+    const d = await startDashboard(hub);
+    hub.log.info(`dashboard on ${d.url} (read-only there; the link with its token for the controls: \`${CLI} dashboard-url\`)`);
+    return d;
+  } catch (e) {
+    const { dashboardHost, dashboardPort } = hub.config;
+    hub.log.error(`dashboard not started on ${dashboardHost}:${dashboardPort}: ${(e as Error).message}; copying goes on. Choose another --dashboard-port, or --no-dashboard`);
+    return undefined;
+  }
 }
 
 export function statusLine(s: EngineStatus, ledgerQueue: number): string {

@@ -37,7 +37,21 @@ export interface HubConfig {
   logFile: string;
   logRetentionDays: number;
   blackoutFile: string;
+  dashboard: boolean;
+  dashboardHost: string;
+  dashboardPort: number;
+  notifyUrl: string;
+  notifyFormat: NotifyFormat;
+  notifyTelegramChat: string;
+  notifyEvents: string;
+  notifyMaxPerWindow: number;
+  notifyWindowMs: number;
 }
+
+export type NotifyFormat = 'json' | 'telegram' | 'discord';
+/** What can be notified; notifyEvents is a comma-separated list of these. */
+export const NOTIFY_EVENTS = ['refusal', 'expiry', 'offline', 'online', 'ledger'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 interface FieldSpec {
   kind: 'string' | 'int' | 'bool' | 'enum';
@@ -75,6 +89,15 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
   logFile: '',
   logRetentionDays: 14,
   blackoutFile: '',
+  dashboard: true,
+  dashboardHost: '127.0.0.1',
+  dashboardPort: 8787,
+  notifyUrl: '',
+  notifyFormat: 'json',
+  notifyTelegramChat: '',
+  notifyEvents: NOTIFY_EVENTS.join(','),
+  notifyMaxPerWindow: 5,
+  notifyWindowMs: 60_000,
 });
 
 export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
@@ -102,6 +125,15 @@ export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
   logFile: { kind: 'string', env: 'COPYBRIDGE_LOG_FILE', flag: 'log-file', doc: 'also write JSON lines to this file, one file a day (hub.log -> hub-2026-12-02.log)' },
   logRetentionDays: { kind: 'int', env: 'COPYBRIDGE_LOG_RETENTION_DAYS', flag: 'log-retention-days', min: 1, max: 3650, doc: 'days of daily log files kept' },
   blackoutFile: { kind: 'string', env: 'COPYBRIDGE_BLACKOUT_FILE', doc: 'news blackouts (CSV or iCalendar, docs/protection.md): no new copies of the named symbols or currencies around each event; re-read when it changes' },
+  dashboard: { kind: 'bool', env: 'COPYBRIDGE_DASHBOARD', doc: '`hub start` serves the live dashboard (--no-dashboard: not)' },
+  dashboardHost: { kind: 'string', env: 'COPYBRIDGE_DASHBOARD_HOST', doc: 'address the dashboard listens on (loopback unless --allow-remote)' },
+  dashboardPort: { kind: 'int', env: 'COPYBRIDGE_DASHBOARD_PORT', min: 0, max: 65_535, doc: 'port of the dashboard (0: any free port)' },
+  notifyUrl: { kind: 'string', env: 'COPYBRIDGE_NOTIFY_URL', doc: 'webhook notifications are POSTed to (empty: none)' },
+  notifyFormat: { kind: 'enum', env: 'COPYBRIDGE_NOTIFY_FORMAT', values: ['json', 'telegram', 'discord'], doc: 'body of a notification: generic JSON, a Telegram bot sendMessage, a Discord webhook' },
+  notifyTelegramChat: { kind: 'string', env: 'COPYBRIDGE_NOTIFY_TELEGRAM_CHAT', doc: 'chat_id the Telegram bot writes to (notifyFormat telegram)' },
+  notifyEvents: { kind: 'string', env: 'COPYBRIDGE_NOTIFY_EVENTS', doc: `events notified, comma-separated from ${NOTIFY_EVENTS.join(', ')}` },
+  notifyMaxPerWindow: { kind: 'int', env: 'COPYBRIDGE_NOTIFY_MAX', min: 1, max: 1_000, doc: 'notifications sent one by one per window; the rest go in one digest at its end' },
+  notifyWindowMs: { kind: 'int', env: 'COPYBRIDGE_NOTIFY_WINDOW_MS', min: 1_000, max: 86_400_000, doc: 'the notification rate window' },
 };
 
 export type ConfigInput = Partial<Record<keyof HubConfig, unknown>>;
@@ -204,6 +236,31 @@ function envLayer(env: NodeJS.ProcessEnv): ConfigInput {
 const LOOPBACK = /^tcp:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):(\d+|\*)$/;
 const ENDPOINT = /^(tcp:\/\/[^\s:]+:(\d+|\*)|tcp:\/\/\[[0-9a-fA-F:]+\]:(\d+|\*)|ipc:\/\/\S+|inproc:\/\/\S+)$/;
 
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+/** The events notifyEvents names, checked. */
+export function notifyEvents(c: Pick<HubConfig, 'notifyEvents'>): Set<NotifyEvent> {
+  const names = c.notifyEvents.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(NOTIFY_EVENTS as readonly string[]).includes(n));
+  if (bad.length) throw new ConfigError(`notifyEvents: unknown event ${bad.join(', ')}`, `choose from ${NOTIFY_EVENTS.join(', ')} (comma-separated)`);
+  return new Set(names as NotifyEvent[]);
+}
+
+function validateNotify(c: HubConfig): void {
+  notifyEvents(c);
+  if (!c.notifyUrl) return;
+  let url: URL;
+  try {
+    url = new URL(c.notifyUrl);
+  } catch {
+    throw new ConfigError(`notifyUrl "${c.notifyUrl}" is not a URL`, 'e.g. https://discord.com/api/webhooks/ID/TOKEN');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`notifyUrl "${c.notifyUrl}" must be http:// or https://`, 'give the webhook URL');
+  if (c.notifyFormat === 'telegram' && !c.notifyTelegramChat) {
+    throw new ConfigError('notifyFormat telegram needs notifyTelegramChat', 'set the chat id the bot writes to, and notifyUrl https://api.telegram.org/bot<TOKEN>/sendMessage');
+  }
+}
+
 /** Checks the merged configuration as a whole. */
 function validateConfig(c: HubConfig): void {
   for (const key of ['pubEndpoint', 'pullEndpoint'] as const) {
@@ -239,6 +296,13 @@ function validateConfig(c: HubConfig): void {
   if (c.logFile && existsSync(c.logFile) && statSync(c.logFile).isDirectory()) {
     throw new ConfigError(`logFile "${c.logFile}" is a folder`, `give a file in it, e.g. --log-file ${join(c.logFile, 'hub.log')} (one file a day: hub-<date>.log)`);
   }
+  if (c.dashboard && !c.allowRemote && !LOOPBACK_HOST.test(c.dashboardHost)) {
+    throw new ConfigError(
+      `dashboardHost "${c.dashboardHost}" is not a loopback address; the dashboard would be reachable from the network`,
+      'use 127.0.0.1, or pass --allow-remote if the network is trusted (the page then needs its token even to read)',
+    );
+  }
+  validateNotify(c);
   if (c.resendMs >= c.commandTtlMs) {
     throw new ConfigError(`resendMs (${c.resendMs}) must be shorter than commandTtlMs (${c.commandTtlMs})`, 'lower resendMs or raise commandTtlMs');
   }

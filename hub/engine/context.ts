@@ -1,9 +1,11 @@
 /** What the engine is given, and the parts it is made of, wired once for the engine and for tests. */
 import type { HubConfig } from '../config';
+import { Feed } from '../feed';
 import type { Logger } from '../log';
 import type { Body, HubMessage } from '../protocol';
 import { Commands } from './commands';
 import { CopyTable } from './copies';
+import type { EngineEvent } from './events';
 import { Journal, type LedgerSink } from './journal';
 import { MasterBook } from './masters';
 import { Guards } from './protect';
@@ -37,6 +39,8 @@ export interface Parts {
   /** When this engine was made: positions opened before may have been copied by an earlier hub process. */
   startedAt: number;
   stats: EngineStats;
+  /** Decisions, terminal changes and results, for listeners outside the engine. */
+  feed: Feed<EngineEvent>;
   journal: Journal;
   roster: Roster;
   copies: CopyTable;
@@ -48,6 +52,7 @@ export interface Parts {
 
 export function makeParts(deps: EngineDeps): Parts {
   const now = deps.now ?? Date.now;
+  const feed = new Feed<EngineEvent>((e) => deps.log.error(`engine event listener failed: ${(e as Error)?.stack ?? String(e)}`));
   const base = {
     cfg: deps.config,
     send: deps.send.bind(deps),
@@ -55,7 +60,8 @@ export function makeParts(deps: EngineDeps): Parts {
     now,
     startedAt: now(),
     stats: { decisions: 0, commandsSent: 0, resends: 0, results: 0, refusals: 0, expired: 0 },
-    journal: new Journal(deps.ledger, deps.log, now),
+    feed,
+    journal: new Journal(deps.ledger, deps.log, now, feed),
     roster: new Roster(deps.log),
     copies: new CopyTable(),
     masters: new MasterBook(),

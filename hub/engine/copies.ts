@@ -44,6 +44,9 @@ export interface Copy {
   status: TradeStatus;
   masterPrice: number;
   openPrice?: number;
+  /** Of the first open: |fill - master price| in the slave symbol's points, and master event to result. */
+  slippagePoints?: number;
+  latencyMs?: number;
   sl: number;
   tp: number;
   /** In-flight command ids of this copy. */
@@ -100,7 +103,7 @@ export function restoredCopy(t: Trade): Copy {
     master: t.master_name, masterPosition: t.master_ticket, slave: t.slave_name, masterSymbol: t.master_symbol, symbol: t.symbol,
     side: t.direction === 'BUY' ? 'buy' : 'sell', volume: lots, masterVolume: ratio && lots ? lots / ratio : (t.master_volume ?? 0), ratio,
     ticket: t.slave_ticket, position: t.slave_ticket, status: t.status, masterPrice: t.master_price ?? 0, openPrice: t.open_price, reversed: t.reversed || undefined,
-    sl: 0, tp: 0, inflight: new Set(), foundSeq: nextSeq(),
+    slippagePoints: t.slippage_points, latencyMs: t.latency_ms, sl: 0, tp: 0, inflight: new Set(), foundSeq: nextSeq(),
   };
 }
 

@@ -14,6 +14,8 @@ import { Decisions } from './decisions';
 import type { GuardState } from './guard';
 import type { GuardStatus } from './protect';
 import type { Blackout } from './schedule';
+import type { EngineEvent } from './events';
+import { Operator, type ManualClose } from './operator';
 import { Reconciler } from './reconcile';
 import { Results } from './results';
 import { engineStatus, type EngineStatus } from './status';
@@ -25,6 +27,7 @@ export class Engine {
   private readonly results: Results;
   private readonly reconciler: Reconciler;
   private readonly converger: Converger;
+  private readonly operator: Operator;
 
   constructor(deps: EngineDeps) {
     this.parts = makeParts(deps);
@@ -33,6 +36,7 @@ export class Engine {
     this.results = new Results({ ...this.parts, decisions: this.decisions });
     this.converger = new Converger({ ...this.parts, decisions: this.decisions });
     this.reconciler = new Reconciler(this.parts, this.converger);
+    this.operator = new Operator(this.parts);
   }
 
   /**
@@ -77,6 +81,11 @@ export class Engine {
 
   getAccount(name: string): Account | undefined {
     return this.parts.roster.get(name);
+  }
+
+  /** The registered accounts as the engine last loaded them. */
+  accounts(): Account[] {
+    return [...this.parts.roster.all()];
   }
 
   /** Entry point for every decoded terminal message. */
@@ -134,6 +143,21 @@ export class Engine {
   /** Terminals, master positions, copies and commands as they are now, and the counters. */
   status(): EngineStatus {
     return engineStatus(this.parts);
+  }
+
+  /** Hears every decision, terminal change and result from now on; returns the way to stop. */
+  subscribe(listener: (e: EngineEvent) => void): () => void {
+    return this.parts.feed.subscribe(listener);
+  }
+
+  /** An operator closes one copy by hand; `by` names who, for the decision line and the ledger. */
+  closeCopy(master: string, masterPosition: string, slave: string, by: string): ManualClose {
+    return this.parts.journal.fanOut(() => this.operator.closeCopy(master, masterPosition, slave, by));
+  }
+
+  /** An operator closes every live copy of a slave by hand. */
+  closeCopiesOf(slave: string, by: string): ManualClose[] {
+    return this.parts.journal.fanOut(() => this.operator.closeCopiesOf(slave, by));
   }
 
   /**

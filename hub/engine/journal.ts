@@ -2,10 +2,12 @@
  * The decision journal: a log line and a ledger event per decision, ledger events of everything
  * else the engine sees, and the trade record of each copy.
  */
+import type { Feed } from '../feed';
 import type { LedgerEvent, TradeUpdate } from '../ledger/types';
 import type { Logger } from '../log';
 import type { Side } from '../protocol';
 import type { Copy } from './copies';
+import type { EngineEvent } from './events';
 
 export type Level = 'info' | 'warn';
 
@@ -44,6 +46,7 @@ export class Journal {
     private readonly ledger: LedgerSink,
     private readonly log: Logger,
     private readonly now: () => number,
+    private readonly feed?: Feed<EngineEvent>,
   ) {}
 
   /**
@@ -56,6 +59,7 @@ export class Journal {
     if (this.held) this.held.push([level, line, fields]);
     else this.log[level](line, fields);
     this.event({ kind, account, master_ticket: masterTicket, message });
+    if (this.feed?.listening) this.feed.emit({ type: 'decision', time: this.now(), kind, account, masterTicket, message, level });
   }
 
   /**
@@ -64,11 +68,11 @@ export class Journal {
    * are out, before this returns. Writing a line costs about as much as deciding, so the last
    * of N slaves no longer waits for N - 1 log lines.
    */
-  fanOut(fn: () => void): void {
+  fanOut<T>(fn: () => T): T {
     if (this.held) return fn();
     const lines: [level: Level, line: string, fields: DecisionFields][] = (this.held = []);
     try {
-      fn();
+      return fn();
     } finally {
       this.held = undefined;
       for (const [level, line, fields] of lines) this.log[level](line, fields);

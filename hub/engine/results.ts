@@ -17,7 +17,7 @@ export const RETRY_AFTER_MS = 10_000;
 /** The SL/TP target a modify carried, as reconciliation remembers a failed one (not retried until the master's changes). */
 export const stopsNote = (s: { sl: number; tp: number }) => `stops ${s.sl} ${s.tp}`;
 
-type ResultParts = Pick<Parts, 'log' | 'stats' | 'journal' | 'copies' | 'masters' | 'commands' | 'sessions'> & { decisions: Decisions };
+type ResultParts = Pick<Parts, 'log' | 'stats' | 'feed' | 'journal' | 'copies' | 'masters' | 'commands' | 'sessions'> & { decisions: Decisions };
 
 export class Results {
   constructor(private readonly parts: ResultParts) {}
@@ -50,18 +50,27 @@ export class Results {
     const body = p.body;
     switch (body.type) {
       case 'open':
-        return this.opened(c, body, r, latency, receivedAt);
+        this.opened(c, body, r, latency, receivedAt);
+        break;
       case 'close':
-        return this.closed(c, p, body, r, receivedAt);
+        this.closed(c, p, body, r, receivedAt);
+        break;
       case 'close_by':
-        return this.closedBy(c, p, r, receivedAt);
+        this.closedBy(c, p, r, receivedAt);
+        break;
       case 'modify':
         if (ok) {
           c.sl = body.sl;
           c.tp = body.tp;
         } else c.noted = stopsNote(body);
-        return;
+        break;
     }
+    if (!this.parts.feed.listening) return;
+    const slippagePoints = body.type === 'open' && !body.increase && ok ? c.slippagePoints : undefined;
+    this.parts.feed.emit({
+      type: 'result', time: receivedAt, slave: c.slave, master: c.master, masterPosition: c.masterPosition, command: body.type, status: r.status, ok,
+      latencyMs: latency, slippagePoints, message: line,
+    });
   }
 
   private opened(c: Copy, body: CommandOf<'open'>, r: ResultMsg, latency: number, receivedAt: number): void {
@@ -88,6 +97,10 @@ export class Results {
       this.parts.stats.lastLatencyMs = latency;
       const spec = this.parts.sessions.spec(c.slave, c.symbol);
       const slip = r.price && spec?.point ? Math.round((Math.abs(r.price - body.price) / spec.point) * 10) / 10 : undefined;
+      if (!body.increase) {
+        c.slippagePoints = slip;
+        c.latencyMs = latency;
+      }
       // volume / master_volume is the copy's ratio, which a restarted hub reads back.
       const masterVolume = body.increase && c.ratio ? roundLots(c.volume / c.ratio) : undefined;
       journal.trade(c, {

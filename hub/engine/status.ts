@@ -9,8 +9,11 @@ export interface TerminalStatus {
   readonly name: string;
   readonly role: Role;
   readonly online: boolean;
-  /** Hub time of the terminal's last message. */
+  /** Hub time of the terminal's last message, and its type. */
   readonly lastSeen: number;
+  readonly lastMessage: string;
+  /** Hub time it came online or went offline, whichever was last. */
+  readonly since: number;
   /** From the terminal's hello; undefined until one arrived since the hub started. */
   readonly broker?: string;
   readonly login?: number;
@@ -19,6 +22,7 @@ export interface TerminalStatus {
   readonly marginMode?: 'hedging' | 'netting' | 'exchange';
   readonly balance?: number;
   readonly equity?: number;
+  readonly margin?: number;
   readonly welcomed: boolean;
   /** Number of symbols the terminal reported; undefined until it has. */
   readonly symbols?: number;
@@ -47,6 +51,8 @@ export interface CopyStatus {
   readonly ticket?: string;
   readonly status: TradeStatus;
   readonly openPrice?: number;
+  readonly slippagePoints?: number;
+  readonly latencyMs?: number;
   readonly sl: number;
   readonly tp: number;
 }
@@ -75,9 +81,9 @@ export function engineStatus(p: Pick<Parts, 'sessions' | 'roster' | 'masters' | 
   for (const t of p.sessions.all()) {
     const h = t.hello;
     terminals.push({
-      name: t.name, role: p.roster.role(t.name), online: t.online, lastSeen: t.lastSeen,
+      name: t.name, role: p.roster.role(t.name), online: t.online, lastSeen: t.lastSeen, lastMessage: t.lastType, since: t.since,
       broker: h?.broker, login: h?.login, server: h?.server, eaVersion: h?.ea_version, marginMode: t.marginMode,
-      balance: t.balance, equity: t.equity, welcomed: t.welcomed, symbols: t.symbols?.size, watch: [...t.watch], quotes: Object.fromEntries(t.ticks),
+      balance: t.balance, equity: t.equity, margin: t.margin, welcomed: t.welcomed, symbols: t.symbols?.size, watch: [...t.watch], quotes: Object.fromEntries(t.ticks),
     });
   }
   const masterPositions: MasterPositionStatus[] = [];
@@ -88,7 +94,7 @@ export function engineStatus(p: Pick<Parts, 'sessions' | 'roster' | 'masters' | 
   for (const c of p.copies.values()) {
     copies.push({
       master: c.master, masterPosition: c.masterPosition, slave: c.slave, symbol: c.symbol, side: c.side, volume: c.volume,
-      ticket: c.ticket, status: c.status, openPrice: c.openPrice, sl: c.sl, tp: c.tp,
+      ticket: c.ticket, status: c.status, openPrice: c.openPrice, slippagePoints: c.slippagePoints, latencyMs: c.latencyMs, sl: c.sl, tp: c.tp,
     });
   }
   const pending: CommandStatus[] = [];

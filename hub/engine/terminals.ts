@@ -8,6 +8,7 @@ import type { HeartbeatMsg, HelloMsg, Position, SnapshotMsg, SymbolSpec, Termina
 import { VERSION } from '../version';
 import type { Parts } from './context';
 import { nextSeq } from './copies';
+import type { TerminalEvent } from './events';
 import type { Quote } from './slippage';
 import { follows } from './roster';
 import { translateSymbol } from './translate';
@@ -17,7 +18,11 @@ export interface TerminalState {
   hello?: HelloMsg;
   marginMode?: 'hedging' | 'netting' | 'exchange';
   lastSeen: number;
+  /** Type of the terminal's last message. */
+  lastType: TerminalMessage['type'];
   online: boolean;
+  /** Hub time the terminal came online or went offline, whichever was last. */
+  since: number;
   /** The terminal answered a welcome (hello retried until welcomed, or symbols received). */
   welcomed: boolean;
   welcomeSentAt?: number;
@@ -26,6 +31,7 @@ export interface TerminalState {
   ticks: Map<string, Quote>;
   balance?: number;
   equity?: number;
+  margin?: number;
   watch: string[];
   /** Time of the last snapshot received since the hub started. */
   snapshotAt?: number;
@@ -49,7 +55,7 @@ const UNORDERED: ReadonlySet<TerminalMessage['type']> = new Set(['tick', 'heartb
 /** After a hub restart, a welcome is repeated this often until the terminal answers it. */
 const REWELCOME_MS = 1000;
 
-type SessionParts = Pick<Parts, 'cfg' | 'send' | 'log' | 'now' | 'journal' | 'roster' | 'masters' | 'commands' | 'guards'>;
+type SessionParts = Pick<Parts, 'cfg' | 'send' | 'log' | 'now' | 'feed' | 'journal' | 'roster' | 'masters' | 'commands' | 'guards'>;
 
 export class Sessions {
   private terminals = new Map<string, TerminalState>();
@@ -101,7 +107,7 @@ export class Sessions {
   seen(msg: TerminalMessage, receivedAt: number): TerminalState {
     let t = this.terminals.get(msg.account);
     if (!t) {
-      t = { name: msg.account, lastSeen: receivedAt, online: true, welcomed: false, ticks: new Map(), watch: [] };
+      t = { name: msg.account, lastSeen: receivedAt, lastType: msg.type, online: true, since: receivedAt, welcomed: false, ticks: new Map(), watch: [] };
       this.terminals.set(msg.account, t);
     }
     if (!UNORDERED.has(msg.type)) {
@@ -109,9 +115,12 @@ export class Sessions {
       t.lastSeq = msg.seq;
     }
     t.lastSeen = receivedAt;
+    t.lastType = msg.type;
     if (!t.online) {
       t.online = true;
+      t.since = receivedAt;
       this.parts.log.info(`terminal ${t.name} is back online`);
+      this.tell(t, 'back', 'back online');
       this.parts.commands.resendFor(t.name);
     }
     if (msg.type === 'symbols') {
@@ -132,9 +141,9 @@ export class Sessions {
     t.hello = msg;
     t.marginMode = msg.margin_mode;
     if (first || !t.welcomed) {
-      this.parts.log.info(
-        `terminal ${t.name} connected: ${msg.broker} ${msg.server} login ${msg.login}, ${msg.margin_mode}, EA ${msg.ea_version}; role ${this.parts.roster.role(t.name)}`,
-      );
+      const line = `connected: ${msg.broker} ${msg.server} login ${msg.login}, ${msg.margin_mode}, EA ${msg.ea_version}; role ${this.parts.roster.role(t.name)}`;
+      this.parts.log.info(`terminal ${t.name} ${line}`);
+      this.tell(t, 'connected', line);
     }
     // A lost welcome costs nothing: the terminal repeats hello until one arrives.
     t.welcomed = true;
@@ -146,6 +155,7 @@ export class Sessions {
   heartbeat(t: TerminalState, msg: HeartbeatMsg): void {
     t.balance = msg.balance;
     t.equity = msg.equity;
+    t.margin = msg.margin;
   }
 
   quote(t: TerminalState, msg: TickMsg, receivedAt: number): void {
@@ -235,8 +245,10 @@ export class Sessions {
     for (const t of this.terminals.values()) {
       if (t.online && now - t.lastSeen > offlineAfter) {
         t.online = false;
+        t.since = now;
         t.welcomed = false;
         this.parts.log.warn(`terminal ${t.name} is offline (silent for ${now - t.lastSeen} ms)`);
+        this.tell(t, 'offline', `offline (silent for ${now - t.lastSeen} ms)`);
         this.parts.journal.event({ kind: 'offline', account: t.name, message: `silent for ${now - t.lastSeen} ms` });
       }
     }
@@ -268,6 +280,10 @@ export class Sessions {
     this.parts.log.warn(`rejected ${untrusted(ref.type ?? 'message', NAME_MAX)} from ${from}: ${code} ${untrusted(message, 2 * TEXT_MAX)}`);
     this.parts.journal.event({ kind: 'error', account: ref.account, message: `${code}: ${message}`, data: { ref_type: ref.type, ref_seq: ref.seq } });
     if (addressable) this.parts.send(ref.account!, { type: 'error', code, message, ref_type: ref.type, ref_seq: ref.seq });
+  }
+
+  private tell(t: TerminalState, what: TerminalEvent['what'], message: string): void {
+    this.parts.feed.emit({ type: 'terminal', time: this.parts.now(), name: t.name, online: t.online, what, message });
   }
 
   /** Slaves stream ticks for the translations of every symbol their masters trade. */

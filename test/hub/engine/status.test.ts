@@ -11,7 +11,7 @@ describe('engineStatus', () => {
     new Decisions(h.parts).onMasterDeal(h.parts.roster.get('M1')!, h.deal({ position: '500', side: 'sell', entry: 'in', volume: 1, position_volume: 1, sl: 1.2 }), h.clock.now);
     const s = engineStatus(h.parts);
     expect(s.terminals.find((t) => t.name === 'S1')).toEqual({
-      name: 'S1', role: 'slave', online: true, lastSeen: h.clock.now, broker: 'brk', login: 1, server: 'srv', eaVersion: '1.2', marginMode: 'hedging',
+      name: 'S1', role: 'slave', online: true, lastSeen: h.clock.now, lastMessage: 'tick', since: h.clock.now, broker: 'brk', login: 1, server: 'srv', eaVersion: '1.2', marginMode: 'hedging',
       balance: undefined, equity: undefined, welcomed: true, symbols: 2, watch: ['EURUSD.c'], quotes: { 'EURUSD.c': { bid: 1.1, ask: 1.2, receivedAt: 5 } },
     });
     // S3 is no account: disabled; it said no hello and sent no symbols.

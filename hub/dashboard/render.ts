@@ -1,0 +1,61 @@
+/** The dashboard's picture as terminal text, for `hub status`. Pure. */
+import type { DashboardView } from './view';
+
+const n = (v: number | undefined, digits?: number) => (v === undefined ? '-' : digits === undefined ? String(v) : v.toFixed(digits));
+
+function ago(ms: number, now: number): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+}
+
+export function renderView(v: DashboardView, decisions = 10): string[] {
+  const { hub, counters } = v;
+  const out: string[] = [
+    `hub ${hub.version} pid ${hub.pid}, up ${ago(hub.startedAt, hub.now)}; ${hub.store} store (${hub.dataDir}); ledger ${hub.ledgerDown ? 'UNREACHABLE' : 'ok'}, queue ${hub.ledgerQueue}`,
+    '',
+    'terminals:',
+  ];
+  if (!v.terminals.length) out.push('  none registered or seen');
+  else {
+    const rows = [['account', 'role', 'state', 'since', 'broker', 'login', 'server', 'balance', 'equity', 'margin', 'EA', 'last message', 'latency ms']];
+    for (const t of v.terminals) {
+      const flags = [t.enabled === false ? 'disabled' : '', t.closeOnly ? 'close-only' : ''].filter(Boolean).join(',');
+      rows.push([
+        t.name + (flags ? ` (${flags})` : ''), t.role, t.online ? 'online' : 'OFFLINE', ago(t.since, hub.now), t.broker ?? '-', n(t.login), t.server ?? '-',
+        n(t.balance, 2), n(t.equity, 2), n(t.margin, 2), t.eaVersion ?? '-', t.lastSeen ? `${t.lastMessage} ${ago(t.lastSeen, hub.now)} ago` : 'never',
+        t.latencies.join(',') || '-',
+      ]);
+    }
+    out.push(...table(rows).map((l) => `  ${l}`));
+  }
+  out.push('', `open copies (${v.positions.reduce((s, p) => s + p.copies.length, 0)} on ${v.positions.length} master positions):`);
+  if (!v.positions.length) out.push('  none');
+  else {
+    const rows = [['master position', 'symbol', 'side', 'volume', 'slave', 'status', 'ticket', 'volume', 'price', 'slip pts', 'latency ms']];
+    for (const p of v.positions) {
+      rows.push([`${p.master}#${p.position}${p.open ? '' : ' (closed)'}`, p.symbol ?? '-', p.side ?? '-', n(p.volume), '', '', '', '', '', '', '']);
+      for (const c of p.copies) rows.push(['', c.symbol, c.side, '', c.slave, c.status, c.ticket ?? '-', n(c.volume), n(c.price), n(c.slippagePoints), n(c.latencyMs)]);
+    }
+    out.push(...table(rows).map((l) => `  ${l}`));
+  }
+  out.push(
+    '',
+    `counters: ${counters.copies} copies decided, ${counters.opened} opens confirmed, ${counters.refusals} refusals, ${counters.resends} re-sends, ${counters.expired} expired, ${counters.inFlight} commands in flight`,
+  );
+  for (const [reason, k] of Object.entries(counters.refusalsByReason).sort((a, b) => b[1] - a[1])) out.push(`  ${String(k).padStart(5)}  ${reason}`);
+  const { bucketsMs, counts } = v.latency;
+  out.push(`latency: ${counts.map((k, i) => `${i < bucketsMs.length ? `<=${bucketsMs[i]}` : `>${bucketsMs[bucketsMs.length - 1]}`}ms ${k}`).join('  ')}`);
+  out.push(`guards: ${v.guards === null ? 'none in this hub version' : JSON.stringify(v.guards)}`);
+  const last = v.decisions.slice(-decisions);
+  out.push('', `last ${last.length} decisions:`);
+  for (const d of last) out.push(`  ${new Date(d.time).toISOString().slice(11, 23)} ${d.kind.toUpperCase()} ${d.message}`);
+  return out;
+}

@@ -1,0 +1,58 @@
+/** A real hub with its dashboard on loopback and three simulated terminals, for the dashboard tests. */
+import { startHub, type RunningHub } from '../../../hub/hub';
+import { startDashboard, type DashboardOptions, type RunningDashboard } from '../../../hub/dashboard/server';
+import { memoryLogger } from '../../../hub/log';
+import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset, type BrokerPreset } from '../../../sim';
+import { tempDir } from '../../helpers';
+
+export interface DashWorld {
+  hub: RunningHub;
+  dash: RunningDashboard;
+  log: ReturnType<typeof memoryLogger>;
+  m: SimTerminal;
+  s1: SimTerminal;
+  s2: SimTerminal;
+  terminals: SimTerminal[];
+  term(account: string, preset: BrokerPreset): Promise<SimTerminal>;
+  stop(): Promise<void>;
+}
+
+export const HEARTBEAT_MS = 300;
+
+export async function dashWorld(opts: DashboardOptions = {}): Promise<DashWorld> {
+  const log = memoryLogger('debug');
+  const hub = await startHub({
+    config: {
+      store: 'memory', dataDir: tempDir('copybridge-dash-'), pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*',
+      heartbeatMs: HEARTBEAT_MS, resendMs: 100, commandTtlMs: 4000,
+    },
+    accounts: [
+      { name: 'M1', type: 'MASTER', enabled: true },
+      { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 },
+      { name: 'S2', type: 'SLAVE', enabled: true, symbol_map: { ...MAPPED_SYMBOL_MAP }, volume_mode: 'multiplier', volume_multiplier: 0.5 },
+    ],
+    logger: log,
+    tickMs: 20,
+  });
+  const dash = await startDashboard(hub, { port: 0, ...opts });
+  const terminals: SimTerminal[] = [];
+  const term = async (account: string, preset: BrokerPreset) => {
+    const t = new SimTerminal({ account, hubPush: hub.pullEndpoint, hubPub: hub.pubEndpoint, broker: brokerFromPreset(preset), heartbeatMs: HEARTBEAT_MS, helloRetryMs: 100 });
+    terminals.push(t);
+    await t.start();
+    await t.waitFor(() => t.role, 5000, `${account} welcome`);
+    return t;
+  };
+  const m = await term('M1', MASTER_PRESET);
+  const s1 = await term('S1', SUFFIX_PRESET);
+  const s2 = await term('S2', MAPPED_PRESET);
+  await s2.waitFor(() => hub.engine.status().terminals.filter((t) => t.symbols !== undefined).length === 3 || undefined, 5000, 'symbols of all three');
+  return {
+    hub, dash, log, m, s1, s2, terminals, term,
+    async stop() {
+      await Promise.all(terminals.map((t) => t.stop()));
+      await dash.close();
+      await hub.stop();
+    },
+  };
+}
