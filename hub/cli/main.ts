@@ -43,7 +43,7 @@ type GlobalArgs = {
   'log-retention-days'?: string;
   dashboard?: boolean;
   'dashboard-host'?: string;
-  'dashboard-port'?: number;
+  'dashboard-port'?: string;
 };
 
 function configFrom(argv: GlobalArgs, io: Io = stdio): HubConfig {
@@ -219,7 +219,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .option('log-retention-days', { type: 'string', describe: FIELDS.logRetentionDays.doc })
     .option('dashboard', { type: 'boolean', describe: FIELDS.dashboard.doc })
     .option('dashboard-host', { type: 'string', describe: FIELDS.dashboardHost.doc })
-    .option('dashboard-port', { type: 'number', describe: FIELDS.dashboardPort.doc })
+    .option('dashboard-port', { type: 'string', describe: FIELDS.dashboardPort.doc })
     .command('start', 'bind the sockets and copy trades until stopped (Ctrl+C)', {}, async (argv) => {
       process.exitCode = await runStart(configFrom(argv, io));
     })

@@ -9,7 +9,7 @@ describe('dashboard and notification settings', () => {
   it('come from the environment and flags, validated', () => {
     const c = loadConfig({ cwd: tempDir(), env: { COPYBRIDGE_DASHBOARD: 'false', COPYBRIDGE_DASHBOARD_PORT: '9000', COPYBRIDGE_NOTIFY_URL: 'https://discord.com/api/webhooks/1/x', COPYBRIDGE_NOTIFY_FORMAT: 'discord' }, flags: { dashboardPort: 9001 } });
     expect(c).toMatchObject({ dashboard: false, dashboardPort: 9001, notifyUrl: 'https://discord.com/api/webhooks/1/x', notifyFormat: 'discord' });
-    expect(() => loadConfig({ cwd: tempDir(), env: { COPYBRIDGE_DASHBOARD_PORT: '70000' } })).toThrow(/environment: dashboardPort must be between 0 and 65535, got "70000"/);
+    expect(() => loadConfig({ cwd: tempDir(), env: { COPYBRIDGE_DASHBOARD_PORT: '70000' } })).toThrow(/environment: COPYBRIDGE_DASHBOARD_PORT must be between 0 and 65535, got "70000"/);
   });
 
   it('keep the dashboard on loopback unless remote access is allowed', () => {
