@@ -57,9 +57,9 @@ export function renderProtocolDoc(): string {
       '2. The terminal answers each `welcome` with `symbols` (in chunks, the first with `replace: true`), a `snapshot` and a `heartbeat`; then it sends a `heartbeat` every `heartbeat_ms`, a `snapshot` every `snapshot_ms`, `deal`/`position` as they happen, `tick` for watched symbols and a `result` for each command.',
       '3. A slave gets a new `watch` when the symbols its masters trade, translated to its own names, change (a master trades a new symbol, or the slave\'s `symbols` change the translation).',
       '4. Commands (`open`, `close`, `close_by`, `modify`) are re-sent every `resendMs` (default ' + DEFAULTS.resendMs + ' ms) until their `result` arrives or `expires_ms` has passed; each send carries the `ttl_ms` left.',
-      '7. A `snapshot` too large for one message comes in parts (`snapshot_id`, `part` of `parts`). The hub reconciles a snapshot once every part has arrived (in any order; a repeated part counts once), drops an incomplete one when a part of another `snapshot_id` arrives, and sends `snapshot_request` when a snapshot stays incomplete for ' + SNAPSHOT_PARTS_TIMEOUT_MS + ' ms.',
       '5. A terminal that sends anything but `hello` while the hub has no session for it (the hub restarted, or the terminal was offline: silent for 3 heartbeat intervals) gets a `welcome` (and an enabled slave its `watch`), repeated at most once a second until its `symbols` arrive. A terminal whose account changes role or is enabled or disabled gets a new `welcome`.',
       '6. `snapshot_request` and `ping` are part of the protocol and the EA answers them, but this hub does not send them: it relies on the periodic snapshots and heartbeats.',
+      '7. A `snapshot` too large for one message comes in parts (`snapshot_id`, `part` of `parts`). The hub reconciles a snapshot once every part has arrived (in any order; a repeated part counts once), drops an incomplete one when a part of another `snapshot_id` arrives, and sends `snapshot_request` when a snapshot stays incomplete for ' + SNAPSHOT_PARTS_TIMEOUT_MS + ' ms.',
     ].join('\n'),
   );
   out.push('');

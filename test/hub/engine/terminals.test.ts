@@ -15,6 +15,15 @@ describe('Sessions', () => {
     expect(h.lines(/terminal S1 connected/)).toHaveLength(1);
   });
 
+  it('says when a terminal reports another login, and its welcome names the login it answers', () => {
+    const h = harness();
+    h.connect('S1');
+    const hello = { ...h.message('S1', { type: 'hello', login: 2, server: 'srv', broker: 'brk', currency: 'USD', margin_mode: 'hedging', ea_version: '1.2' }) };
+    h.parts.sessions.hello(h.parts.sessions.seen(hello, h.clock.now), hello);
+    expect(h.lines(/terminal S1 now reports login 2 on srv \(was 1 on srv\): another account was activated in its terminal/)).toEqual([expect.objectContaining({ level: 'warn' })]);
+    expect(h.commands('S1', 'welcome').map((w) => w.login)).toEqual([1, 2]);
+  });
+
   it('welcomes a terminal that never said hello (the hub restarted) once a second until it sends symbols', () => {
     const h = harness();
     const beat = () => h.parts.sessions.seen(h.message('M1', { type: 'heartbeat', balance: 1, equity: 1, margin: 0 }), h.clock.now);
