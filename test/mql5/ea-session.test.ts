@@ -8,7 +8,7 @@ import { masterTag } from '../../hub/engine/tag';
 import { startHub } from '../../hub';
 import { freePorts, sleep, tempDir, until } from '../helpers';
 import { FakeHub } from '../helpers/fake-hub';
-import { buildTerminal, Terminal, type TerminalOptions } from './terminal';
+import { buildTerminal, startTestHub, Terminal, type TerminalOptions } from './terminal';
 
 jest.setTimeout(120_000);
 
@@ -81,6 +81,33 @@ describe('command time to live, on a computer whose clock is an hour off', () =>
     expect(r).toMatchObject({ status: 'expired', retcode: 0, message: expect.stringMatching(/^command expired: received \d+ ms ago, time to live 300 ms$/) });
     expect((await t.positions()).map((p) => p.comment)).toEqual([slow.comment]);
     await t.ok('latency 0');
+  });
+});
+
+describe.each([11, 23])('live terminals (seed %i), the slave on a computer an hour ahead of the hub', (seed) => {
+  test('trades are copied and closed through the real hub', async () => {
+    const real = await startTestHub([
+      { name: `LM${seed}`, type: 'MASTER', enabled: true },
+      { name: `LS${seed}`, type: 'SLAVE', enabled: true, follows: [`LM${seed}`] },
+    ]);
+    const ep = { pullEndpoint: real.pullEndpoint, pubEndpoint: real.pubEndpoint };
+    const [m, sl] = await Promise.all([
+      Terminal.start({ ...ep, account: `LM${seed}`, login: 5101, tickets: 51000, live: { seed } }),
+      Terminal.start({ ...ep, account: `LS${seed}`, login: 5102, tickets: 52000, live: { seed: seed + 1 }, clockOffsetMs: HOUR }),
+    ]);
+    terminals.push(m, sl);
+    try {
+      for (const t of [m, sl]) await t.waitLog(/welcome from hub/);
+      await sleep(300);
+      for (let i = 0; i < 3; i++) await m.trade('buy', 'EURUSD', 0.1 * (i + 1));
+      const copies = await sl.waitPositions('3 copies', (ps) => ps.length === 3, 15_000);
+      expect(copies.map((p) => p.volume).sort()).toEqual([0.1, 0.2, 0.3]);
+      for (const p of await m.positions()) await m.ok(`close ${p.ticket}`);
+      await sl.waitPositions('copies closed', (ps) => ps.length === 0, 15_000);
+      expect(sl.logs.some((l) => /expired/.test(l))).toBe(false);
+    } finally {
+      await real.stop();
+    }
   });
 });
 
