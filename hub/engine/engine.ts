@@ -123,7 +123,7 @@ export class Engine {
     const r = this.snapshotParts.add(msg, receivedAt, nextSeq);
     const id = untrusted(msg.snapshot_id!, NAME_MAX);
     if (r.superseded !== undefined) this.parts.log.debug(`snapshot ${untrusted(r.superseded, NAME_MAX)} of ${t.name} is superseded by ${id} before it was complete: dropped`);
-    if (r.kind === 'ignored') return this.parts.log.warn(`snapshot part from ${t.name} ignored: ${untrusted(r.reason)}`);
+    if (r.kind === 'ignored') return this.parts.sessions.warnAbout(t.name, 'snapshot part', `snapshot part from ${t.name} ignored: ${untrusted(r.reason)}`);
     if (r.kind === 'waiting') return;
     this.parts.log.debug(`snapshot ${id} of ${t.name} complete: ${r.snapshot.positions.length} positions in ${msg.parts} parts`);
     this.reconciler.onSnapshot(t, account, r.snapshot, receivedAt, r.order);

@@ -279,6 +279,11 @@ export class Sessions {
     if (addressable) this.parts.send(ref.account!, { type: 'error', code, message, ref_type: ref.type, ref_seq: ref.seq });
   }
 
+  /** A warning about what a registered terminal sent, rate-limited per kind and terminal like the rejections. */
+  warnAbout(account: string, kind: string, line: string): void {
+    if (this.warnings.allow(kind, account)) this.parts.log.warn(line);
+  }
+
   /** Slaves stream ticks for the translations of every symbol their masters trade. */
   private sendWatch(t: TerminalState, force: boolean): void {
     const slave = this.parts.roster.get(t.name);

@@ -71,7 +71,7 @@ describe('command time to live, on a computer whose clock is an hour off', () =>
     // the server takes 600 ms per order; both commands wait in the bridge while the EA is busy,
     // and are read in one go: the second one's 300 ms are over when its turn comes
     await t.ok('latency 600');
-    await t.ok('busy 300');
+    await t.ok('busy 1000');
     const slow = openCmd({ master_position: '6001', comment: `CB:${masterTag('M1')}:6001` });
     const quick = openCmd({ master_position: '6002', comment: `CB:${masterTag('M1')}:6002`, ttl_ms: 300, expires_ms: Date.now() + 300 });
     await hub.send('T2', slow);
@@ -116,8 +116,8 @@ describe('another account activated in the terminal', () => {
     const t = await terminal({ account: 'A1', login: 4001, tickets: 41000 });
     await welcome(t, 'slave', 4001);
     const hellos = hub.of('A1', 'hello').length;
-    // the terminal switches now and re-initialises the EA (REASON_ACCOUNT) 3 s later
-    await t.ok('login 4002 3000');
+    // the terminal switches now and re-initialises the EA (REASON_ACCOUNT) 8 s later
+    await t.ok('login 4002 8000');
     const during = openCmd({ master_position: '7001', comment: `CB:${masterTag('M1')}:7001` });
     await sleep(100);
     await hub.send('A1', during);
@@ -141,7 +141,7 @@ describe('another account activated in the terminal', () => {
     expect(await hub.waitFor('A1', 'result', (r) => r.cmd_id === during.cmd_id)).toMatchObject({ status: 'done' });
     expect(await t.positions()).toHaveLength(1);
     // then the terminal's re-initialisation: a new session, said hello as the new login
-    await t.waitLog(/stopped: another account was activated in the terminal \(REASON_ACCOUNT\)/, 8000);
+    await t.waitLog(/stopped: another account was activated in the terminal \(REASON_ACCOUNT\)/, 15_000);
     await welcome(t, 'slave', 4002);
   });
 });

@@ -95,6 +95,15 @@ describe('Engine with snapshots in parts', () => {
     return { e, sent, clock, log, snap };
   }
 
+  it('says why a part is ignored, a few times per terminal, not once per message', () => {
+    const { log, snap } = engine();
+    for (let i = 0; i < 50; i++) snap(`bad${i}`, 3, 2, []);
+    const lines = log.lines.filter((l) => /^snapshot part from M1 ignored: snapshot bad\d+: part 3 of 2 does not exist$/.test(l.message));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThanOrEqual(5);
+    expect(log.lines.some((l) => /further warnings \(snapshot part\) from M1 are suppressed/.test(l.message))).toBe(true);
+  });
+
   it('reconciles a master only when the snapshot is whole, and asks again for one left incomplete', () => {
     const { e, sent, clock, log, snap } = engine();
     snap('s1', 2, 2, [pos(3)]);
