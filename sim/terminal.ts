@@ -426,7 +426,8 @@ export class SimTerminal {
       this.sendMessage({ type: 'snapshot', positions, margin_mode });
       return;
     }
-    const snapshot_id = `${this.seq + 1}`;
+    // unique across restarts, which number messages from 1 again
+    const snapshot_id = `${Date.now().toString(36)}-${this.seq + 1}`;
     const parts = Math.ceil(positions.length / size);
     for (let part = 1; part <= parts; part++) {
       this.sendMessage({ type: 'snapshot', snapshot_id, part, parts, positions: positions.slice((part - 1) * size, part * size), margin_mode });

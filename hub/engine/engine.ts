@@ -76,6 +76,7 @@ export class Engine {
     const t = sessions.seen(msg, receivedAt);
     switch (msg.type) {
       case 'hello':
+        this.snapshotParts.forget(t.name);
         return sessions.hello(t, msg);
       case 'heartbeat':
         return sessions.heartbeat(t, msg);

@@ -85,6 +85,12 @@ export class SnapshotParts {
     return out;
   }
 
+  /** A new session of the terminal (hello): what its earlier one sent in parts is over. */
+  forget(account: string): void {
+    this.open.delete(account);
+    this.done.delete(account);
+  }
+
   /** Snapshots waiting for parts (for status and tests). */
   get incomplete(): number {
     return this.open.size;

@@ -63,6 +63,15 @@ describe('SnapshotParts', () => {
     expect(r.kind === 'complete' && r.snapshot.positions.map((p) => p.position)).toEqual(['5', '6']);
   });
 
+  it('forgets a terminal\'s parts when it starts a new session: a restarted EA may use an id again', () => {
+    const sp = new SnapshotParts(5000);
+    sp.add(part('f', 1, 1, [pos(1)]), 0, order);
+    sp.add(part('g', 1, 2, [pos(1)]), 0, order);
+    sp.forget('M1');
+    expect(sp.incomplete).toBe(0);
+    expect(sp.add(part('f', 1, 1, [pos(2)]), 0, order).kind).toBe('complete');
+  });
+
   it('refuses parts that cannot belong to a snapshot', () => {
     const sp = new SnapshotParts(5000);
     expect(sp.add(part('d', 3, 2, []), 0, order)).toMatchObject({ kind: 'ignored', reason: 'snapshot d: part 3 of 2 does not exist' });
