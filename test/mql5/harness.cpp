@@ -371,13 +371,8 @@ bool Command(const std::string &line) {
       Reply("{\"ok\":true}");
     } else if (c == "login") {
       // the account's view switches at once; the EA is re-initialised later (REASON_ACCOUNT)
-      b.login = std::stol(w.at(1));
-      b.positions.clear();
-      b.deals.clear();
-      b.orders.clear();
-      b.queue.clear();
+      MqlActivateAccount(std::stol(w.at(1)));
       g_inbox.clear();
-      b.RevealAll();
       long delay = w.size() > 2 ? std::stol(w[2]) : 0;
       g_reinit_at = delay < 0 ? -1 : SteadyMs() + delay;
       Reply("{\"ok\":true}");

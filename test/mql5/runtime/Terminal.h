@@ -267,6 +267,23 @@ inline datetime TimeCurrent() {
 }
 
 // ------------------------------------------------------------------------------------ account
+// Another account is activated in the terminal: from now on every account function, position
+// and history function answers for it (a fresh account at the same broker). The EA hears of it
+// from OnDeinit(REASON_ACCOUNT) only when the terminal re-initialises it, which the harness does
+// later ("login LOGIN MS"): in between, its timer and trade events run on the new account.
+inline void MqlActivateAccount(long login) {
+  fb::Broker &b = g_terminal.broker;
+  b.login = login;
+  b.positions.clear();
+  b.deals.clear();
+  b.orders.clear();
+  b.queue.clear();
+  b.RevealAll();
+  g_terminal.pos_selected = false;
+  g_terminal.deal_cache.clear();
+  g_terminal.order_cache.clear();
+}
+
 inline long AccountInfoInteger(ENUM_ACCOUNT_INFO_INTEGER p) {
   fb::Broker &b = g_terminal.broker;
   switch (p) {
