@@ -144,6 +144,20 @@ describe('another account activated in the terminal', () => {
     await t.waitLog(/stopped: another account was activated in the terminal \(REASON_ACCOUNT\)/, 15_000);
     await welcome(t, 'slave', 4002);
   });
+
+  test('an account name made of server and login is the old account\'s: the EA says nothing under it and waits to be restarted', async () => {
+    // no account name input: the EA names itself <server>-<login>
+    const t = await terminal({ account: 'FakeBroker-Demo-4101', login: 4101, inputs: { InpAccountName: '' } });
+    await welcome(t, 'slave', 4101);
+    const mark = hub.received.length;
+    await t.ok('login 4102 2000');
+    await t.waitLog(/another account was activated in the terminal: login 4102/);
+    await t.waitLog(/stopped: another account was activated in the terminal \(REASON_ACCOUNT\)/, 10_000);
+    const after = hub.received.slice(mark);
+    // nothing went out as the old name for the new account; the restarted EA speaks as the new name
+    expect(after.filter((m) => m.account === 'FakeBroker-Demo-4101' && m.type === 'hello')).toEqual([]);
+    await hub.waitFor('FakeBroker-Demo-4102', 'hello', (h) => h.login === 4102);
+  });
 });
 
 describe('one EA per account name in a terminal', () => {
