@@ -68,7 +68,8 @@ export interface World {
 
 export function makeWorld(endpoints: { pull: string; pub: string }, seed: number, log?: (line: string) => void): World {
   const terminal = (account: string, broker: SimBroker) =>
-    new SimTerminal({ account, hubPush: endpoints.pull, hubPub: endpoints.pub, broker, heartbeatMs: 300, helloRetryMs: 200, log });
+    // Snapshots of more than two positions go in parts, so hub kills and drops meet them half sent.
+    new SimTerminal({ account, hubPush: endpoints.pull, hubPub: endpoints.pub, broker, heartbeatMs: 300, helloRetryMs: 200, log, snapshotChunk: 2 });
   const masters = new Map(MASTERS.map((m) => [m.name, terminal(m.name, brokerFromPreset(MASTER_PRESET, { marginMode: m.mode, ticketBase: m.ticketBase, seed }))]));
   const slaves = new Map(SLAVES.map((s, i) => [s.name, terminal(s.name, brokerFromPreset(s.preset, { marginMode: s.mode, ticketBase: (i + 1) * 1_000_000, seed }))]));
   return { masters, slaves, all: [...masters.values(), ...slaves.values()] };

@@ -58,13 +58,27 @@ export interface SimTerminalOptions {
   journal?: SimJournal;
   /** symbols per `symbols` message; default 200 */
   symbolsChunk?: number;
-  /** default Date.now: envelope ts and command expiry */
+  /** positions per snapshot part, for a hub whose welcome says it takes parts (max_message_bytes); default 1000 */
+  snapshotChunk?: number;
+  /** default Date.now: envelope ts, and command expiry from a hub that sends no ttl_ms */
   now?: () => number;
   log?: (line: string) => void;
 }
 
 type Action = Omit<SimOrderRequest, 'symbol' | 'side' | 'volume' | 'position'>;
 type ResultBody = StoredResult;
+
+/**
+ * Why a command is too old to execute, or undefined: its ttl_ms counted from its receipt on this
+ * process's monotonic clock; from a hub without ttl_ms, its expires_ms against this terminal's clock.
+ */
+function expiry(cmd: CommandMsg, receivedAt: number, now: number): string | undefined {
+  if (cmd.ttl_ms !== undefined) {
+    const waited = Math.round(performance.now() - receivedAt);
+    return waited > cmd.ttl_ms ? `command expired: received ${waited} ms ago, time to live ${cmd.ttl_ms} ms` : undefined;
+  }
+  return now > cmd.expires_ms ? `command expired ${now - cmd.expires_ms} ms ago (expires_ms ${cmd.expires_ms}, now ${now})` : undefined;
+}
 
 /** Retries after requote / price changed / off quotes, as the EA does (docs/install-windows.md). */
 const MAX_RETRIES = 3;
@@ -306,6 +320,8 @@ export class SimTerminal {
   }
 
   private onFrame(payload: Buffer): void {
+    // A command's ttl_ms counts from here, on this process's monotonic clock.
+    const receivedAt = performance.now();
     let msg: HubMessage;
     try {
       msg = decodeHubMessage(payload);
@@ -341,7 +357,7 @@ export class SimTerminal {
       case 'close':
       case 'close_by':
       case 'modify':
-        this.onCommand(msg);
+        this.onCommand(msg, receivedAt);
         break;
     }
   }
@@ -401,8 +417,21 @@ export class SimTerminal {
   }
 
   private sendSnapshot(): void {
-    // As the EA does (Reporter.mqh): a restarted hub learns a netting account without a new hello.
-    this.sendMessage({ type: 'snapshot', positions: this.snapshotPositions(), margin_mode: this.broker.marginMode });
+    // As the EA does (Market.mqh): a restarted hub learns a netting account without a new hello;
+    // a long list goes in parts to a hub that takes them (its welcome says max_message_bytes).
+    const positions = this.snapshotPositions();
+    const margin_mode = this.broker.marginMode;
+    const size = Math.max(1, this.opts.snapshotChunk ?? 1000);
+    if (this.welcomeMsg?.max_message_bytes === undefined || positions.length <= size) {
+      this.sendMessage({ type: 'snapshot', positions, margin_mode });
+      return;
+    }
+    // unique across restarts, which number messages from 1 again
+    const snapshot_id = `${Date.now().toString(36)}-${this.seq + 1}`;
+    const parts = Math.ceil(positions.length / size);
+    for (let part = 1; part <= parts; part++) {
+      this.sendMessage({ type: 'snapshot', snapshot_id, part, parts, positions: positions.slice((part - 1) * size, part * size), margin_mode });
+    }
   }
 
   private snapshotPositions(): Position[] {
@@ -476,7 +505,7 @@ export class SimTerminal {
 
   // ------------------------------------------------------------------ commands
 
-  private onCommand(cmd: CommandMsg): void {
+  private onCommand(cmd: CommandMsg, receivedAt: number): void {
     // Commands before the welcome are ignored; the hub re-sends until it gets a result.
     if (!this.welcomeMsg) return;
     const prev = this.journal.command(cmd.cmd_id);
@@ -487,7 +516,7 @@ export class SimTerminal {
     this.deferring = true;
     let res: ResultBody;
     try {
-      res = this.execute(cmd, this.welcomeMsg);
+      res = this.execute(cmd, this.welcomeMsg, receivedAt);
     } finally {
       this.deferring = false;
     }
@@ -508,12 +537,10 @@ export class SimTerminal {
     this.sendMessage({ type: 'result', cmd_id: cmd.cmd_id, ...res });
   }
 
-  private execute(cmd: CommandMsg, welcome: WelcomeMsg): ResultBody {
+  private execute(cmd: CommandMsg, welcome: WelcomeMsg, receivedAt: number): ResultBody {
     if (welcome.role !== 'slave') return refused(`this terminal's role is ${welcome.role}; only slaves execute ${cmd.type} commands`);
-    const now = this.now();
-    if (now > cmd.expires_ms) {
-      return { status: 'expired', retcode: 0, message: `command expired ${now - cmd.expires_ms} ms ago (expires_ms ${cmd.expires_ms}, now ${now})` };
-    }
+    const expired = expiry(cmd, receivedAt, this.now());
+    if (expired) return { status: 'expired', retcode: 0, message: expired };
     if (!this.tradeAllowed) return fromTrade({ retcode: Retcode.CLIENT_DISABLES_AT, message: 'autotrading disabled by client: enable Algo Trading in the terminal' });
     switch (cmd.type) {
       case 'open':

@@ -26,6 +26,14 @@ export type Followup = Partial<Pick<Pending, 'then' | 'otherKey'>>;
 /** Expired commands kept for a late result, at most. */
 const EXPIRED_MAX = 10_000;
 
+/**
+ * The command as sent now: with what is left of its life, which the terminal counts from its
+ * receipt on its own clock (the hub's and the terminal's clocks are never compared).
+ */
+function withTtl(body: Command, now: number): Command {
+  return { ...body, ttl_ms: Math.max(0, body.expires_ms - now) };
+}
+
 type CommandParts = Pick<Parts, 'cfg' | 'send' | 'now' | 'stats' | 'journal' | 'copies'>;
 
 export class Commands {
@@ -63,7 +71,7 @@ export class Commands {
     this.pending.set(body.cmd_id, p);
     c.inflight.add(body.cmd_id);
     this.parts.stats.commandsSent++;
-    this.parts.send(c.slave, body);
+    this.parts.send(c.slave, withTtl(body, now));
     this.parts.journal.event({ kind: 'command', account: c.slave, cmd_id: body.cmd_id, master_ticket: c.masterPosition, message: body.type, data: body });
   }
 
@@ -161,6 +169,6 @@ export class Commands {
     p.lastSent = now;
     p.attempts++;
     this.parts.stats.resends++;
-    this.parts.send(p.slave, p.body);
+    this.parts.send(p.slave, withTtl(p.body, now));
   }
 }

@@ -6,10 +6,12 @@
  */
 import type { Account } from '../accounts';
 import type { Trade } from '../ledger/types';
-import type { TerminalMessage } from '../protocol';
+import { NAME_MAX, untrusted } from '../log';
+import { SNAPSHOT_PARTS_TIMEOUT_MS } from '../protocol';
+import type { SnapshotMsg, TerminalMessage } from '../protocol';
 import { makeParts, type EngineDeps, type EngineStats, type Parts } from './context';
 import { Converger } from './converge';
-import { keyOf, restoredCopy } from './copies';
+import { keyOf, nextSeq, restoredCopy } from './copies';
 import { Decisions } from './decisions';
 import type { GuardState } from './guard';
 import type { GuardStatus } from './protect';
@@ -18,7 +20,9 @@ import type { EngineEvent } from './events';
 import { Operator, type ManualClose } from './operator';
 import { Reconciler } from './reconcile';
 import { Results } from './results';
+import { SnapshotParts } from './snapshots';
 import { engineStatus, type EngineStatus } from './status';
+import type { TerminalState } from './terminals';
 
 export class Engine {
   readonly stats: EngineStats;
@@ -28,6 +32,7 @@ export class Engine {
   private readonly reconciler: Reconciler;
   private readonly converger: Converger;
   private readonly operator: Operator;
+  private readonly snapshotParts = new SnapshotParts();
 
   constructor(deps: EngineDeps) {
     this.parts = makeParts(deps);
@@ -100,6 +105,7 @@ export class Engine {
     const t = sessions.seen(msg, receivedAt);
     switch (msg.type) {
       case 'hello':
+        this.snapshotParts.forget(t.name);
         return sessions.hello(t, msg);
       case 'heartbeat':
         sessions.heartbeat(t, msg);
@@ -109,7 +115,7 @@ export class Engine {
       case 'symbols':
         return sessions.symbols(t, msg.symbols, msg.replace);
       case 'snapshot':
-        return this.reconciler.onSnapshot(t, account, msg, receivedAt);
+        return this.snapshot(t, account, msg, receivedAt);
       case 'deal':
         if (account.type !== 'MASTER') return this.reconciler.onSlaveDeal(t.name, msg);
         return journal.fanOut(() => this.decisions.onMasterDeal(account, msg, receivedAt));
@@ -137,7 +143,23 @@ export class Engine {
     commands.tick(now);
     masters.prune(now, copies);
     sessions.checkSilence(now);
+    for (const s of this.snapshotParts.expire(now)) {
+      this.parts.log.warn(`snapshot ${untrusted(s.id, NAME_MAX)} of ${s.account} is incomplete (part ${s.missing.join(', ')} missing for ${SNAPSHOT_PARTS_TIMEOUT_MS} ms): asking again`);
+      this.parts.send(s.account, { type: 'snapshot_request' });
+    }
     this.converger.tick(now);
+  }
+
+  /** A whole snapshot, or a part of one: reconciled once every part has come. */
+  private snapshot(t: TerminalState, account: Account, msg: SnapshotMsg, receivedAt: number): void {
+    if (!SnapshotParts.inParts(msg)) return this.reconciler.onSnapshot(t, account, msg, receivedAt);
+    const r = this.snapshotParts.add(msg, receivedAt, nextSeq);
+    const id = untrusted(msg.snapshot_id!, NAME_MAX);
+    if (r.superseded !== undefined) this.parts.log.debug(`snapshot ${untrusted(r.superseded, NAME_MAX)} of ${t.name} is superseded by ${id} before it was complete: dropped`);
+    if (r.kind === 'ignored') return this.parts.sessions.warnAbout(t.name, 'snapshot part', `snapshot part from ${t.name} ignored: ${untrusted(r.reason)}`);
+    if (r.kind === 'waiting') return;
+    this.parts.log.debug(`snapshot ${id} of ${t.name} complete: ${r.snapshot.positions.length} positions in ${msg.parts} parts`);
+    this.reconciler.onSnapshot(t, account, r.snapshot, receivedAt, r.order);
   }
 
   /** Terminals, master positions, copies and commands as they are now, and the counters. */

@@ -56,8 +56,8 @@ export class Reconciler {
     if (c.status === 'open' && volume < c.volume - EPS) c.slaveCut = this.parts.masters.get(c.master, c.masterPosition)?.volume ?? 0;
   }
 
-  onSnapshot(t: TerminalState, account: Account, s: SnapshotMsg, receivedAt: number): void {
-    const open = this.parts.sessions.snapshot(t, s, receivedAt);
+  onSnapshot(t: TerminalState, account: Account, s: SnapshotMsg, receivedAt: number, order?: number): void {
+    const open = this.parts.sessions.snapshot(t, s, receivedAt, order);
     if (!open) {
       this.parts.log.debug(`snapshot ${s.seq} of ${t.name} is older than one already applied: ignored`);
       return;

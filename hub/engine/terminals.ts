@@ -138,6 +138,9 @@ export class Sessions {
 
   hello(t: TerminalState, msg: HelloMsg): void {
     const first = !t.hello;
+    if (t.hello && (t.hello.login !== msg.login || t.hello.server !== msg.server)) {
+      this.parts.log.warn(`terminal ${t.name} now reports login ${msg.login} on ${untrusted(msg.server, NAME_MAX)} (was ${t.hello.login} on ${untrusted(t.hello.server, NAME_MAX)}): another account was activated in its terminal`);
+    }
     t.hello = msg;
     t.marginMode = msg.margin_mode;
     if (first || !t.welcomed) {
@@ -175,12 +178,15 @@ export class Sessions {
     if (this.parts.roster.get(t.name)?.type === 'SLAVE') this.sendWatch(t, false);
   }
 
-  /** Keeps the positions of a snapshot; returns them by position identifier, or undefined for one older than the last (a replay). */
-  snapshot(t: TerminalState, s: SnapshotMsg, receivedAt: number): ReadonlyMap<string, Position> | undefined {
+  /**
+   * Keeps the positions of a snapshot; returns them by position identifier, or undefined for one
+   * older than the last (a replay). `order`: when it began (a snapshot in parts: its first part).
+   */
+  snapshot(t: TerminalState, s: SnapshotMsg, receivedAt: number, order = nextSeq()): ReadonlyMap<string, Position> | undefined {
     if (t.snapshotTs !== undefined && s.ts < t.snapshotTs) return undefined;
     t.snapshotTs = s.ts;
     t.snapshotAt = receivedAt;
-    t.snapshotSeq = nextSeq();
+    t.snapshotSeq = order;
     t.positions = new Map(s.positions.map((p) => [p.position, p]));
     const mm = s.margin_mode;
     if (!t.marginMode && (mm === 'hedging' || mm === 'netting' || mm === 'exchange')) t.marginMode = mm;
@@ -223,7 +229,13 @@ export class Sessions {
     const { cfg } = this.parts;
     const account = this.parts.roster.get(name);
     const limits = role === 'slave' && account ? this.parts.guards.welcomeLimits(account) : undefined;
-    this.parts.send(name, { type: 'welcome', role, magic: cfg.magic, heartbeat_ms: cfg.heartbeatMs, snapshot_ms: cfg.snapshotMs, hub_version: VERSION, ...(limits ? { limits } : {}) });
+    this.parts.send(name, {
+      type: 'welcome', role, magic: cfg.magic, heartbeat_ms: cfg.heartbeatMs, snapshot_ms: cfg.snapshotMs, hub_version: VERSION,
+      ...(limits ? { limits } : {}),
+      // The login this welcome answers: a terminal that switched accounts since waits for its own.
+      login: t?.hello?.login,
+      max_message_bytes: cfg.maxMessageBytes,
+    });
     if (t) {
       t.welcomeSentAt = this.parts.now();
       if (role === 'slave') this.sendWatch(t, true);
@@ -284,6 +296,11 @@ export class Sessions {
 
   private tell(t: TerminalState, what: TerminalEvent['what'], message: string): void {
     this.parts.feed.emit({ type: 'terminal', time: this.parts.now(), name: t.name, online: t.online, what, message });
+  }
+
+  /** A warning about what a registered terminal sent, rate-limited per kind and terminal like the rejections. */
+  warnAbout(account: string, kind: string, line: string): void {
+    if (this.warnings.allow(kind, account)) this.parts.log.warn(line);
   }
 
   /** Slaves stream ticks for the translations of every symbol their masters trade. */

@@ -1,7 +1,7 @@
 /** Renders docs/protocol.md from the message definitions (the only source of truth). */
 import type { TSchema } from '@sinclair/typebox';
 import { DEFAULTS } from '../config';
-import { ALL_MESSAGES, DEFAULT_MAX_MESSAGE_BYTES, PositionSchema, SymbolSpecSchema, PROTOCOL_VERSION } from './messages';
+import { ALL_MESSAGES, DEFAULT_MAX_MESSAGE_BYTES, PositionSchema, SNAPSHOT_PARTS_TIMEOUT_MS, SymbolSpecSchema, PROTOCOL_VERSION } from './messages';
 
 function typeName(s: TSchema): string {
   const anyS = s as Record<string, unknown> & { anyOf?: TSchema[]; items?: TSchema; const?: unknown };
@@ -48,7 +48,7 @@ export function renderProtocolDoc(): string {
       '- Hub to terminal: the hub PUBlishes two-frame messages `[topic, json]` on its PUB socket (default `tcp://127.0.0.1:5555`); the topic is the account name, and a terminal keeps only frames whose topic equals its account name exactly (ZeroMQ subscriptions match prefixes).',
       `- Size limit: ${DEFAULT_MAX_MESSAGE_BYTES} bytes per message (configurable on the hub: \`maxMessageBytes\`). Larger messages are dropped by ZeroMQ or answered with \`E_TOO_LARGE\`.`,
       '- Unknown fields are ignored. An unknown type or an invalid message is logged and, when it names a registered account (read from the message, or guessed from its first bytes when it does not decode), answered with an `error` message to that account\'s topic; the hub keeps running.',
-      '- Commands (`open`, `close`, `close_by`, `modify`) carry a `cmd_id` and `expires_ms`; the hub re-sends a command until a `result` with its `cmd_id` arrives or it expires, so the EA must treat a repeated `cmd_id` as already handled (answer `duplicate`). Copies carry the master\'s identity: magic number from `welcome` and comment `CB:<master tag>:<master position>` (master tag: the low 16 bits, as 4 lowercase hex digits, of the 32-bit FNV-1a hash of the master account name in UTF-8; e.g. FTMO-1 -> 11d1).',
+      '- Commands (`open`, `close`, `close_by`, `modify`) carry a `cmd_id`, a time to live `ttl_ms` (what is left of the command\'s life when it is sent, counted by the terminal from when it receives it, on its own clock: the hub\'s and the terminal\'s clocks are never compared) and `expires_ms` (the same instant on the hub\'s clock, for terminals that do not read `ttl_ms`); the hub re-sends a command until a `result` with its `cmd_id` arrives or it expires, so the EA must treat a repeated `cmd_id` as already handled (answer `duplicate`). Copies carry the master\'s identity: magic number from `welcome` and comment `CB:<master tag>:<master position>` (master tag: the low 16 bits, as 4 lowercase hex digits, of the 32-bit FNV-1a hash of the master account name in UTF-8; e.g. FTMO-1 -> 11d1).',
     ].join('\n'),
   );
   out.push('');
@@ -61,9 +61,22 @@ export function renderProtocolDoc(): string {
       '1. A terminal starts with `hello`, repeated every second until a `welcome` arrives. The hub answers every `hello` of a registered account with `welcome`; to an enabled slave it then sends `watch` (possibly an empty list), and it re-sends the terminal\'s unanswered commands. Every message of an account that is not registered is answered with an `error` (`E_UNKNOWN_ACCOUNT`).',
       '2. The terminal answers each `welcome` with `symbols` (in chunks, the first with `replace: true`), a `snapshot` and a `heartbeat`; then it sends a `heartbeat` every `heartbeat_ms`, a `snapshot` every `snapshot_ms`, `deal`/`position` as they happen, `tick` for watched symbols and a `result` for each command.',
       '3. A slave gets a new `watch` when the symbols its masters trade, translated to its own names, change (a master trades a new symbol, or the slave\'s `symbols` change the translation).',
-      '4. Commands (`open`, `close`, `close_by`, `modify`) are re-sent every `resendMs` (default ' + DEFAULTS.resendMs + ' ms) until their `result` arrives or `expires_ms` has passed.',
+      '4. Commands (`open`, `close`, `close_by`, `modify`) are re-sent every `resendMs` (default ' + DEFAULTS.resendMs + ' ms) until their `result` arrives or `expires_ms` has passed; each send carries the `ttl_ms` left.',
       '5. A terminal that sends anything but `hello` while the hub has no session for it (the hub restarted, or the terminal was offline: silent for 3 heartbeat intervals) gets a `welcome` (and an enabled slave its `watch`), repeated at most once a second until its `symbols` arrive. A terminal whose account changes role or is enabled or disabled gets a new `welcome`.',
       '6. `snapshot_request` and `ping` are part of the protocol and the EA answers them, but this hub does not send them: it relies on the periodic snapshots and heartbeats.',
+      '7. A `snapshot` too large for one message comes in parts (`snapshot_id`, `part` of `parts`). The hub reconciles a snapshot once every part has arrived (in any order; a repeated part counts once), drops an incomplete one when a part of another `snapshot_id` arrives, and sends `snapshot_request` when a snapshot stays incomplete for ' + SNAPSHOT_PARTS_TIMEOUT_MS + ' ms.',
+    ].join('\n'),
+  );
+  out.push('');
+  out.push('## Additions within v1');
+  out.push('');
+  out.push(
+    [
+      'Fields added after v1 was first released are optional, so the version stays 1: an older peer ignores them (unknown fields are ignored), and a newer one falls back to what v1 had when they are absent.',
+      '',
+      '- `ttl_ms` on commands: the terminal measures a command\'s life from its receipt on its own clock instead of comparing its clock with the hub\'s `expires_ms`.',
+      '- `snapshot_id`, `part`, `parts` on `snapshot`: snapshots of any size, in parts under the size limit.',
+      '- `login` and `max_message_bytes` on `welcome`: the welcome names the login it answers (a terminal that switched accounts waits for the welcome of its new login) and the size limit the parts must fit.',
     ].join('\n'),
   );
   out.push('');

@@ -137,9 +137,12 @@ export const Heartbeat = message(
 export const Snapshot = message(
   'snapshot',
   'terminal-to-hub',
-  'The complete list of open positions; sent after welcome, on request, after every reconnect and periodically. The hub reconciles it against what it believes.',
+  'The complete list of open positions; sent after welcome, on request, after every reconnect and periodically. The hub reconciles it against what it believes. A list too long for one message goes in parts (snapshot_id, part, parts), each under the size limit; the hub reconciles only a complete snapshot, drops an incomplete one when a newer one starts, and asks again (snapshot_request) when parts are missing for a while.',
   {
-    positions: Type.Array(PositionSchema, { description: 'all open positions of the account', maxItems: 5000 }),
+    positions: Type.Array(PositionSchema, { description: 'all open positions of the account, or of this part', maxItems: 5000 }),
+    snapshot_id: Type.Optional(Str('a snapshot sent in parts: the same id on every part, new for every snapshot', { minLength: 1, maxLength: 32 })),
+    part: Type.Optional(Type.Integer({ minimum: 1, description: 'with snapshot_id: the number of this part, 1 to parts' })),
+    parts: Type.Optional(Type.Integer({ minimum: 1, description: 'with snapshot_id: how many parts the snapshot has; the hub uses it once all have arrived' })),
     margin_mode: Type.Optional(
       Type.Union([Type.Literal('hedging'), Type.Literal('netting'), Type.Literal('exchange')], { description: 'ACCOUNT_MARGIN_MODE (lets a restarted hub resume without a new hello)' }),
     ),
@@ -225,7 +228,7 @@ const ResultStatus = Type.Union(
   [Type.Literal('done'), Type.Literal('partial'), Type.Literal('rejected'), Type.Literal('refused'), Type.Literal('duplicate'), Type.Literal('expired')],
   {
     description:
-      'done: executed; partial: executed in part; rejected: the broker refused (retcode); refused: the EA refused before sending (reason); duplicate: already executed (same cmd_id or master position already copied), ticket names the existing copy; expired: arrived after expires_ms',
+      'done: executed; partial: executed in part; rejected: the broker refused (retcode); refused: the EA refused before sending (reason); duplicate: already executed (same cmd_id or master position already copied), ticket names the existing copy; expired: not executed within ttl_ms of its receipt (or, without ttl_ms, after expires_ms)',
   },
 );
 
@@ -252,7 +255,13 @@ export const Result = message(
 
 const cmdFields = {
   cmd_id: Str('command id, unique; re-sent commands keep it', { minLength: 1, maxLength: 64 }),
-  expires_ms: Num('do not execute after this time (ms since epoch); answer status expired'),
+  expires_ms: Num('the hub\'s clock: do not execute after this time (ms since epoch); answer status expired. For terminals that do not read ttl_ms: it compares two machines\' clocks'),
+  ttl_ms: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'time to live: execute within this many ms of receiving the command, on the terminal\'s own monotonic clock, else answer status expired; every (re-)send carries what is left of the command\'s life. Absent (older hub): use expires_ms',
+    }),
+  ),
   master: Str('master account name', { maxLength: 64 }),
   master_position: PositionId,
 };
@@ -283,6 +292,8 @@ export const Welcome = message(
         { additionalProperties: true, description: 'slaves with account protection: limits the EA checks itself before every open (closes are never refused); a new welcome brings new limits (after each daily reset and each trip)' },
       ),
     ),
+    login: Type.Optional(Int('ACCOUNT_LOGIN of the terminal\'s latest hello: a terminal whose login has changed since waits for a welcome naming its new login')),
+    max_message_bytes: Type.Optional(Int('largest message the hub accepts, bytes: snapshots are sent in parts under it')),
   },
   { account: 'Apex-2', seq: 1, ts: 1763900000100, role: 'slave', magic: 20250, heartbeat_ms: 2000, snapshot_ms: 30000, hub_version: '0.1.0', limits: { equity_floor: 95000, max_positions: 10 } },
 );
@@ -305,7 +316,7 @@ export const Open = message(
     increase: Type.Optional(Type.Boolean({ description: 'add volume to an existing copy (netting master increased its position)' })),
   },
   {
-    account: 'Apex-2', seq: 5, ts: 1763900002001, cmd_id: 'c-1763900002001-1', expires_ms: 1763900012001, master: 'FTMO-1', master_position: '5001',
+    account: 'Apex-2', seq: 5, ts: 1763900002001, cmd_id: 'c-1763900002001-1', expires_ms: 1763900012001, ttl_ms: 10000, master: 'FTMO-1', master_position: '5001',
     symbol: 'EURUSD.c', side: 'buy', volume: 0.5, price: 1.0841, max_deviation_points: 30, sl: 1.08, tp: 1.09, magic: 20250, comment: 'CB:11d1:5001',
   },
 );
@@ -403,6 +414,9 @@ export type CommandMsg = OpenMsg | CloseMsg | CloseByMsg | ModifyMsg;
 
 /** Messages without the envelope fields the sender stamps (v, seq, ts, account). */
 export type Body<M> = M extends unknown ? Omit<M, 'v' | 'seq' | 'ts' | 'account'> : never;
+
+/** A snapshot sent in parts and still incomplete after this long is asked for again. */
+export const SNAPSHOT_PARTS_TIMEOUT_MS = 5000;
 
 /** Largest message accepted in either direction, bytes (the bridge's CB_MAX_MESSAGE). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;

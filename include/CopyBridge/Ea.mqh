@@ -25,6 +25,7 @@
 #include "Reporter.mqh"
 #include "Market.mqh"
 #include "Executor.mqh"
+#include "Lock.mqh"
 
 //--- a snapshot waits at most this long for the position list to show the deals reported
 #define CB_SNAPSHOT_HOLD_MS 2000
@@ -56,7 +57,10 @@ private:
    CCbMarket         m_market;
    CCbExecutor       m_executor;
    CCbChartStatus    m_status;
+   CCbInstanceLock   m_lock;
    int               m_timer_ms;
+   //--- the account name is <server>-<login>: it names another account after a switch
+   bool              m_name_from_login;
    bool              m_started;
    long              m_snapshot_held_ms;
 
@@ -69,11 +73,14 @@ private:
    void              OnWelcome(void);
    void              OnWatch(void);
    void              OnHubError(void);
-   void              OnCommand(const ENUM_CB_MESSAGE type);
-   void              Dispatch(const string json);
+   void              OnCommand(const ENUM_CB_MESSAGE type,const ulong received_tick);
+   //--- received_tick: GetTickCount64() when the message was read from the bridge
+   void              Dispatch(const string json,const ulong received_tick);
+   //--- false while another account is active in the terminal under a name that is not its own
+   bool              IdentityKnown(void);
 
 public:
-                     CCopyBridgeEA(void) : m_timer_ms(20), m_started(false), m_snapshot_held_ms(0) {}
+                     CCopyBridgeEA(void) : m_timer_ms(20), m_name_from_login(false), m_started(false), m_snapshot_held_ms(0) {}
    //--- OnInit
    int               Init(const string hub_host,const int pull_port,const int pub_port,const string account,const long magic,
                           const int timer_ms,const int log_level,const string server_key,const string client_public,const string client_secret);
@@ -111,13 +118,13 @@ void CCopyBridgeEA::SendSnapshot(void)
       CbLogWarn("the position list still differs from the deals after "+IntegerToString(CB_SNAPSHOT_HOLD_MS)+" ms; sending the snapshot anyway");
      }
    m_snapshot_held_ms=0;
-   m_market.SendSnapshot(m_link,m_journal,m_session.MarginMode());
+   m_market.SendSnapshot(m_link,m_journal,m_session.MarginMode(),m_session.MaxMessageBytes());
    m_session.SnapshotSent(m_link.NowMs());
   }
 
 void CCopyBridgeEA::ReportDeals(const bool scan)
   {
-   if(m_session.Role()==CB_ROLE_DISABLED)
+   if(m_session.Role()==CB_ROLE_DISABLED || m_session.Switched())
       return;
    if(!m_reporter.Flush(m_link,m_status,scan))
       m_session.SnapshotSoon(m_link.NowMs());
@@ -133,7 +140,12 @@ void CCopyBridgeEA::OnWelcome(void)
   {
    CbWelcome welcome;
    CbParseWelcome(m_in,welcome);
-   m_session.OnWelcome(welcome);
+   bool switched=m_session.Switched();
+   if(!m_session.OnWelcome(welcome))
+      return;
+   //--- the new account's history: its deals so far are in the snapshot, not reported one by one
+   if(switched)
+      m_reporter.StartDeals();
    m_copies.ForgetClosed(m_journal);
    m_market.SendSymbols(m_link);
    SendSnapshot();
@@ -156,15 +168,30 @@ void CCopyBridgeEA::OnHubError(void)
    UpdateStatus(true);
   }
 
-void CCopyBridgeEA::OnCommand(const ENUM_CB_MESSAGE type)
+void CCopyBridgeEA::OnCommand(const ENUM_CB_MESSAGE type,const ulong received_tick)
   {
+   //--- the account may have changed since this call began: nothing runs on an unconfirmed one
+   IdentityKnown();
    CbCommand cmd;
-   CbParseCommand(m_in,type,m_link.NowMs(),cmd);
+   CbParseCommand(m_in,type,m_link.NowMs(),received_tick,cmd);
    if(m_executor.Execute(m_link,m_journal,m_session,m_status,cmd))
       UpdateStatus(true);
   }
 
-void CCopyBridgeEA::Dispatch(const string json)
+bool CCopyBridgeEA::IdentityKnown(void)
+  {
+   if(m_session.AccountSwitched())
+     {
+      m_market.Unwatch();
+      m_status.Event("another account was activated: login "+IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN)));
+      UpdateStatus(true);
+     }
+   //--- a name made of server and login is the old account's: the terminal re-initialises the EA
+   //--- for the new one (REASON_ACCOUNT), which then says hello under the new name
+   return(!(m_session.Switched() && m_name_from_login && CbDefaultAccountName()!=m_link.Account()));
+  }
+
+void CCopyBridgeEA::Dispatch(const string json,const ulong received_tick)
   {
    CbLogDebug("<- "+json);
    if(!m_in.Parse(json))
@@ -208,7 +235,7 @@ void CCopyBridgeEA::Dispatch(const string json)
       case CB_MSG_CLOSE:
       case CB_MSG_CLOSE_BY:
       case CB_MSG_MODIFY:
-         OnCommand(type);
+         OnCommand(type,received_tick);
          break;
       default:
          CbLogWarn("unknown message type \""+name+"\" from the hub ignored (newer hub?)");
@@ -222,7 +249,8 @@ int CCopyBridgeEA::Init(const string hub_host,const int pull_port,const int pub_
    string name=account;
    StringTrimLeft(name);
    StringTrimRight(name);
-   if(name=="")
+   m_name_from_login=(name=="");
+   if(m_name_from_login)
       name=CbDefaultAccountName();
    g_cb_log_prefix="CopyBridge["+name+"]";
    string host=hub_host;
@@ -246,6 +274,14 @@ int CCopyBridgeEA::Init(const string hub_host,const int pull_port,const int pub_
       string text="DLL imports are not allowed, so the EA cannot reach the hub. Fix: "+dll+". Then attach the EA again.";
       CbLogError("OnInit",text);
       Comment("CopyBridge: STOPPED\n"+text);
+      return(INIT_FAILED);
+     }
+   //--- one EA per account name in this terminal
+   string holder="";
+   if(!m_lock.Claim(name,holder))
+     {
+      CbLogError("OnInit",holder);
+      CbShowStopped(holder);
       return(INIT_FAILED);
      }
    m_session.CheckTradeAllowed(true);
@@ -272,11 +308,15 @@ int CCopyBridgeEA::Init(const string hub_host,const int pull_port,const int pub_
 void CCopyBridgeEA::Deinit(const int reason)
   {
    EventKillTimer();
+   m_lock.Release();
    if(!m_started)
       return;
    m_started=false;
    m_link.Close();
-   CbLogEvent("stopped (reason "+IntegerToString(reason)+")");
+   if(reason==REASON_ACCOUNT)
+      CbLogEvent("stopped: another account was activated in the terminal (REASON_ACCOUNT); the terminal starts the EA again for it");
+   else
+      CbLogEvent("stopped (reason "+IntegerToString(reason)+")");
    if(reason!=REASON_CHARTCHANGE && reason!=REASON_PARAMETERS)
       Comment("");
   }
@@ -292,19 +332,33 @@ void CCopyBridgeEA::Pump(void)
       UpdateStatus(false);
       return;
      }
-   //--- every waiting message, up to a limit per call: several wake-ups collapse into one event,
-   //--- so this reads all that waits; past the limit, other events go first and a new wake-up
-   //--- brings the EA back for the rest
-   int reads=0;
-   for(; reads<CB_MAX_READS_PER_POLL; reads++)
+   if(!IdentityKnown())
+     {
+      UpdateStatus(false);
+      return;
+     }
+   //--- every waiting message (up to a limit per call) is read first, each with the time it was
+   //--- read: a command's time to live counts from there, also while the ones before it execute.
+   //--- Several wake-ups collapse into one event, so this reads all that waits; past the limit,
+   //--- a new wake-up brings the EA back for the rest
+   CB_ARRAY(string,batch);
+   CB_ARRAY(ulong,received);
+   int n=0;
+   for(int i=0; i<CB_MAX_READS_PER_POLL; i++)
      {
       string json="";
       if(m_link.Receive(json)<=0)
          break;
-      Dispatch(json);
+      ArrayResize(batch,n+1,CB_MAX_READS_PER_POLL);
+      ArrayResize(received,n+1,CB_MAX_READS_PER_POLL);
+      batch[n]=json;
+      received[n]=GetTickCount64();
+      n++;
      }
-   if(reads==CB_MAX_READS_PER_POLL)
+   if(n==CB_MAX_READS_PER_POLL)
       m_link.WakeAgain();
+   for(int i=0; i<n; i++)
+      Dispatch(batch[i],received[i]);
    ReportDeals(false);
    long now=m_link.NowMs();
    if(m_session.HelloDue(now))
@@ -325,7 +379,10 @@ void CCopyBridgeEA::Pump(void)
 
 void CCopyBridgeEA::TradeTransaction(const MqlTradeTransaction &trans)
   {
-   if(!m_started || !m_link.IsOpen() || m_session.Role()==CB_ROLE_DISABLED)
+   if(!m_started || !m_link.IsOpen())
+      return;
+   IdentityKnown();
+   if(m_session.Role()==CB_ROLE_DISABLED || m_session.Switched())
       return;
    //--- every role reports its deals: a master's are copied, a slave's tell the hub about SL/TP hits and stop-outs
    if(trans.type==TRADE_TRANSACTION_DEAL_ADD)

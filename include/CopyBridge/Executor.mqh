@@ -442,10 +442,10 @@ bool CCbExecutor::Execute(CCbHubLink &link,CCbJournal &journal,CCbSession &sessi
    if(session.Role()!=CB_ROLE_SLAVE)
       CbRefuse(o,"this terminal's role is "+CbRoleName(session.Role())+"; only slaves execute "+type+" commands");
    else
-      if(cmd.expires_ms>0 && now>cmd.expires_ms)
+      if(CbCommandExpiry(cmd,now)!="")
         {
          o.status=CB_STATUS_EXPIRED;
-         o.message="command expired "+IntegerToString(now-cmd.expires_ms)+" ms ago (sent by the hub "+IntegerToString(now-cmd.sent_ms)+" ms ago)";
+         o.message=CbCommandExpiry(cmd,now);
         }
       else
         {

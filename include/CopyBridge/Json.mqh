@@ -105,6 +105,8 @@ public:
    //--- "key":[ ... ]
    void              BeginArray(const string key);
    void              EndArray(void) { Close(); }
+   //--- an element of the current array written before (JSON text)
+   void              Element(const string json) { Separator(); m_text+=json; }
    //--- { ... } as an element of the current array
    void              BeginObject(void);
    void              EndObject(void) { Close(); }

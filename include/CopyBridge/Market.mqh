@@ -15,7 +15,10 @@
 
 #define CB_TICK_MIN_INTERVAL_MS     100
 #define CB_SYMBOLS_PER_MESSAGE      200
-#define CB_MAX_SNAPSHOT_POSITIONS   3500
+//--- room in a snapshot message for everything but its positions, bytes
+#define CB_SNAPSHOT_ENVELOPE_BYTES  1024
+//--- a UTF-16 character of a string is at most 3 bytes of UTF-8
+#define CB_UTF8_MAX_PER_CHAR        3
 
 class CCbMarket
   {
@@ -28,14 +31,23 @@ private:
    CB_ARRAY(long,    m_watch_sent_ms);
    int               m_watch_count;
 
+   long              m_snapshots;
+
    void              WriteSymbol(CCbHubLink &link,const string name);
+   //--- every open position as JSON; returns how many
+   int               Positions(CCbJournal &journal,CB_ARRAY_REF(string,items));
+   //--- one snapshot message with items [from, to); parts 0: a whole snapshot
+   void              SendPart(CCbHubLink &link,const string margin_mode,CB_ARRAY_REF(string,items),const int from,const int to,
+                              const string id,const int part,const int parts);
 
 public:
-                     CCbMarket(void) : m_watch_count(0) {}
+                     CCbMarket(void) : m_watch_count(0), m_snapshots(0) {}
    //--- a new session watches nothing until the hub says so
    void              Unwatch(void) { m_watch_count=0; }
    void              SendSymbols(CCbHubLink &link);
-   void              SendSnapshot(CCbHubLink &link,CCbJournal &journal,const string margin_mode);
+   //--- the positions, in parts under max_message_bytes when they do not fit one message and
+   //--- the hub takes parts (max_message_bytes>0: its welcome said so)
+   void              SendSnapshot(CCbHubLink &link,CCbJournal &journal,const string margin_mode,const long max_message_bytes);
    //--- n symbols of the hub's watch message
    void              Watch(CCbHubLink &link,CB_ARRAY_REF(string,symbols),const int n);
    void              SendTicks(CCbHubLink &link);
@@ -98,14 +110,13 @@ void CCbMarket::SendSymbols(CCbHubLink &link)
    CbLogEvent("symbol specs sent: "+IntegerToString(sent)+" symbols");
   }
 
-void CCbMarket::SendSnapshot(CCbHubLink &link,CCbJournal &journal,const string margin_mode)
+int CCbMarket::Positions(CCbJournal &journal,CB_ARRAY_REF(string,items))
   {
-   link.Envelope("snapshot");
-   link.Str("margin_mode",margin_mode);
-   link.BeginArray("positions");
    int total=PositionsTotal();
+   ArrayResize(items,total);
    int n=0;
-   for(int i=0; i<total && n<CB_MAX_SNAPSHOT_POSITIONS; i++)
+   CJsonWriter json;
+   for(int i=0; i<total; i++)
      {
       ulong ticket=PositionGetTicket(i);
       if(ticket==0)
@@ -113,33 +124,90 @@ void CCbMarket::SendSnapshot(CCbHubLink &link,CCbJournal &journal,const string m
       string symbol=PositionGetString(POSITION_SYMBOL);
       ulong identifier=(ulong)PositionGetInteger(POSITION_IDENTIFIER);
       int digits=CbSymbolDigits(symbol);
-      link.BeginObject();
-      link.Str("ticket",CbTicketString(ticket));
-      link.Str("position",CbTicketString(identifier));
-      link.Str("symbol",symbol);
-      link.Str("side",CbSideName(PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY));
-      link.Num("volume",PositionGetDouble(POSITION_VOLUME),8);
-      link.Num("price_open",PositionGetDouble(POSITION_PRICE_OPEN),digits);
-      link.Num("sl",PositionGetDouble(POSITION_SL),digits);
-      link.Num("tp",PositionGetDouble(POSITION_TP),digits);
-      link.Int("magic",PositionGetInteger(POSITION_MAGIC));
-      link.Str("comment",PositionGetString(POSITION_COMMENT));
-      link.Int("time_ms",CbServerMsToUtc(PositionGetInteger(POSITION_TIME_MSC)));
+      json.Begin();
+      json.Str("ticket",CbTicketString(ticket));
+      json.Str("position",CbTicketString(identifier));
+      json.Str("symbol",symbol);
+      json.Str("side",CbSideName(PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY));
+      json.Num("volume",PositionGetDouble(POSITION_VOLUME),8);
+      json.Num("price_open",PositionGetDouble(POSITION_PRICE_OPEN),digits);
+      json.Num("sl",PositionGetDouble(POSITION_SL),digits);
+      json.Num("tp",PositionGetDouble(POSITION_TP),digits);
+      json.Int("magic",PositionGetInteger(POSITION_MAGIC));
+      json.Str("comment",PositionGetString(POSITION_COMMENT));
+      json.Int("time_ms",CbServerMsToUtc(PositionGetInteger(POSITION_TIME_MSC)));
       string master="";
       string mpos="";
       if(journal.MasterOf(identifier,master,mpos))
         {
-         link.Str("master",master);
-         link.Str("master_position",mpos);
+         json.Str("master",master);
+         json.Str("master_position",mpos);
         }
-      link.EndObject();
+      items[n]=json.Finish();
       n++;
      }
-   if(total>CB_MAX_SNAPSHOT_POSITIONS)
-      CbLogError("SendSnapshot",IntegerToString(total)+" positions open; only the first "+IntegerToString(CB_MAX_SNAPSHOT_POSITIONS)+" fit in one message");
+   return(n);
+  }
+
+void CCbMarket::SendPart(CCbHubLink &link,const string margin_mode,CB_ARRAY_REF(string,items),const int from,const int to,
+                         const string id,const int part,const int parts)
+  {
+   link.Envelope("snapshot");
+   link.Str("margin_mode",margin_mode);
+   if(parts>0)
+     {
+      link.Str("snapshot_id",id);
+      link.Int("part",part);
+      link.Int("parts",parts);
+     }
+   link.BeginArray("positions");
+   for(int i=from; i<to; i++)
+      link.Element(items[i]);
    link.EndArray();
    link.Send();
-   CbLogDebug("snapshot sent: "+IntegerToString(n)+" positions");
+  }
+
+void CCbMarket::SendSnapshot(CCbHubLink &link,CCbJournal &journal,const string margin_mode,const long max_message_bytes)
+  {
+   CB_ARRAY(string,items);
+   int n=Positions(journal,items);
+   //--- cut by size: a part's characters, at 3 bytes each at most, stay under the limit
+   long limit=(max_message_bytes>0 && max_message_bytes<CB_MAX_MESSAGE ? max_message_bytes : CB_MAX_MESSAGE);
+   long budget=(limit-CB_SNAPSHOT_ENVELOPE_BYTES)/CB_UTF8_MAX_PER_CHAR;
+   CB_ARRAY(int,starts);
+   int parts=0;
+   long size=0;
+   for(int i=0; i<n; i++)
+     {
+      long len=StringLen(items[i])+1;
+      if(parts==0 || (size+len>budget && size>0))
+        {
+         ArrayResize(starts,parts+1,16);
+         starts[parts]=i;
+         parts++;
+         size=0;
+        }
+      size+=len;
+     }
+   if(parts<=1)
+     {
+      SendPart(link,margin_mode,items,0,n,"",0,0);
+      CbLogDebug("snapshot sent: "+IntegerToString(n)+" positions");
+      return;
+     }
+   if(max_message_bytes<=0)
+     {
+      //--- a hub that did not say its limit takes no parts: what fits, and why not the rest
+      SendPart(link,margin_mode,items,0,starts[1],"",0,0);
+      CbLogError("SendSnapshot",IntegerToString(n)+" positions open; only the first "+IntegerToString(starts[1])+
+                 " fit in one message, and this hub takes no snapshot in parts: update the hub");
+      return;
+     }
+   m_snapshots++;
+   string id=IntegerToString(link.NowMs())+"-"+IntegerToString(m_snapshots);
+   for(int p=0; p<parts; p++)
+      SendPart(link,margin_mode,items,starts[p],(p+1<parts ? starts[p+1] : n),id,p+1,parts);
+   CbLogDebug("snapshot "+id+" sent: "+IntegerToString(n)+" positions in "+IntegerToString(parts)+" parts");
   }
 
 void CCbMarket::Watch(CCbHubLink &link,CB_ARRAY_REF(string,symbols),const int n)

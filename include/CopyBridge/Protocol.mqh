@@ -175,6 +175,8 @@ struct CbWelcome
    int               heartbeat_ms;
    int               snapshot_ms;
    string            hub_version;
+   long              login;             // the login of the hello it answers; 0: not said (older hub)
+   long              max_message_bytes; // 0: not said (older hub: it takes no snapshot in parts)
   };
 
 void CbParseWelcome(const CJsonReader &in,CbWelcome &w)
@@ -184,6 +186,8 @@ void CbParseWelcome(const CJsonReader &in,CbWelcome &w)
    w.heartbeat_ms=(int)in.GetLong("heartbeat_ms",2000);
    w.snapshot_ms=(int)in.GetLong("snapshot_ms",30000);
    w.hub_version=in.GetString("hub_version","");
+   w.login=in.GetLong("login",0);
+   w.max_message_bytes=in.GetLong("max_message_bytes",0);
   }
 
 //+------------------------------------------------------------------+
@@ -227,6 +231,8 @@ struct CbCommand
    string            cmd_id;
    long              sent_ms;              // when the hub sent it (its ts)
    long              expires_ms;           // 0: never
+   long              ttl_ms;               // time to live from receipt; -1: not said (older hub: expires_ms)
+   ulong             received_tick;        // GetTickCount64() when the EA read it from the bridge
    string            master;
    string            master_position;
    string            master_position_by;   // close_by
@@ -245,13 +251,16 @@ struct CbCommand
    bool              increase;             // open: adds to an existing copy
   };
 
-//--- now: the sender time assumed when the command has none
-void CbParseCommand(const CJsonReader &in,const ENUM_CB_MESSAGE type,const long now,CbCommand &cmd)
+//--- now: the sender time assumed when the command has none; received_tick: GetTickCount64()
+//--- when it was read from the bridge
+void CbParseCommand(const CJsonReader &in,const ENUM_CB_MESSAGE type,const long now,const ulong received_tick,CbCommand &cmd)
   {
    cmd.type=type;
    cmd.cmd_id=in.GetString("cmd_id","");
    cmd.sent_ms=in.GetLong("ts",now);
    cmd.expires_ms=in.GetLong("expires_ms",0);
+   cmd.ttl_ms=(in.Kind("ttl_ms")==CB_JSON_NUMBER ? in.GetLong("ttl_ms",0) : -1);
+   cmd.received_tick=received_tick;
    cmd.master=in.GetString("master","");
    cmd.master_position=in.GetString("master_position","");
    cmd.master_position_by=in.GetString("master_position_by","");
@@ -268,6 +277,27 @@ void CbParseCommand(const CJsonReader &in,const ENUM_CB_MESSAGE type,const long 
    cmd.magic=in.GetLong("magic",0);
    cmd.comment=in.GetString("comment",CbCopyComment(cmd.master,cmd.master_position));
    cmd.increase=in.GetBool("increase",false);
+  }
+
+//+------------------------------------------------------------------+
+//| Why a command is too old to execute ("" when it is not): its     |
+//| time to live counted from its receipt on this computer's         |
+//| monotonic clock, so the hub's clock and ours are never compared. |
+//| From a hub without ttl_ms: expires_ms (the hub's clock) against  |
+//| now_ms (ours), as before.                                        |
+//+------------------------------------------------------------------+
+string CbCommandExpiry(const CbCommand &cmd,const long now_ms)
+  {
+   if(cmd.ttl_ms>=0)
+     {
+      long waited=(long)(GetTickCount64()-cmd.received_tick);
+      if(waited<=cmd.ttl_ms)
+         return("");
+      return("command expired: received "+IntegerToString(waited)+" ms ago, time to live "+IntegerToString(cmd.ttl_ms)+" ms");
+     }
+   if(cmd.expires_ms<=0 || now_ms<=cmd.expires_ms)
+      return("");
+   return("command expired "+IntegerToString(now_ms-cmd.expires_ms)+" ms ago (sent by the hub "+IntegerToString(now_ms-cmd.sent_ms)+" ms ago)");
   }
 
 //+------------------------------------------------------------------+

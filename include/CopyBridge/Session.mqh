@@ -84,6 +84,11 @@ private:
    //--- the hub's message numbers: a restarted hub starts again at 1
    long              m_hub_seq;
    bool              m_hello_due;
+   //--- the login the last hello named; another account activated in the terminal since makes
+   //--- the session wait for a welcome naming the new one (m_switched)
+   long              m_login;
+   bool              m_switched;
+   long              m_max_message_bytes;
 
 public:
    //--- a new session: nothing welcomed, no timer running; magic_input 0 takes the hub's
@@ -99,6 +104,13 @@ public:
    string            HubError(void) const { return(m_hub_error); }
    bool              TradeAllowed(void) const { return(m_trade_allowed); }
    int               Hellos(void) const { return(m_hellos); }
+   //--- true after another account was activated in the terminal, until the hub welcomes it
+   bool              Switched(void) const { return(m_switched); }
+   //--- largest message the hub takes (its welcome says); 0: an older hub that takes no snapshot parts
+   long              MaxMessageBytes(void) const { return(m_max_message_bytes); }
+   //--- true (once) when the terminal's login is no longer the one the last hello named: nothing
+   //--- is executed or reported until the hub welcomes the new login
+   bool              AccountSwitched(void);
    long              LastRxMs(void) const { return(m_last_rx_ms); }
    //--- reads the terminal's permissions; logs when they change (or always, announce)
    void              CheckTradeAllowed(const bool announce);
@@ -113,7 +125,8 @@ public:
    void              SnapshotSoon(const long at) { m_snapshot_due_ms=at; }
    //--- every message for this terminal: seq is its number
    void              Received(const long seq,const bool welcome,const long now);
-   void              OnWelcome(const CbWelcome &welcome);
+   //--- false when the welcome answers a hello of another login (sent before an account switch)
+   bool              OnWelcome(const CbWelcome &welcome);
    void              OnHubError(const CbHubError &error,const string account);
   };
 
@@ -136,6 +149,23 @@ void CCbSession::Reset(const long magic_input)
    m_last_rx_ms=0;
    m_hub_seq=0;
    m_hello_due=false;
+   m_login=0;
+   m_switched=false;
+   m_max_message_bytes=0;
+  }
+
+bool CCbSession::AccountSwitched(void)
+  {
+   long login=AccountInfoInteger(ACCOUNT_LOGIN);
+   if(m_login==0 || login==m_login || m_switched)
+      return(false);
+   CbLogWarn("another account was activated in the terminal: login "+IntegerToString(login)+" (was "+IntegerToString(m_login)+"); no command is executed until the hub welcomes the new login");
+   m_switched=true;
+   m_welcomed=false;
+   m_role=CB_ROLE_UNKNOWN;
+   m_hello_interval_ms=CB_HELLO_INTERVAL_MS;
+   m_last_hello_ms=0;
+   return(true);
   }
 
 void CCbSession::CheckTradeAllowed(const bool announce)
@@ -166,8 +196,12 @@ bool CCbSession::HelloDue(const long now)
 void CCbSession::SendHello(CCbHubLink &link)
   {
    ReadMarginMode();
+   long login=AccountInfoInteger(ACCOUNT_LOGIN);
+   if(login!=m_login && m_login!=0 && !m_switched)
+      AccountSwitched();
+   m_login=login;
    link.Envelope("hello");
-   link.Int("login",AccountInfoInteger(ACCOUNT_LOGIN));
+   link.Int("login",login);
    link.Str("server",AccountInfoString(ACCOUNT_SERVER));
    link.Str("broker",AccountInfoString(ACCOUNT_COMPANY));
    link.Str("currency",AccountInfoString(ACCOUNT_CURRENCY));
@@ -214,8 +248,17 @@ void CCbSession::Received(const long seq,const bool welcome,const long now)
       m_hub_seq=seq;
   }
 
-void CCbSession::OnWelcome(const CbWelcome &welcome)
+bool CCbSession::OnWelcome(const CbWelcome &welcome)
   {
+   if(welcome.login>0 && m_login>0 && welcome.login!=m_login)
+     {
+      CbLogWarn("welcome for login "+IntegerToString(welcome.login)+" ignored: this terminal is logged in to "+IntegerToString(m_login)+" now; waiting for the hub to welcome it");
+      return(false);
+     }
+   if(m_switched)
+      CbLogEvent("the hub welcomes login "+IntegerToString(m_login)+": executing commands again");
+   m_switched=false;
+   m_max_message_bytes=welcome.max_message_bytes;
    m_magic=(m_magic_input>0 ? m_magic_input : welcome.magic);
    if(m_magic_input>0 && welcome.magic>0 && welcome.magic!=m_magic_input)
       CbLogWarn("magic number input "+IntegerToString(m_magic_input)+" differs from the hub's "+IntegerToString(welcome.magic)+": copies are recognised by "+IntegerToString(m_magic_input));
@@ -230,6 +273,7 @@ void CCbSession::OnWelcome(const CbWelcome &welcome)
               ", heartbeat "+IntegerToString(m_heartbeat_ms)+" ms, snapshot every "+IntegerToString(m_snapshot_ms)+" ms; sending symbols and positions");
    if(m_role==CB_ROLE_DISABLED)
       CbLogWarn("the hub has this account disabled: nothing is copied to or from it until it is enabled on the hub");
+   return(true);
   }
 
 void CCbSession::OnHubError(const CbHubError &error,const string account)

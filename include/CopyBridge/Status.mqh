@@ -17,6 +17,12 @@
 
 #define CB_STATUS_INTERVAL_MS       250
 
+//--- the chart's text when the EA does not start: why, and what to do
+void CbShowStopped(const string why)
+  {
+   Comment("CopyBridge: STOPPED\n"+why);
+  }
+
 class CCbChartStatus
   {
 private:
@@ -47,6 +53,9 @@ string CCbChartStatus::Connection(CCbHubLink &link,const CCbSession &session,con
       return("NOT CONNECTED (bridge not open, retrying)");
    if(session.HubError()!="")
       return("ERROR "+session.HubError());
+   if(session.Switched())
+      return("ACCOUNT SWITCHED to login "+IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN))+": no command is executed until the hub welcomes it ("+
+             IntegerToString(session.Hellos())+" hello sent)");
    if(!session.Welcomed())
       return("waiting for the hub ("+IntegerToString(session.Hellos())+" hello sent to "+link.PushEndpoint()+")");
    return("connected, last message "+IntegerToString((now-session.LastRxMs())/1000)+" s ago");

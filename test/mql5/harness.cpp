@@ -22,6 +22,12 @@
 //   positions | deals | account | status | inputs | handles | ping
 //   view                             how much of the account the EA sees, against the server
 //   chartchange                      OnDeinit(REASON_CHARTCHANGE) + OnInit in the same process
+//   login LOGIN [MS]                 another account is activated in the terminal: the account
+//                                    (positions, history) is LOGIN's at once, and the terminal
+//                                    re-initialises the EA (OnDeinit(REASON_ACCOUNT) + OnInit) MS
+//                                    ms later (default 0; -1 never); timer events run meanwhile
+//   latency MS                       every OrderSend blocks the EA for MS ms (server round trip)
+//   globals                          the terminal's global variables
 //   restart                          terminal restart: OnDeinit(REASON_CLOSE), broker state saved,
 //                                    the process re-executes itself (fresh EA, same account/files)
 //   quit
@@ -29,6 +35,12 @@
 // Options: --account NAME  --login N  --netting  --tickets BASE  --suffix S  --rename A=B
 //          --symbols A,B,...  --extra-symbols N  --files DIR  --state FILE  --input Name=Value
 //          --no-dlls  --no-ea-dlls  --no-algo  --balance N  --server NAME
+//          --terminal DIR    the terminal this chart belongs to (global variables, open charts;
+//                            default: the files folder): processes with the same one are charts
+//                            of one terminal
+//          --chart-id N      this chart's ID (default: 64-bit, from the clock, as MetaTrader's)
+//          --clock-offset MS the computer's clock is MS ms off the true time (TimeGMT, TimeLocal,
+//                            TimeTradeServer; not the server's quote times)
 //
 // MetaTrader's asynchrony (the MQL5 reference: "OnTradeTransaction", "Trade transaction
 // structure", "OrderSend"), each switch on its own, all of them with --live; --seed N makes a
@@ -73,6 +85,7 @@ long g_dropped = 0;
 long g_last_delivery_turn = 0;
 long g_busy_until = 0;
 int g_stalls = 0;
+long g_reinit_at = -1;  // steady ms of a pending re-initialisation for another account
 
 long SteadyMs() { return (long)GetTickCount64(); }
 std::vector<std::string> g_argv;
@@ -190,6 +203,8 @@ void StartEa() {
   int rc = OnInit();
   g_running = rc == INIT_SUCCEEDED;
   if (!g_running) {
+    // MetaTrader calls OnDeinit with REASON_INITFAILED, then removes the EA from the chart
+    OnDeinit(REASON_INITFAILED);
     std::fprintf(stdout, "EVT initfailed {\"code\":%d,\"comment\":%s}\n", rc, JsonStr(g_terminal.comment).c_str());
     EventKillTimer();
   } else {
@@ -210,14 +225,21 @@ void Restart() {
   g_terminal.broker.queue.clear();
   g_inbox.clear();
   g_terminal.broker.Save(g_state_path);
+  MqlDropTempGlobals();
   Reply("{\"ok\":true,\"restarting\":true}");
   std::vector<std::string> args = g_argv;
-  bool has_state = false;
-  for (auto &a : args)
+  bool has_state = false, has_chart = false;
+  for (auto &a : args) {
     if (a == "--state") has_state = true;
+    if (a == "--chart-id") has_chart = true;
+  }
   if (!has_state) {
     args.push_back("--state");
     args.push_back(g_state_path);
+  }
+  if (!has_chart) {
+    args.push_back("--chart-id");
+    args.push_back(std::to_string(g_terminal.chart_id));
   }
   args.push_back("--resume");
   std::vector<char *> cargs;
@@ -347,6 +369,29 @@ bool Command(const std::string &line) {
       Reply("{\"ok\":true,\"handles\":" + std::to_string(cb_handle_count()) + "}");
     } else if (c == "ping") {
       Reply("{\"ok\":true}");
+    } else if (c == "login") {
+      // the account's view switches at once; the EA is re-initialised later (REASON_ACCOUNT)
+      MqlActivateAccount(std::stol(w.at(1)));
+      g_inbox.clear();
+      long delay = w.size() > 2 ? std::stol(w[2]) : 0;
+      g_reinit_at = delay < 0 ? -1 : SteadyMs() + delay;
+      Reply("{\"ok\":true}");
+    } else if (c == "latency") {
+      g_terminal.order_latency_ms = (int)D(1, 0);
+      Reply("{\"ok\":true}");
+    } else if (c == "globals") {
+      std::string o = "{\"ok\":true,\"globals\":{";
+      bool first = true;
+      MqlWithGlobals([&](std::map<std::string, MqlGlobal> &v) {
+        for (auto &g : v) {
+          char v[64];
+          std::snprintf(v, sizeof v, "%.17g", g.second.value);
+          o += (first ? "" : ",") + JsonStr(g.first) + ":" + v;
+          first = false;
+        }
+        return false;
+      });
+      Reply(o + "}}");
     } else if (c == "chartchange") {
       StopEa(REASON_CHARTCHANGE);
       StartEa();
@@ -355,6 +400,7 @@ bool Command(const std::string &line) {
       Restart();
     } else if (c == "quit") {
       StopEa(REASON_CLOSE);
+      MqlCloseChart();
       Reply("{\"ok\":true}");
       return false;
     } else {
@@ -427,6 +473,9 @@ int main(int argc, char **argv) {
     else if (a == "--symbols") only = next();
     else if (a == "--extra-symbols") extra = std::stoi(next());
     else if (a == "--files") g_terminal.files_dir = next();
+    else if (a == "--terminal") g_terminal.terminal_dir = next();
+    else if (a == "--chart-id") g_terminal.chart_id = std::stol(next());
+    else if (a == "--clock-offset") g_terminal.clock_offset_ms = std::stol(next());
     else if (a == "--state") state = next();
     else if (a == "--resume") resume = true;
     else if (a == "--input") { std::string r = next(); size_t eq = r.find('='); inputs.push_back({r.substr(0, eq), r.substr(eq + 1)}); }
@@ -455,6 +504,9 @@ int main(int argc, char **argv) {
   }
   b.RevealAll();
   g_chart_symbol = b.symbols.empty() ? std::string() : b.symbols[0].name;
+  // chart IDs look like 133246248352168440: more than a double holds exactly
+  if (g_terminal.chart_id == 0) g_terminal.chart_id = 116444736000000000L + fb::WallMs() * 10000 + getpid() % 10000;
+  MqlOpenChart(g_chart_symbol.empty() ? std::string("-") : g_chart_symbol);
   for (auto &in : inputs)
     if (!MqlSetInput(in.first, in.second)) { std::fprintf(stderr, "unknown input %s\n", in.first.c_str()); return 2; }
   StartEa();
@@ -469,6 +521,11 @@ int main(int argc, char **argv) {
     b.Advance();
     Deliver();
     long now = SteadyMs();
+    if (g_reinit_at >= 0 && now >= g_reinit_at) {
+      g_reinit_at = -1;
+      StopEa(REASON_ACCOUNT);
+      StartEa();
+    }
     if (g_running && g_terminal.timer_ms > 0 && now >= next_timer && !EaBusy()) {
       OnTimer();
       if (g_stalls > 0 && b.Random(19) == 0) g_busy_until = SteadyMs() + b.Random(g_stalls);
@@ -492,6 +549,7 @@ int main(int argc, char **argv) {
       if (n <= 0) {
         // Jest went away: behave like a terminal being closed
         StopEa(REASON_CLOSE);
+        MqlCloseChart();
         break;
       }
       buffer.append(chunk, (size_t)n);

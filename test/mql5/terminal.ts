@@ -44,6 +44,11 @@ export interface TerminalOptions {
   reorder?: number;
   lag?: number;
   queueLimit?: number;
+  /** the terminal this chart belongs to (harness --terminal): charts of one terminal share its global variables */
+  terminalDir?: string;
+  chartId?: bigint;
+  /** the computer's clock is this many ms off the true time */
+  clockOffsetMs?: number;
   /** print every line of the terminal to the test output */
   echo?: boolean;
 }
@@ -139,6 +144,9 @@ export class Terminal {
     if (o.reorder !== undefined) a.push('--reorder', String(o.reorder));
     if (o.lag !== undefined) a.push('--lag', String(o.lag));
     if (o.queueLimit !== undefined) a.push('--queue-limit', String(o.queueLimit));
+    if (o.terminalDir) a.push('--terminal', o.terminalDir);
+    if (o.chartId !== undefined) a.push('--chart-id', o.chartId.toString());
+    if (o.clockOffsetMs !== undefined) a.push('--clock-offset', String(o.clockOffsetMs));
     return a;
   }
 
@@ -233,6 +241,14 @@ export class Terminal {
 
   async waitLog(re: RegExp, timeoutMs = 8000, from = 0): Promise<string> {
     return this.waitFor(`log line ${re}`, () => this.logs.slice(from).find((l) => re.test(l)), timeoutMs);
+  }
+
+  /** Ends the process at once, as a crash would: no OnDeinit, its chart gone. */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    const exit = new Promise<void>((r) => this.proc.once('exit', () => r()));
+    this.proc.kill('SIGKILL');
+    await exit;
   }
 
   /** Terminal restart: the EA stops, the process re-executes itself with the account's state. */

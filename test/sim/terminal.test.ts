@@ -25,6 +25,8 @@ class FakeHub {
   readonly invalid: string[] = [];
   /** accounts answered with a welcome on every hello */
   readonly welcoming = new Map<string, 'master' | 'slave' | 'disabled'>();
+  /** more welcome fields (a newer hub's) */
+  welcomeExtra: Record<string, unknown> = {};
   private seq = 0;
   private loop?: Promise<void>;
 
@@ -63,7 +65,7 @@ class FakeHub {
       // Like the real hub: every hello is answered, since a welcome may be lost (slow joiner).
       const role = this.welcoming.get(msg.account);
       if (msg.type === 'hello' && role) {
-        await this.publish(msg.account, { type: 'welcome', role, magic: MAGIC, heartbeat_ms: 200, snapshot_ms: 0, hub_version: 'test' });
+        await this.publish(msg.account, { type: 'welcome', role, magic: MAGIC, heartbeat_ms: 200, snapshot_ms: 0, hub_version: 'test', ...this.welcomeExtra });
       }
     }
   }
@@ -415,6 +417,38 @@ describe('SimTerminal as a slave', () => {
     const sell = openCmd({ side: 'sell', price: 1.08459, master_position: '5002', comment: 'CB:6f1e:5002', sl: 0, tp: 0 });
     await hub.publish('S1', sell);
     expect(await hub.result('S1', sell.cmd_id)).toMatchObject({ status: 'done', price: 1.08459 });
+  });
+
+  it('counts ttl_ms from receipt on its own clock: a clock an hour off still executes in time', async () => {
+    const t = await welcomed('S1', 'slave', { now: () => Date.now() + 3_600_000 });
+    const cmd = openCmd({ ttl_ms: 10_000 });
+    await hub.publish('S1', cmd);
+    expect(await hub.result('S1', cmd.cmd_id)).toMatchObject({ status: 'done' });
+    expect(t.broker.positions()).toHaveLength(1);
+    // without ttl_ms (an older hub) only expires_ms against its own clock is left: expired
+    const old = openCmd({ master_position: '5002', comment: 'CB:6f1e:5002' });
+    await hub.publish('S1', old);
+    expect(await hub.result('S1', old.cmd_id)).toMatchObject({ status: 'expired' });
+    expect(t.broker.positions()).toHaveLength(1);
+  });
+
+  it('sends a long snapshot in parts to a hub that takes them, whole to one that does not', async () => {
+    hub.welcomeExtra = { max_message_bytes: 1 << 20 };
+    const t = await welcomed('M1', 'master', { broker: brokerFromPreset(MASTER_PRESET), snapshotChunk: 3 });
+    for (let i = 0; i < 7; i++) t.broker.buy('EURUSD', 0.01);
+    const before = hub.of('M1', 'snapshot').length;
+    await hub.publish('M1', { type: 'snapshot_request' });
+    const parts = await hub.waitFor(() => (hub.of('M1', 'snapshot').length >= before + 3 ? hub.of('M1', 'snapshot').slice(before) : undefined));
+    expect(parts.map((p) => [p.part, p.parts, p.positions.length])).toEqual([[1, 3, 3], [2, 3, 3], [3, 3, 1]]);
+    expect(new Set(parts.map((p) => p.snapshot_id)).size).toBe(1);
+    expect(new Set(parts.flatMap((p) => p.positions.map((x) => x.position))).size).toBe(7);
+
+    hub.welcomeExtra = {};
+    const older = await welcomed('M2', 'master', { broker: brokerFromPreset(MASTER_PRESET), snapshotChunk: 3 });
+    for (let i = 0; i < 7; i++) older.broker.buy('EURUSD', 0.01);
+    await hub.publish('M2', { type: 'snapshot_request' });
+    const whole = await hub.waitFor(() => hub.of('M2', 'snapshot').find((s) => s.positions.length === 7));
+    expect(whole.snapshot_id).toBeUndefined();
   });
 
   it('answers expired after expires_ms and does nothing', async () => {

@@ -32,7 +32,7 @@ describe('Commands', () => {
     const { h, c, cmds, pending } = setup();
     const body = cmds.close(c);
     cmds.decide('close', 'because', c, body, h.clock.now - 3);
-    expect(h.sent).toEqual([{ to: 'S1', body }]);
+    expect(h.sent).toEqual([{ to: 'S1', body: { ...body, ttl_ms: 5000 } }]);
     expect(pending()).toEqual([body.cmd_id]);
     expect([...c.inflight]).toEqual([body.cmd_id]);
     expect(h.parts.stats.commandsSent).toBe(1);
@@ -57,6 +57,8 @@ describe('Commands', () => {
     expect(h.commands('S1', 'open').map((b) => b.cmd_id)).toEqual([body.cmd_id, body.cmd_id]);
     h.advance(4500); // at expires_ms: a last send
     cmds.tick(h.clock.now);
+    // every send carries what is left of the command's life, never a time on the hub's clock alone
+    expect(h.commands('S1', 'open').map((b) => [b.ttl_ms, b.expires_ms])).toEqual([[5000, body.expires_ms], [4500, body.expires_ms], [0, body.expires_ms]]);
     h.advance(500); // past it: no more sends, but still waiting for a result on its way
     cmds.tick(h.clock.now);
     expect(pending()).toEqual([body.cmd_id]);

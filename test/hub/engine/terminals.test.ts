@@ -6,13 +6,22 @@ describe('Sessions', () => {
   it('answers hello with a welcome carrying the role, magic, timings and hub version', () => {
     const h = harness();
     const t = h.connect('S1', { margin_mode: 'netting' });
-    expect(h.commands('S1', 'welcome')).toEqual([{ type: 'welcome', role: 'slave', magic: 20250, heartbeat_ms: 1000, snapshot_ms: h.parts.cfg.snapshotMs, hub_version: VERSION }]);
+    expect(h.commands('S1', 'welcome')).toEqual([{ type: 'welcome', role: 'slave', magic: 20250, heartbeat_ms: 1000, snapshot_ms: h.parts.cfg.snapshotMs, hub_version: VERSION, login: 1, max_message_bytes: h.parts.cfg.maxMessageBytes }]);
     expect(t).toMatchObject({ online: true, welcomed: true, marginMode: 'netting', welcomeSentAt: h.clock.now });
     expect(h.lines(/terminal S1 connected: brk srv login 1, netting, EA 1.2; role slave/)).toHaveLength(1);
     // A repeated hello (the welcome was lost) is answered without a second "connected" line.
     h.connect('S1');
     expect(h.commands('S1', 'welcome')).toHaveLength(2);
     expect(h.lines(/terminal S1 connected/)).toHaveLength(1);
+  });
+
+  it('says when a terminal reports another login, and its welcome names the login it answers', () => {
+    const h = harness();
+    h.connect('S1');
+    const hello = { ...h.message('S1', { type: 'hello', login: 2, server: 'srv', broker: 'brk', currency: 'USD', margin_mode: 'hedging', ea_version: '1.2' }) };
+    h.parts.sessions.hello(h.parts.sessions.seen(hello, h.clock.now), hello);
+    expect(h.lines(/terminal S1 now reports login 2 on srv \(was 1 on srv\): another account was activated in its terminal/)).toEqual([expect.objectContaining({ level: 'warn' })]);
+    expect(h.commands('S1', 'welcome').map((w) => w.login)).toEqual([1, 2]);
   });
 
   it('welcomes a terminal that never said hello (the hub restarted) once a second until it sends symbols', () => {

@@ -153,6 +153,7 @@ enum ENUM_INIT_RETCODE { INIT_SUCCEEDED = 0, INIT_FAILED = 1, INIT_PARAMETERS_IN
 #define ERR_INVALID_PARAMETER 4003
 #define ERR_NOT_ENOUGH_MEMORY 4004
 #define ERR_FUNCTION_NOT_ALLOWED 4014
+#define ERR_GLOBALVARIABLE_NOT_FOUND 4501
 #define ERR_MARKET_UNKNOWN_SYMBOL 4301
 #define ERR_MARKET_NOT_SELECTED 4302
 #define ERR_TRADE_POSITION_NOT_FOUND 4753
@@ -549,3 +550,16 @@ bool EventSetTimer(int seconds);
 void EventKillTimer();
 long ChartGetInteger(long chart_id, ENUM_CHART_PROPERTY_INTEGER property, int sub_window = 0);
 bool ChartRedraw(long chart_id = 0);
+long ChartID();
+long ChartFirst();
+long ChartNext(long chart_id);
+string ChartSymbol(long chart_id = 0);
+
+// Global variables of the client terminal: shared by every program of the terminal
+bool GlobalVariableCheck(const string &name);
+bool GlobalVariableTemp(const string &name);
+datetime GlobalVariableSet(const string &name, double value);
+double GlobalVariableGet(const string &name);
+bool GlobalVariableGet(const string &name, double &value);
+bool GlobalVariableSetOnCondition(const string &name, double value, double check_value);
+bool GlobalVariableDel(const string &name);

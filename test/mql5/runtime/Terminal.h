@@ -6,15 +6,22 @@
 // and history are the terminal's view of the account (Broker.h), which may lag behind the server.
 #pragma once
 
+#include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <set>
 #include <string>
 
@@ -41,6 +48,16 @@ struct MqlTerminal {
   int next_file = 1;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::string program_name = "CopyBridge";
+  // The terminal all charts share: its global variables and its list of open charts live in
+  // terminal_dir (default: the files folder), so that several harness processes, each one chart
+  // with its EA, make one terminal.
+  std::string terminal_dir;
+  long chart_id = 0;
+  // The computer's clock against the true time (TimeGMT, TimeLocal, TimeTradeServer follow it;
+  // TimeCurrent is the server's last quote time and GetTickCount64 counts since boot)
+  long clock_offset_ms = 0;
+  // A trade server round trip: OrderSend blocks the EA this long
+  int order_latency_ms = 0;
 };
 inline MqlTerminal g_terminal;
 
@@ -239,9 +256,10 @@ inline double NormalizeDouble(double value, int digits) {
 }
 
 // ------------------------------------------------------------------------------------ time
-inline datetime TimeGMT() { return (datetime)(fb::WallMs() / 1000); }
+inline datetime TimeGMT() { return (datetime)((fb::WallMs() + g_terminal.clock_offset_ms) / 1000); }
 inline datetime TimeLocal() { return TimeGMT(); }
-inline datetime TimeTradeServer() { return (datetime)(g_terminal.broker.ServerMs() / 1000); }
+// "calculated in the client terminal ... depends on the time settings on your computer" (reference)
+inline datetime TimeTradeServer() { return (datetime)((g_terminal.broker.ServerMs() + g_terminal.clock_offset_ms) / 1000); }
 inline datetime TimeCurrent() {
   long last = 0;
   for (auto &s : g_terminal.broker.symbols) last = std::max(last, s.time_msc);
@@ -249,6 +267,23 @@ inline datetime TimeCurrent() {
 }
 
 // ------------------------------------------------------------------------------------ account
+// Another account is activated in the terminal: from now on every account function, position
+// and history function answers for it (a fresh account at the same broker). The EA hears of it
+// from OnDeinit(REASON_ACCOUNT) only when the terminal re-initialises it, which the harness does
+// later ("login LOGIN MS"): in between, its timer and trade events run on the new account.
+inline void MqlActivateAccount(long login) {
+  fb::Broker &b = g_terminal.broker;
+  b.login = login;
+  b.positions.clear();
+  b.deals.clear();
+  b.orders.clear();
+  b.queue.clear();
+  b.RevealAll();
+  g_terminal.pos_selected = false;
+  g_terminal.deal_cache.clear();
+  g_terminal.order_cache.clear();
+}
+
 inline long AccountInfoInteger(ENUM_ACCOUNT_INFO_INTEGER p) {
   fb::Broker &b = g_terminal.broker;
   switch (p) {
@@ -393,6 +428,7 @@ inline string SymbolInfoString(const string &symbol, ENUM_SYMBOL_INFO_STRING p) 
 
 // ------------------------------------------------------------------------------------ trade
 inline bool OrderSend(const MqlTradeRequest &request, MqlTradeResult &result) {
+  if (g_terminal.order_latency_ms > 0) usleep((useconds_t)g_terminal.order_latency_ms * 1000);
   uint rc = g_terminal.broker.Execute(request, result, fb::FROM_EXPERT);
   if (rc == TRADE_RETCODE_DONE || rc == TRADE_RETCODE_PLACED || rc == TRADE_RETCODE_DONE_PARTIAL) return true;
   MqlSetError(ERR_TRADE_SEND_FAILED);
@@ -677,6 +713,167 @@ inline long ChartGetInteger(long chart_id, ENUM_CHART_PROPERTY_INTEGER p, int su
   return 0;
 }
 inline bool ChartRedraw(long chart_id) { (void)chart_id; return true; }
+
+// The terminal's open charts: one file per chart in <terminal>/charts, named by its ID, holding
+// the process and the symbol; a chart whose process is gone is closed.
+inline std::string MqlTerminalDir() { return g_terminal.terminal_dir.empty() ? g_terminal.files_dir : g_terminal.terminal_dir; }
+inline std::string MqlChartsDir() { return MqlTerminalDir() + "/charts"; }
+inline void MqlOpenChart(const std::string &symbol) {
+  mkdir(MqlTerminalDir().c_str(), 0755);
+  mkdir(MqlChartsDir().c_str(), 0755);
+  std::ofstream(MqlChartsDir() + "/" + std::to_string(g_terminal.chart_id)) << getpid() << '\t' << symbol << '\n';
+}
+inline void MqlCloseChart() { std::remove((MqlChartsDir() + "/" + std::to_string(g_terminal.chart_id)).c_str()); }
+// symbol of an open chart, "" when it is not open
+inline std::string MqlChartSymbol(long id) {
+  std::ifstream f(MqlChartsDir() + "/" + std::to_string(id));
+  long pid = 0;
+  std::string symbol;
+  if (!(f >> pid >> symbol)) return std::string();
+  if (kill((pid_t)pid, 0) != 0 && errno != EPERM) return std::string();
+  return symbol;
+}
+inline std::vector<long> MqlOpenCharts() {
+  std::vector<long> ids;
+  if (DIR *d = opendir(MqlChartsDir().c_str())) {
+    while (struct dirent *e = readdir(d)) {
+      long id = std::strtol(e->d_name, nullptr, 10);
+      if (id > 0 && !MqlChartSymbol(id).empty()) ids.push_back(id);
+    }
+    closedir(d);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+inline long ChartID() { return g_terminal.chart_id; }
+inline long ChartFirst() {
+  std::vector<long> ids = MqlOpenCharts();
+  return ids.empty() ? -1 : ids.front();
+}
+inline long ChartNext(long chart_id) {
+  if (chart_id == 0) return ChartFirst();
+  for (long id : MqlOpenCharts())
+    if (id > chart_id) return id;
+  return -1;
+}
+inline string ChartSymbol(long chart_id) { return MqlString(MqlChartSymbol(chart_id == 0 ? g_terminal.chart_id : chart_id)); }
+
+// ------------------------------------------------------------------------------------ global variables
+// Terminal global variables, in <terminal>/gvariables.txt: every access holds an exclusive lock
+// on the file, so GlobalVariableSetOnCondition is atomic across the charts (processes) of the
+// terminal, as the reference promises across EAs. Temporary ones die with the terminal (restart).
+struct MqlGlobal {
+  double value = 0;
+  bool temp = false;
+  long time = 0;
+};
+// Runs f on the variables with the file locked; f returns true when it changed them.
+template <typename F> inline bool MqlWithGlobals(F f) {
+  mkdir(MqlTerminalDir().c_str(), 0755);
+  std::string path = MqlTerminalDir() + "/gvariables.txt";
+  int fd = open(path.c_str(), O_RDWR | O_CREAT, 0644);
+  if (fd < 0) { MqlSetError(ERR_INTERNAL_ERROR); return false; }
+  flock(fd, LOCK_EX);
+  std::map<std::string, MqlGlobal> vars;
+  {
+    std::string text;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, (size_t)n);
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream l(line);
+      std::string name;
+      MqlGlobal g;
+      if (std::getline(l, name, '\t') && l >> g.value >> g.temp >> g.time) vars[name] = g;
+    }
+  }
+  bool changed = f(vars);
+  if (changed) {
+    std::ostringstream out;
+    out.precision(17);
+    for (auto &v : vars) out << v.first << '\t' << v.second.value << '\t' << v.second.temp << '\t' << v.second.time << '\n';
+    std::string text = out.str();
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) != (ssize_t)text.size()) MqlSetError(ERR_INTERNAL_ERROR);
+  }
+  flock(fd, LOCK_UN);
+  close(fd);
+  return changed;
+}
+inline bool MqlGlobalNameOk(const string &name) {
+  if (StringLen(name) == 0 || StringLen(name) > 63) { MqlSetError(ERR_INVALID_PARAMETER); return false; }
+  return true;
+}
+inline bool GlobalVariableCheck(const string &name) {
+  bool found = false;
+  MqlWithGlobals([&](std::map<std::string, MqlGlobal> &v) { found = v.count(name.utf8()) > 0; return false; });
+  return found;
+}
+// Creates a temporary variable (value 0) unless one of that name exists; what it returns when one
+// exists the reference does not say: here false, so the EA must not depend on it
+inline bool GlobalVariableTemp(const string &name) {
+  if (!MqlGlobalNameOk(name)) return false;
+  return MqlWithGlobals([&](std::map<std::string, MqlGlobal> &v) {
+    if (v.count(name.utf8())) return false;
+    MqlGlobal g;
+    g.temp = true;
+    g.time = TimeLocal();
+    v[name.utf8()] = g;
+    return true;
+  });
+}
+inline datetime GlobalVariableSet(const string &name, double value) {
+  if (!MqlGlobalNameOk(name)) return 0;
+  datetime now = TimeLocal();
+  MqlWithGlobals([&](std::map<std::string, MqlGlobal> &v) {
+    MqlGlobal &g = v[name.utf8()];
+    g.value = value;
+    g.time = now;
+    return true;
+  });
+  return now;
+}
+inline bool GlobalVariableGet(const string &name, double &value) {
+  bool found = false;
+  MqlWithGlobals([&](std::map<std::string, MqlGlobal> &v) {
+    auto it = v.find(name.utf8());
+    if (it != v.end()) { found = true; value = it->second.value; }
+    return false;
+  });
+  if (!found) MqlSetError(ERR_GLOBALVARIABLE_NOT_FOUND);
+  return found;
+}
+inline double GlobalVariableGet(const string &name) {
+  double value = 0;
+  return GlobalVariableGet(name, value) ? value : 0;
+}
+inline bool GlobalVariableSetOnCondition(const string &name, double value, double check_value) {
+  bool found = false;
+  bool set = MqlWithGlobals([&](std::map<std::string, MqlGlobal> &v) {
+    auto it = v.find(name.utf8());
+    if (it == v.end()) return false;
+    found = true;
+    if (it->second.value != check_value) return false;
+    it->second.value = value;
+    it->second.time = TimeLocal();
+    return true;
+  });
+  if (!found) MqlSetError(ERR_GLOBALVARIABLE_NOT_FOUND);
+  return set;
+}
+inline bool GlobalVariableDel(const string &name) {
+  bool found = MqlWithGlobals([&](std::map<std::string, MqlGlobal> &v) { return v.erase(name.utf8()) > 0; });
+  if (!found) MqlSetError(ERR_GLOBALVARIABLE_NOT_FOUND);
+  return found;
+}
+// The terminal closes: its temporary variables are gone
+inline void MqlDropTempGlobals() {
+  MqlWithGlobals([&](std::map<std::string, MqlGlobal> &v) {
+    for (auto it = v.begin(); it != v.end();) it = it->second.temp ? v.erase(it) : std::next(it);
+    return true;
+  });
+}
 
 // ------------------------------------------------------------------------------------ #import
 // The build script turns each #import block into calls through these: the library is loaded
