@@ -44,6 +44,13 @@ export interface TerminalOptions {
   reorder?: number;
   lag?: number;
   queueLimit?: number;
+  /** order execution (harness.cpp): each switch on its own; `live` switches all of them on */
+  tickGrid?: boolean;
+  fillMisreport?: boolean;
+  placedTurns?: number;
+  coldSelectTurns?: number;
+  /** stops level (points) of symbols in this terminal */
+  stopsLevel?: Record<string, number>;
   /** print every line of the terminal to the test output */
   echo?: boolean;
 }
@@ -139,6 +146,11 @@ export class Terminal {
     if (o.reorder !== undefined) a.push('--reorder', String(o.reorder));
     if (o.lag !== undefined) a.push('--lag', String(o.lag));
     if (o.queueLimit !== undefined) a.push('--queue-limit', String(o.queueLimit));
+    if (o.tickGrid) a.push('--tick-grid');
+    if (o.fillMisreport) a.push('--fill-misreport');
+    if (o.placedTurns !== undefined) a.push('--placed', String(o.placedTurns));
+    if (o.coldSelectTurns !== undefined) a.push('--cold-select', String(o.coldSelectTurns));
+    for (const [k, v] of Object.entries(o.stopsLevel ?? {})) a.push('--stops-level', `${k}=${v}`);
     return a;
   }
 
