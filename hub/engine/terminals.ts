@@ -211,7 +211,7 @@ export class Sessions {
     const t = this.terminals.get(name);
     const role = this.parts.roster.role(name);
     const { cfg } = this.parts;
-    this.parts.send(name, { type: 'welcome', role, magic: cfg.magic, heartbeat_ms: cfg.heartbeatMs, snapshot_ms: cfg.snapshotMs, hub_version: VERSION });
+    this.parts.send(name, { type: 'welcome', role, magic: cfg.magic, heartbeat_ms: cfg.heartbeatMs, snapshot_ms: cfg.snapshotMs, hub_version: VERSION, tick_max_age_ms: cfg.tickMaxAgeMs });
     if (t) {
       t.welcomeSentAt = this.parts.now();
       if (role === 'slave') this.sendWatch(t, true);

@@ -220,10 +220,10 @@ export const Tick = message(
 );
 
 const ResultStatus = Type.Union(
-  [Type.Literal('done'), Type.Literal('partial'), Type.Literal('rejected'), Type.Literal('refused'), Type.Literal('duplicate'), Type.Literal('expired')],
+  [Type.Literal('done'), Type.Literal('partial'), Type.Literal('rejected'), Type.Literal('refused'), Type.Literal('duplicate'), Type.Literal('expired'), Type.Literal('placed')],
   {
     description:
-      'done: executed; partial: executed in part; rejected: the broker refused (retcode); refused: the EA refused before sending (reason); duplicate: already executed (same cmd_id or master position already copied), ticket names the existing copy; expired: arrived after expires_ms',
+      'done: executed; partial: executed in part; rejected: the broker refused (retcode); refused: the EA refused before sending (reason); duplicate: already executed (same cmd_id or master position already copied), ticket names the existing copy; expired: arrived after expires_ms; placed: in progress, an exchange accepted the order (retcode 10008) and the EA sends a second result with the same cmd_id when it fills or is canceled',
   },
 );
 
@@ -269,8 +269,9 @@ export const Welcome = message(
     heartbeat_ms: Int('heartbeat interval'),
     snapshot_ms: Int('periodic snapshot interval'),
     hub_version: Str('hub version', { maxLength: 32 }),
+    tick_max_age_ms: Type.Optional(Int('a quote older than this is no price to check a copy against: the EA waits briefly for a fresh one, else refuses the open (0: no limit; absent: 5000)')),
   },
-  { account: 'Apex-2', seq: 1, ts: 1763900000100, role: 'slave', magic: 20250, heartbeat_ms: 2000, snapshot_ms: 30000, hub_version: '0.1.0' },
+  { account: 'Apex-2', seq: 1, ts: 1763900000100, role: 'slave', magic: 20250, heartbeat_ms: 2000, snapshot_ms: 30000, hub_version: '0.1.0', tick_max_age_ms: 5000 },
 );
 
 export const Open = message(

@@ -70,6 +70,8 @@ private:
    void              OnWatch(void);
    void              OnHubError(void);
    void              OnCommand(const ENUM_CB_MESSAGE type);
+   //--- orders sent whose deals were not seen yet (placed on an exchange, or OrderSend ahead of the history)
+   void              ConfirmOrders(void);
    void              Dispatch(const string json);
 
 public:
@@ -162,6 +164,14 @@ void CCopyBridgeEA::OnCommand(const ENUM_CB_MESSAGE type)
    CbParseCommand(m_in,type,m_link.NowMs(),cmd);
    if(m_executor.Execute(m_link,m_journal,m_session,m_status,cmd))
       UpdateStatus(true);
+  }
+
+void CCopyBridgeEA::ConfirmOrders(void)
+  {
+   if(!m_executor.Unconfirmed())
+      return;
+   if(m_executor.Confirm(m_link,m_journal,m_status,m_link.NowMs()))
+      m_session.SnapshotSoon(m_link.NowMs()+CB_SNAPSHOT_AFTER_TRADE_MS);
   }
 
 void CCopyBridgeEA::Dispatch(const string json)
@@ -301,6 +311,7 @@ void CCopyBridgeEA::Pump(void)
       Dispatch(json);
      }
    ReportDeals(false);
+   ConfirmOrders();
    long now=m_link.NowMs();
    if(m_session.HelloDue(now))
       m_session.SendHello(m_link);
@@ -324,7 +335,10 @@ void CCopyBridgeEA::TradeTransaction(const MqlTradeTransaction &trans)
       return;
    //--- every role reports its deals: a master's are copied, a slave's tell the hub about SL/TP hits and stop-outs
    if(trans.type==TRADE_TRANSACTION_DEAL_ADD)
+     {
       m_reporter.DealAdded(trans,m_link.NowMs());
+      ConfirmOrders();
+     }
    else
       if(trans.type==TRADE_TRANSACTION_POSITION && m_session.Role()!=CB_ROLE_SLAVE)
          m_reporter.PositionChanged(trans,m_link.NowMs());
