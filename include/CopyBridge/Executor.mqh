@@ -32,6 +32,9 @@
 #define CB_CONFIRM_GIVE_UP_MS       60000
 //--- a placed order is waited for this long (the hub expires its command meanwhile)
 #define CB_PLACED_GIVE_UP_MS        600000
+//--- a copy just opened that the position list does not show yet is waited for this often, this long apart
+#define CB_VISIBLE_TRIES            25
+#define CB_VISIBLE_RETRY_MS         10
 
 //--- a market order sent whose deal the history did not show yet
 struct CbUnconfirmed
@@ -234,6 +237,7 @@ bool CCbExecutor::Confirm(CCbHubLink &link,CCbJournal &journal,CCbChartStatus &s
             CbLogEvent("copy of "+u.master+"#"+u.master_position+" is position #"+CbTicketString(identifier)+" (deal #"+CbTicketString(deal)+"), not #"+CbTicketString(u.identifier)+" as recorded when the order was sent");
             journal.RecordCopy(u.master,u.master_position,identifier);
             journal.RecordDrop(u.master,u.master_position,u.identifier);
+            m_copies.Opened(identifier);
            }
          if(!placed)
             continue;
@@ -296,6 +300,12 @@ void CCbExecutor::RefuseMissing(CbOutcome &o,const string ticket_text,const bool
 ulong CCbExecutor::Target(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o,const bool with_remaining)
   {
    ulong ticket=m_copies.Named(journal,cmd.ticket,cmd.master,cmd.master_position);
+   //--- opened just now: OrderSend returned before the terminal's position list showed it
+   for(int i=0; i<CB_VISIBLE_TRIES && ticket==0 && m_copies.Recent(journal.FindCopy(cmd.master,cmd.master_position)); i++)
+     {
+      Sleep(CB_VISIBLE_RETRY_MS);
+      ticket=m_copies.Named(journal,cmd.ticket,cmd.master,cmd.master_position);
+     }
    if(ticket==0)
      {
       RefuseMissing(o,cmd.ticket,with_remaining);
@@ -317,16 +327,23 @@ bool CCbExecutor::ExecOpen(CCbJournal &journal,const CCbSession &session,const C
    if(!cmd.increase)
      {
       ulong existing=m_copies.Find(journal,cmd.master,cmd.master_position,magic,cmd.comment);
-      if(existing>0 && PositionSelectByTicket(existing))
+      if(existing>0)
         {
          o.status=CB_STATUS_DUPLICATE;
          o.retcode=0;
          o.message="master position "+cmd.master+"#"+cmd.master_position+" is already copied as position #"+CbTicketString(existing);
          o.ticket=existing;
-         o.position=(ulong)PositionGetInteger(POSITION_IDENTIFIER);
-         o.digits=CbSymbolDigits(PositionGetString(POSITION_SYMBOL));
-         o.price=PositionGetDouble(POSITION_PRICE_OPEN);
-         o.volume=PositionGetDouble(POSITION_VOLUME);
+         o.position=existing;
+         //--- a copy opened just now may not be in the list yet
+         if(PositionSelectByTicket(existing))
+           {
+            o.position=(ulong)PositionGetInteger(POSITION_IDENTIFIER);
+            o.digits=CbSymbolDigits(PositionGetString(POSITION_SYMBOL));
+            o.price=PositionGetDouble(POSITION_PRICE_OPEN);
+            o.volume=PositionGetDouble(POSITION_VOLUME);
+           }
+         else
+            o.message=o.message+" (opened just now, not in the position list yet)";
          return(false);
         }
      }
@@ -437,6 +454,7 @@ bool CCbExecutor::ExecOpen(CCbJournal &journal,const CCbSession &session,const C
    o.position=identifier;
    if(identifier>0)
       journal.RecordCopy(cmd.master,cmd.master_position,identifier);
+   m_copies.Opened(identifier);
    if(o.status==CB_STATUS_PLACED)
      {
       o.ticket=0;
