@@ -94,6 +94,7 @@ export const SymbolSpecSchema = Type.Object(
     ),
     stops_level: Type.Optional(Int('SYMBOL_TRADE_STOPS_LEVEL, points')),
     freeze_level: Type.Optional(Int('SYMBOL_TRADE_FREEZE_LEVEL, points')),
+    tick_size: Type.Optional(Num('SYMBOL_TRADE_TICK_SIZE: the price grid (index CFDs and futures: 0.25, 0.1, 5); absent: the point')),
   },
   { description: 'the trading facts of one symbol' },
 );

@@ -76,6 +76,9 @@ private:
    void              StopsAfterOpen(const string symbol,const ulong identifier,const long magic,const double sl,const double tp,CbOutcome &o);
    bool              RefuseForeign(CCbJournal &journal,const long magic,CbOutcome &o,const ulong ticket);
    void              RefuseMissing(CbOutcome &o,const string ticket_text,const bool with_remaining);
+   //--- the copy a command names (CCbCopies::Named); one opened just now, which the position list
+   //--- may not show yet, is waited for briefly
+   ulong             Named(CCbJournal &journal,const string ticket_text,const string master,const string master_position);
    //--- the copy a close or modify names, selected; 0 with the outcome refused when it is not
    //--- open (with_remaining: the result says 0 lots remain) or not a copy
    ulong             Target(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o,const bool with_remaining);
@@ -297,15 +300,21 @@ void CCbExecutor::RefuseMissing(CbOutcome &o,const string ticket_text,const bool
    o.remaining=0.0;
   }
 
-ulong CCbExecutor::Target(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o,const bool with_remaining)
+ulong CCbExecutor::Named(CCbJournal &journal,const string ticket_text,const string master,const string master_position)
   {
-   ulong ticket=m_copies.Named(journal,cmd.ticket,cmd.master,cmd.master_position);
+   ulong ticket=m_copies.Named(journal,ticket_text,master,master_position);
    //--- opened just now: OrderSend returned before the terminal's position list showed it
-   for(int i=0; i<CB_VISIBLE_TRIES && ticket==0 && m_copies.Recent(journal.FindCopy(cmd.master,cmd.master_position)); i++)
+   for(int i=0; i<CB_VISIBLE_TRIES && ticket==0 && m_copies.Recent(journal.FindCopy(master,master_position)); i++)
      {
       Sleep(CB_VISIBLE_RETRY_MS);
-      ticket=m_copies.Named(journal,cmd.ticket,cmd.master,cmd.master_position);
+      ticket=m_copies.Named(journal,ticket_text,master,master_position);
      }
+   return(ticket);
+  }
+
+ulong CCbExecutor::Target(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o,const bool with_remaining)
+  {
+   ulong ticket=Named(journal,cmd.ticket,cmd.master,cmd.master_position);
    if(ticket==0)
      {
       RefuseMissing(o,cmd.ticket,with_remaining);
@@ -574,8 +583,8 @@ bool CCbExecutor::ExecCloseBy(CCbJournal &journal,const CCbSession &session,cons
       CbRefuse(o,"close_by needs a hedging account; this account is "+session.MarginMode());
       return(false);
      }
-   ulong a=m_copies.Named(journal,cmd.ticket,cmd.master,cmd.master_position);
-   ulong b=m_copies.Named(journal,cmd.ticket_by,cmd.master,cmd.master_position_by);
+   ulong a=Named(journal,cmd.ticket,cmd.master,cmd.master_position);
+   ulong b=Named(journal,cmd.ticket_by,cmd.master,cmd.master_position_by);
    if(a==0 || b==0)
      {
       RefuseMissing(o,(a==0 ? cmd.ticket : cmd.ticket_by),true);

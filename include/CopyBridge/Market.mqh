@@ -56,6 +56,7 @@ void CCbMarket::WriteSymbol(CCbHubLink &link,const string name)
    link.Str("trade_mode",CbTradeModeName(SymbolInfoInteger(name,SYMBOL_TRADE_MODE)));
    link.Int("stops_level",SymbolInfoInteger(name,SYMBOL_TRADE_STOPS_LEVEL));
    link.Int("freeze_level",SymbolInfoInteger(name,SYMBOL_TRADE_FREEZE_LEVEL));
+   link.Num("tick_size",SymbolInfoDouble(name,SYMBOL_TRADE_TICK_SIZE),10);
    link.EndObject();
   }
 

@@ -54,7 +54,8 @@
 //   --cold-select TURNS  a symbol the EA selects has no quote for up to TURNS turns
 // Always: the feed refreshes every quote's time each --feed-ms MS (1000; `stale SYMBOL on`
 // stops it for a symbol); the filling policies follow the execution mode; --stops-level SYM=N
-// sets a symbol's stops level (points) in this terminal.
+// sets a symbol's stops level (points) and --tick-size SYM=X its tick size in this terminal (one
+// broker quotes an index in 0.01, another in 0.25).
 //   --live            --reorder 20 --lag 20 --stalls 50 --tick-grid --fill-misreport --placed 10
 //                     --cold-select 5
 #include "MQL5.h"
@@ -441,6 +442,7 @@ int main(int argc, char **argv) {
   std::string only, suffix, state;
   std::vector<std::pair<std::string, std::string>> renames, inputs;
   std::vector<std::pair<std::string, int>> stops;
+  std::vector<std::pair<std::string, double>> ticks;
   int extra = 0;
   long tickets = 0;
   bool resume = false;
@@ -478,6 +480,7 @@ int main(int argc, char **argv) {
     else if (a == "--cold-select") b.cold_turns = std::stoi(next());
     else if (a == "--feed-ms") b.feed_ms = std::stol(next());
     else if (a == "--stops-level") { std::string r = next(); size_t eq = r.find('='); stops.push_back({r.substr(0, eq), std::stoi(r.substr(eq + 1))}); }
+    else if (a == "--tick-size") { std::string r = next(); size_t eq = r.find('='); ticks.push_back({r.substr(0, eq), std::stod(r.substr(eq + 1))}); }
     else if (a == "--live") { g_reorder = 20; b.lag = 20; g_stalls = 50; b.tick_grid = true; b.fill_misreport = true; b.place_turns = 10; b.cold_turns = 5; }
     else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
   }
@@ -496,6 +499,11 @@ int main(int argc, char **argv) {
     fb::Symbol *s = b.FindSymbol(st.first);
     if (!s) { std::fprintf(stderr, "--stops-level: unknown symbol %s\n", st.first.c_str()); return 2; }
     s->stops_level = st.second;
+  }
+  for (auto &t : ticks) {
+    fb::Symbol *s = b.FindSymbol(t.first);
+    if (!s) { std::fprintf(stderr, "--tick-size: unknown symbol %s\n", t.first.c_str()); return 2; }
+    s->tick_size = t.second;
   }
   b.RevealAll();
   g_chart_symbol = b.symbols.empty() ? std::string() : b.symbols[0].name;

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import { existsSync } from 'fs';
 import { startHub } from '../../hub';
+import type { ConfigInput } from '../../hub/config';
 import type { Position } from '../../hub/protocol';
 import { sleep, tempDir, until } from '../helpers';
 
@@ -51,6 +52,8 @@ export interface TerminalOptions {
   coldSelectTurns?: number;
   /** stops level (points) of symbols in this terminal */
   stopsLevel?: Record<string, number>;
+  /** tick size of symbols in this terminal (another broker's grid) */
+  tickSize?: Record<string, number>;
   /** print every line of the terminal to the test output */
   echo?: boolean;
 }
@@ -62,14 +65,14 @@ export type Hub = Awaited<ReturnType<typeof startHub>>;
  * range could be reused by any outgoing connection while the hub is down, and the restarted hub
  * must bind the same ports again.
  */
-export async function startTestHub(accounts: object[], endpoints?: { pub: string; pull: string }): Promise<Hub> {
+export async function startTestHub(accounts: object[], endpoints?: { pub: string; pull: string }, config: ConfigInput = {}): Promise<Hub> {
   for (let attempt = 0; ; attempt++) {
     const base = 20000 + 2 * Math.floor(Math.random() * 6000);
     const pub = endpoints?.pub ?? `tcp://127.0.0.1:${base}`;
     const pull = endpoints?.pull ?? `tcp://127.0.0.1:${base + 1}`;
     try {
       return await startHub({
-        config: { pubEndpoint: pub, pullEndpoint: pull, store: 'memory', logLevel: process.env.CB_E2E_HUB_LOG ?? 'error', resendMs: 300 },
+        config: { pubEndpoint: pub, pullEndpoint: pull, store: 'memory', logLevel: process.env.CB_E2E_HUB_LOG ?? 'error', resendMs: 300, ...config },
         accounts,
       });
     } catch (e) {
@@ -151,6 +154,7 @@ export class Terminal {
     if (o.placedTurns !== undefined) a.push('--placed', String(o.placedTurns));
     if (o.coldSelectTurns !== undefined) a.push('--cold-select', String(o.coldSelectTurns));
     for (const [k, v] of Object.entries(o.stopsLevel ?? {})) a.push('--stops-level', `${k}=${v}`);
+    for (const [k, v] of Object.entries(o.tickSize ?? {})) a.push('--tick-size', `${k}=${v}`);
     return a;
   }
 
@@ -174,7 +178,7 @@ export class Terminal {
     while ((nl = this.buf.indexOf('\n')) >= 0) {
       const line = this.buf.slice(0, nl);
       this.buf = this.buf.slice(nl + 1);
-      if (this.opts.echo) process.stdout.write(`[${this.account}] ${line}\n`);
+      if (this.opts.echo ?? process.env.CB_ECHO) process.stdout.write(`[${this.account}] ${line}\n`);
       if (line.startsWith('@@ ')) {
         const w = this.waiters.shift();
         if (w) w.resolve(JSON.parse(line.slice(3)));

@@ -70,10 +70,11 @@ inline int GetLastError() { return g_terminal.last_error; }
 inline void ResetLastError() { g_terminal.last_error = 0; }
 inline void SetUserError(ushort code) { g_terminal.last_error = 65536 + code; }
 inline bool IsStopped() { return g_terminal.stopped; }
-// While the EA sleeps, the terminal's other threads go on: the account view catches up.
+// While the EA sleeps, the terminal's other threads go on: the account view catches up, a turn
+// a millisecond (as the event loop turns while something is on its way).
 inline void Sleep(int ms) {
   if (ms > 0) usleep((useconds_t)ms * 1000);
-  g_terminal.broker.Advance();
+  for (int i = 0; i < (ms > 1 ? ms : 1); i++) g_terminal.broker.Advance();
 }
 inline ulong GetMicrosecondCount() {
   return (ulong)std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - g_terminal.start).count();
