@@ -46,8 +46,8 @@
 // Order execution as a real trade server does it ("Symbol Properties", "ENUM_ORDER_TYPE_FILLING",
 // "Trade Server Return Codes"), each switch on its own, all of them with --live:
 //   --tick-grid       prices and stops off the SYMBOL_TRADE_TICK_SIZE grid are refused (10015 /
-//                     10016); US500 (tick 0.25), BRENTF (0.1) and JP225 (0 digits, tick 5) differ
-//                     from their point
+//                     10016); adds US500 (tick 0.25), BRENTF (0.1, exchange execution) and JP225
+//                     (0 digits, tick 5), whose tick size differs from their point
 //   --fill-misreport  a symbol whose flags say FOK and IOC fills IOC only (10030 for FOK)
 //   --placed TURNS    an expert's market order under exchange execution is answered 10008
 //                     (placed) and filled up to TURNS turns later
@@ -127,25 +127,28 @@ struct Preset {
   double bid, ask;
   double tick;  // SYMBOL_TRADE_TICK_SIZE, 0: the point
   int exec;     // SYMBOL_TRADE_EXEMODE, -1: exchange when no filling flag is set, else market
+  bool grid;    // only with --tick-grid (or named in --symbols)
 };
 const Preset kPresets[] = {
-    {"EURUSD", 5, 100000, 0.01, 0.01, 100, 3, 0, 1.10000, 1.10010, 0, -1},
-    {"GBPUSD", 5, 100000, 0.01, 0.01, 100, 2, 0, 1.27000, 1.27012, 0, -1},
-    {"USDJPY", 3, 100000, 0.01, 0.01, 100, 1, 0, 150.000, 150.012, 0, -1},
-    {"XAUUSD", 2, 100, 0.01, 0.01, 50, 2, 10, 2000.00, 2000.30, 0, -1},
-    {"US30", 1, 1, 0.1, 0.1, 100, 0, 0, 38000.0, 38002.0, 0, -1},
+    {"EURUSD", 5, 100000, 0.01, 0.01, 100, 3, 0, 1.10000, 1.10010, 0, -1, false},
+    {"GBPUSD", 5, 100000, 0.01, 0.01, 100, 2, 0, 1.27000, 1.27012, 0, -1, false},
+    {"USDJPY", 3, 100000, 0.01, 0.01, 100, 1, 0, 150.000, 150.012, 0, -1, false},
+    {"XAUUSD", 2, 100, 0.01, 0.01, 50, 2, 10, 2000.00, 2000.30, 0, -1, false},
+    {"US30", 1, 1, 0.1, 0.1, 100, 0, 0, 38000.0, 38002.0, 0, -1, false},
     // an index CFD quoted in quarters, a future on a 0.1 grid with exchange execution, and a
     // 0-digit index on a grid of 5
-    {"US500", 2, 1, 0.1, 0.1, 100, 3, 0, 5000.25, 5000.75, 0.25, SYMBOL_TRADE_EXECUTION_MARKET},
-    {"BRENTF", 2, 1000, 1, 1, 100, 1, 0, 80.10, 80.20, 0.1, SYMBOL_TRADE_EXECUTION_EXCHANGE},
-    {"JP225", 0, 1, 1, 1, 100, 2, 0, 38000, 38010, 5, SYMBOL_TRADE_EXECUTION_MARKET},
+    {"US500", 2, 1, 0.1, 0.1, 100, 3, 0, 5000.25, 5000.75, 0.25, SYMBOL_TRADE_EXECUTION_MARKET, true},
+    {"BRENTF", 2, 1000, 1, 1, 100, 1, 0, 80.10, 80.20, 0.1, SYMBOL_TRADE_EXECUTION_EXCHANGE, true},
+    {"JP225", 0, 1, 1, 1, 100, 2, 0, 38000, 38010, 5, SYMBOL_TRADE_EXECUTION_MARKET, true},
 };
 
 void SetupSymbols(fb::Broker &b, const std::string &only, const std::string &suffix, const std::vector<std::pair<std::string, std::string>> &renames,
                   int extra) {
   for (const Preset &p : kPresets) {
     std::string name = p.name;
-    if (!only.empty() && ("," + only + ",").find("," + name + ",") == std::string::npos) continue;
+    bool named = ("," + only + ",").find("," + name + ",") != std::string::npos;
+    if (!only.empty() && !named) continue;
+    if (p.grid && !b.tick_grid && !named) continue;
     for (auto &r : renames)
       if (r.first == name) name = r.second;
     name += suffix;

@@ -272,6 +272,11 @@ ${master.tail(40)}`);
 
   test('netting: a copy never nets against a position that is not a copy', async () => {
     const manual = await sn.trade('buy', 'XAUUSD', 0.3);
+    // a position the terminal does not show yet cannot be told apart; the user's trade is older than that
+    await sn.waitFor('SN shows the manual position', async () => {
+      const v = await sn.ok('view');
+      return v.positions === v.server_positions;
+    });
     const mark = sn.logs.length;
     const p = await mn.trade('buy', 'XAUUSD', 1);
     await sn.waitLog(
@@ -428,6 +433,17 @@ describe('a slave whose position list lags far behind', () => {
   afterAll(async () => {
     await Promise.all([m, s].map((t) => t?.stop()));
     await hub?.stop();
+  });
+
+  test('OrderSend returns before the deal is visible: the result names the copy at once, from result.order', async () => {
+    const mark = s.logs.length;
+    const p = await m.trade('buy', 'GBPUSD', 0.1);
+    const [copy] = await s.waitPositions('SV copies MV', (ps) => ps.length === 1, SETTLE_MS);
+    const line = await s.waitLog(new RegExp(`open MV#${p} buy 0\\.1 GBPUSD -> done #${copy.ticket} @ 1\\.27012: .*; (\\d+) ms here`), 8000, mark);
+    // no waiting for the history to show the deal (150 turns behind)
+    expect(Number(/; (\d+) ms here/.exec(line)![1])).toBeLessThan(100);
+    await m.ok(`close ${p}`);
+    await s.waitPositions('SV flat', (ps) => ps.length === 0, SETTLE_MS);
   });
 
   test('a modify the server already has (10025, no changes) is done', async () => {
