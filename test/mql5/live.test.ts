@@ -223,7 +223,7 @@ ${master.tail(40)}`);
     hub.sendTo('SH', {
       type: 'modify', cmd_id: `grid-${seed}`, expires_ms: Date.now() + 10_000, master: 'MH', master_position: a, ticket: copy.ticket, symbol: 'US500', sl: 4989.93, tp: 5012.12,
     });
-    await sh.waitLog(new RegExp(`modify MH#${a} #${copy.ticket} SL 4989\.93 TP 5012\.12 -> done`), 8000, mark);
+    await sh.waitLog(new RegExp(`modify MH#${a} #${copy.ticket} SL 4989\\.93 TP 5012\\.12 -> done`), 8000, mark);
     expect((await sh.positions()).find((p) => p.symbol === 'US500')).toMatchObject({ sl: 4990, tp: 5012 });
     await mh.ok(`modify ${a} 4989.93 5012.12`);
     await mirrored('SL/TP change on the grid');
