@@ -265,13 +265,13 @@ bool CCbJournal::Load(const string account)
                      RemoveCopyAt(i);
               }
             else
-            if(n>=2 && parts[0]=="gone")
-              {
-               ulong t=CbParseTicket(parts[1]);
-               for(int i=m_copies-1; i>=0; i--)
-                  if(m_copy_id[i]==t)
-                     RemoveCopyAt(i);
-              }
+               if(n>=2 && parts[0]=="gone")
+                 {
+                  ulong t=CbParseTicket(parts[1]);
+                  for(int i=m_copies-1; i>=0; i--)
+                     if(m_copy_id[i]==t)
+                        RemoveCopyAt(i);
+                 }
      }
    FileClose(h);
    KeepRecentCmds();
