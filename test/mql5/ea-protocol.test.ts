@@ -68,7 +68,7 @@ test('hello, symbols in chunks, snapshot and heartbeats are valid protocol messa
   expect(list.map((c) => [c.replace, c.symbols.length])).toEqual([[true, 200], [false, 200], [false, 55]]);
   expect(list[0].symbols.find((s) => s.name === 'XAUUSD')).toEqual({
     name: 'XAUUSD', digits: 2, point: 0.01, volume_min: 0.01, volume_step: 0.01, volume_max: 50, volume_limit: 0, contract_size: 100,
-    filling_modes: 2, trade_mode: 'full', stops_level: 10, freeze_level: 0,
+    filling_modes: 2, trade_mode: 'full', stops_level: 10, freeze_level: 0, tick_size: 0.01,
   });
   const seqs = hub.received.filter((m) => m.account === 'P1').map((m) => m.seq);
   expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i)); // +1 per message
