@@ -19,6 +19,8 @@ export interface Pending {
   then?: () => void;
   /** For close_by: the other copy. */
   otherKey?: string;
+  /** The slave answered placed (an exchange holds the order): its final result follows unasked. */
+  placed?: boolean;
 }
 
 export type Followup = Partial<Pick<Pending, 'then' | 'otherKey'>>;
@@ -97,6 +99,12 @@ export class Commands {
     return p;
   }
 
+  /** The order is placed on an exchange: no more re-sends, the final result follows. */
+  placed(cmdId: string): void {
+    const p = this.pending.get(cmdId);
+    if (p) p.placed = true;
+  }
+
   /** The command has its result. */
   settle(cmdId: string): void {
     this.pending.delete(cmdId);
@@ -108,7 +116,7 @@ export class Commands {
     for (const [id, p] of this.pending) {
       // Grace of one resend period for a result already on its way.
       if (now > p.body.expires_ms + resendMs) this.expire(id, p);
-      else if (now - p.lastSent >= resendMs && now <= p.body.expires_ms) this.resend(p, now);
+      else if (now - p.lastSent >= resendMs && now <= p.body.expires_ms && !p.placed) this.resend(p, now);
     }
   }
 

@@ -108,8 +108,10 @@ export function restoredCopy(t: Trade): Copy {
 }
 
 /** The SL/TP a copy should carry: the master's, at the slave symbol's precision. */
-export function targetStops(master: { sl: number; tp: number }, spec: Pick<SymbolSpec, 'digits'> | undefined): { sl: number; tp: number } {
-  return { sl: normalizePrice(master.sl, spec?.digits), tp: normalizePrice(master.tp, spec?.digits) };
+export function targetStops(master: { sl: number; tp: number }, spec: Pick<SymbolSpec, 'digits' | 'tick_size'> | undefined): { sl: number; tp: number } {
+  // On the slave's tick grid, as the EA sends them: a master quoting finer would otherwise ask again and again.
+  const grid = (p: number) => (p && spec?.tick_size ? Math.round(p / spec.tick_size) * spec.tick_size : p);
+  return { sl: normalizePrice(grid(master.sl), spec?.digits), tp: normalizePrice(grid(master.tp), spec?.digits) };
 }
 
 /** Copies by key, indexed by master position and by slave ticket (hot paths must not scan). */

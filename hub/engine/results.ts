@@ -35,6 +35,13 @@ export class Results {
       log.warn(`result for ${r.cmd_id} came from ${from}, but it was sent to ${p.slave}; ignored`);
       return;
     }
+    if (r.status === 'placed') {
+      // In progress on an exchange: the command stays pending (not re-sent) until the EA's
+      // second result says filled or canceled, or it expires.
+      commands.placed(r.cmd_id);
+      log.info(`result placed ${p.body.type} ${p.body.master}#${p.body.master_position} -> ${from}: ${r.message} (retcode ${r.retcode}); waiting for the fill`);
+      return;
+    }
     commands.settle(r.cmd_id);
     const c = this.parts.copies.get(p.copyKey);
     if (!c) return;

@@ -235,6 +235,7 @@ export class Sessions {
       // The login this welcome answers: a terminal that switched accounts since waits for its own.
       login: t?.hello?.login,
       max_message_bytes: cfg.maxMessageBytes,
+      tick_max_age_ms: cfg.tickMaxAgeMs,
     });
     if (t) {
       t.welcomeSentAt = this.parts.now();

@@ -88,7 +88,6 @@ export const SymbolSpecSchema = Type.Object(
     volume_limit: Type.Optional(Num('SYMBOL_VOLUME_LIMIT, 0 for none')),
     contract_size: Num('SYMBOL_TRADE_CONTRACT_SIZE'),
     tick_value: Type.Optional(Num('SYMBOL_TRADE_TICK_VALUE: value of one tick_size move of 1 lot, in the account currency (risk sizing)')),
-    tick_size: Type.Optional(Num('SYMBOL_TRADE_TICK_SIZE: smallest price change (risk sizing)')),
     filling_modes: Int('SYMBOL_FILLING_MODE bit mask: 1 FOK, 2 IOC'),
     trade_mode: Type.Union(
       [Type.Literal('full'), Type.Literal('disabled'), Type.Literal('longonly'), Type.Literal('shortonly'), Type.Literal('closeonly')],
@@ -96,6 +95,7 @@ export const SymbolSpecSchema = Type.Object(
     ),
     stops_level: Type.Optional(Int('SYMBOL_TRADE_STOPS_LEVEL, points')),
     freeze_level: Type.Optional(Int('SYMBOL_TRADE_FREEZE_LEVEL, points')),
+    tick_size: Type.Optional(Num('SYMBOL_TRADE_TICK_SIZE: the price grid (index CFDs and futures: 0.25, 0.1, 5) and the unit of tick_value (risk sizing); absent: the point')),
   },
   { description: 'the trading facts of one symbol' },
 );
@@ -225,10 +225,10 @@ export const Tick = message(
 );
 
 const ResultStatus = Type.Union(
-  [Type.Literal('done'), Type.Literal('partial'), Type.Literal('rejected'), Type.Literal('refused'), Type.Literal('duplicate'), Type.Literal('expired')],
+  [Type.Literal('done'), Type.Literal('partial'), Type.Literal('rejected'), Type.Literal('refused'), Type.Literal('duplicate'), Type.Literal('expired'), Type.Literal('placed')],
   {
     description:
-      'done: executed; partial: executed in part; rejected: the broker refused (retcode); refused: the EA refused before sending (reason); duplicate: already executed (same cmd_id or master position already copied), ticket names the existing copy; expired: not executed within ttl_ms of its receipt (or, without ttl_ms, after expires_ms)',
+      'done: executed; partial: executed in part; rejected: the broker refused (retcode); refused: the EA refused before sending (reason); duplicate: already executed (same cmd_id or master position already copied), ticket names the existing copy; expired: not executed within ttl_ms of its receipt (or, without ttl_ms, after expires_ms); placed: in progress, an exchange accepted the order (retcode 10008) and the EA sends a second result with the same cmd_id when it fills or is canceled',
   },
 );
 
@@ -294,8 +294,9 @@ export const Welcome = message(
     ),
     login: Type.Optional(Int('ACCOUNT_LOGIN of the terminal\'s latest hello: a terminal whose login has changed since waits for a welcome naming its new login')),
     max_message_bytes: Type.Optional(Int('largest message the hub accepts, bytes: snapshots are sent in parts under it')),
+    tick_max_age_ms: Type.Optional(Int('a quote older than this is no price to check a copy against: the EA waits briefly for a fresh one, else refuses the open (0: no limit; absent: 5000)')),
   },
-  { account: 'Apex-2', seq: 1, ts: 1763900000100, role: 'slave', magic: 20250, heartbeat_ms: 2000, snapshot_ms: 30000, hub_version: '0.1.0', limits: { equity_floor: 95000, max_positions: 10 } },
+  { account: 'Apex-2', seq: 1, ts: 1763900000100, role: 'slave', magic: 20250, heartbeat_ms: 2000, snapshot_ms: 30000, hub_version: '0.1.0', limits: { equity_floor: 95000, max_positions: 10 }, tick_max_age_ms: 5000 },
 );
 
 export const Open = message(

@@ -6,7 +6,8 @@
 //| comment it was opened with. Positions are looked up live: a      |
 //| ticket may change, an identifier never does. The journal is      |
 //| passed in; CCbCopies only remembers the positions this EA closed |
-//| whole, which the position list may still show for a while.       |
+//| whole, which the position list may still show for a while, and   |
+//| the ones it just opened, which it may not show yet.              |
 //+------------------------------------------------------------------+
 #ifndef CB_COPIES_MQH
 #define CB_COPIES_MQH
@@ -17,6 +18,8 @@
 #include "Trade.mqh"
 
 #define CB_CLOSED_MEMORY 64
+//--- a copy opened this recently is not taken for gone while the position list does not show it
+#define CB_RECENT_OPEN_MS 30000
 
 class CCbCopies
   {
@@ -25,6 +28,10 @@ private:
    //--- identifiers of positions this EA closed whole, newest last (a ring)
    ulong             m_closed[CB_CLOSED_MEMORY];
    int               m_closed_next;
+   //--- identifiers of positions this EA opened, with the tick count then (a ring)
+   ulong             m_opened[CB_CLOSED_MEMORY];
+   ulong             m_opened_at[CB_CLOSED_MEMORY];
+   int               m_opened_next;
 
    bool              WasClosed(const ulong identifier) const;
 
@@ -33,6 +40,10 @@ public:
    //--- this EA closed the whole position: it copies nothing any more, even while the position
    //--- list (which MetaTrader may update after OrderSend returns) still shows it
    void              Closed(const ulong identifier);
+   //--- this EA opened the position just now: OrderSend returned, the list may not show it yet
+   void              Opened(const ulong identifier);
+   //--- opened by this EA in the last CB_RECENT_OPEN_MS and not closed since
+   bool              Recent(const ulong identifier) const;
    //--- ticket of the open copy of a master position: journal first, then magic + comment
    ulong             Find(CCbJournal &journal,const string master,const string master_position,const long magic,const string comment);
    //--- the position a command names: its ticket; else the position with that identifier
@@ -50,8 +61,33 @@ public:
 CCbCopies::CCbCopies(void)
   {
    m_closed_next=0;
+   m_opened_next=0;
    for(int i=0; i<CB_CLOSED_MEMORY; i++)
+     {
       m_closed[i]=0;
+      m_opened[i]=0;
+      m_opened_at[i]=0;
+     }
+  }
+
+void CCbCopies::Opened(const ulong identifier)
+  {
+   if(identifier==0)
+      return;
+   m_opened[m_opened_next]=identifier;
+   m_opened_at[m_opened_next]=GetTickCount64();
+   m_opened_next=(m_opened_next+1)%CB_CLOSED_MEMORY;
+  }
+
+bool CCbCopies::Recent(const ulong identifier) const
+  {
+   if(identifier==0 || WasClosed(identifier))
+      return(false);
+   ulong now=GetTickCount64();
+   for(int i=0; i<CB_CLOSED_MEMORY; i++)
+      if(m_opened[i]==identifier && now-m_opened_at[i]<CB_RECENT_OPEN_MS)
+         return(true);
+   return(false);
   }
 
 void CCbCopies::Closed(const ulong identifier)
@@ -78,6 +114,9 @@ ulong CCbCopies::Find(CCbJournal &journal,const string master,const string maste
       ulong live=m_trader.TicketOfPosition(id);
       if(live>0 && !WasClosed(id))
          return(live);
+      //--- just opened: its ticket is its identifier until the server changes it
+      if(Recent(id))
+         return(id);
       journal.RecordGone(id);
       id=journal.FindCopy(master,master_position);
      }
@@ -108,7 +147,7 @@ ulong CCbCopies::Named(CCbJournal &journal,const string ticket_text,const string
       CbLogEvent("position #"+CbTicketString(ticket)+" is now ticket #"+CbTicketString(t)+" (copy of "+master+"#"+master_position+", identifier "+CbTicketString(m_trader.IdentifierOf(t))+")");
       return(t);
      }
-   if(id>0)
+   if(id>0 && !Recent(id))
       journal.RecordGone(id);
    return(0);
   }
@@ -151,7 +190,7 @@ void CCbCopies::ForgetClosed(CCbJournal &journal)
       if(i>=journal.CopyCount())
          continue;
       ulong id=journal.CopyIdentifier(i);
-      if(m_trader.TicketOfPosition(id)==0)
+      if(m_trader.TicketOfPosition(id)==0 && !Recent(id))
          journal.RecordGone(id);
      }
   }

@@ -78,6 +78,8 @@ private:
    void              Dispatch(const string json,const ulong received_tick);
    //--- false while another account is active in the terminal under a name that is not its own
    bool              IdentityKnown(void);
+   //--- orders sent whose deals were not seen yet (placed on an exchange, or OrderSend ahead of the history)
+   void              ConfirmOrders(void);
 
 public:
                      CCopyBridgeEA(void) : m_timer_ms(20), m_name_from_login(false), m_started(false), m_snapshot_held_ms(0) {}
@@ -189,6 +191,14 @@ bool CCopyBridgeEA::IdentityKnown(void)
    //--- a name made of server and login is the old account's: the terminal re-initialises the EA
    //--- for the new one (REASON_ACCOUNT), which then says hello under the new name
    return(!(m_session.Switched() && m_name_from_login && CbDefaultAccountName()!=m_link.Account()));
+  }
+
+void CCopyBridgeEA::ConfirmOrders(void)
+  {
+   if(!m_executor.Unconfirmed())
+      return;
+   if(m_executor.Confirm(m_link,m_journal,m_status,m_link.NowMs()))
+      m_session.SnapshotSoon(m_link.NowMs()+CB_SNAPSHOT_AFTER_TRADE_MS);
   }
 
 void CCopyBridgeEA::Dispatch(const string json,const ulong received_tick)
@@ -360,6 +370,7 @@ void CCopyBridgeEA::Pump(void)
    for(int i=0; i<n; i++)
       Dispatch(batch[i],received[i]);
    ReportDeals(false);
+   ConfirmOrders();
    long now=m_link.NowMs();
    if(m_session.HelloDue(now))
       m_session.SendHello(m_link);
@@ -386,7 +397,10 @@ void CCopyBridgeEA::TradeTransaction(const MqlTradeTransaction &trans)
       return;
    //--- every role reports its deals: a master's are copied, a slave's tell the hub about SL/TP hits and stop-outs
    if(trans.type==TRADE_TRANSACTION_DEAL_ADD)
+     {
       m_reporter.DealAdded(trans,m_link.NowMs());
+      ConfirmOrders();
+     }
    else
       if(trans.type==TRADE_TRANSACTION_POSITION && m_session.Role()!=CB_ROLE_SLAVE)
          m_reporter.PositionChanged(trans,m_link.NowMs());

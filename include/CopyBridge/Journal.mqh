@@ -6,6 +6,9 @@
 //|       <TAB> position <TAB> message                               |
 //|   copy <TAB> master <TAB> master position <TAB> identifier        |
 //|   gone <TAB> identifier                                          |
+//|   drop <TAB> master <TAB> master position <TAB> identifier        |
+//|       (one copy recorded with an identifier the deal then        |
+//|       contradicted)                                              |
 //| Copies are kept by POSITION_IDENTIFIER: a ticket may change (a    |
 //| service operation of the server), an identifier never does.      |
 //| Lines are appended as things happen; the file is compacted when  |
@@ -80,6 +83,8 @@ public:
    void              RecordCopy(const string master,const string position,const ulong identifier);
    //--- a copy (position identifier) that no longer exists
    void              RecordGone(const ulong identifier);
+   //--- one master position's copy was recorded with the wrong identifier (or never filled)
+   void              RecordDrop(const string master,const string position,const ulong identifier);
    //--- identifier of the first copy recorded for a master position, 0 when none
    ulong             FindCopy(const string master,const string position) const;
    //--- master identity recorded for a slave position identifier; false when unknown
@@ -252,13 +257,21 @@ bool CCbJournal::Load(const string account)
          if(n>=4 && parts[0]=="copy")
             AddCopy(parts[1],parts[2],CbParseTicket(parts[3]));
          else
-            if(n>=2 && parts[0]=="gone")
+            if(n>=4 && parts[0]=="drop")
               {
-               ulong t=CbParseTicket(parts[1]);
+               ulong t=CbParseTicket(parts[3]);
                for(int i=m_copies-1; i>=0; i--)
-                  if(m_copy_id[i]==t)
+                  if(m_copy_id[i]==t && m_copy_master[i]==parts[1] && m_copy_position[i]==parts[2])
                      RemoveCopyAt(i);
               }
+            else
+               if(n>=2 && parts[0]=="gone")
+                 {
+                  ulong t=CbParseTicket(parts[1]);
+                  for(int i=m_copies-1; i>=0; i--)
+                     if(m_copy_id[i]==t)
+                        RemoveCopyAt(i);
+                 }
      }
    FileClose(h);
    KeepRecentCmds();
@@ -306,6 +319,19 @@ void CCbJournal::RecordGone(const ulong identifier)
         }
    if(found)
       Append("gone\t"+CbTicketString(identifier));
+  }
+
+void CCbJournal::RecordDrop(const string master,const string position,const ulong identifier)
+  {
+   bool found=false;
+   for(int i=m_copies-1; i>=0; i--)
+      if(m_copy_id[i]==identifier && m_copy_master[i]==master && m_copy_position[i]==position)
+        {
+         RemoveCopyAt(i);
+         found=true;
+        }
+   if(found)
+      Append("drop\t"+Clean(master)+"\t"+Clean(position)+"\t"+CbTicketString(identifier));
   }
 
 ulong CCbJournal::FindCopy(const string master,const string position) const

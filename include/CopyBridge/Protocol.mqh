@@ -48,7 +48,8 @@ enum ENUM_CB_STATUS
    CB_STATUS_REJECTED=3,
    CB_STATUS_REFUSED=4,
    CB_STATUS_DUPLICATE=5,
-   CB_STATUS_EXPIRED=6
+   CB_STATUS_EXPIRED=6,
+   CB_STATUS_PLACED=7
   };
 
 //+------------------------------------------------------------------+
@@ -130,6 +131,8 @@ string CbStatusName(const ENUM_CB_STATUS status)
          return("duplicate");
       case CB_STATUS_EXPIRED:
          return("expired");
+      case CB_STATUS_PLACED:
+         return("placed");
       default:
          return("");
      }
@@ -137,7 +140,7 @@ string CbStatusName(const ENUM_CB_STATUS status)
 
 ENUM_CB_STATUS CbParseStatus(const string name)
   {
-   for(int s=CB_STATUS_DONE; s<=CB_STATUS_EXPIRED; s++)
+   for(int s=CB_STATUS_DONE; s<=CB_STATUS_PLACED; s++)
       if(name==CbStatusName((ENUM_CB_STATUS)s))
          return((ENUM_CB_STATUS)s);
    return(CB_STATUS_NONE);
@@ -177,6 +180,7 @@ struct CbWelcome
    string            hub_version;
    long              login;             // the login of the hello it answers; 0: not said (older hub)
    long              max_message_bytes; // 0: not said (older hub: it takes no snapshot in parts)
+   int               tick_max_age_ms;   // a quote older than this is not a price to check against; 0: no limit
   };
 
 void CbParseWelcome(const CJsonReader &in,CbWelcome &w)
@@ -188,6 +192,7 @@ void CbParseWelcome(const CJsonReader &in,CbWelcome &w)
    w.hub_version=in.GetString("hub_version","");
    w.login=in.GetLong("login",0);
    w.max_message_bytes=in.GetLong("max_message_bytes",0);
+   w.tick_max_age_ms=(int)in.GetLong("tick_max_age_ms",5000);
   }
 
 //+------------------------------------------------------------------+
@@ -311,6 +316,7 @@ struct CbOutcome
    ulong             ticket;      // position ticket
    ulong             position;    // position identifier
    ulong             deal;
+   ulong             order;       // the order OrderSend made (result.order)
    double            price;
    double            volume;
    double            remaining;
@@ -326,6 +332,7 @@ void CbOutcomeReset(CbOutcome &o)
    o.ticket=0;
    o.position=0;
    o.deal=0;
+   o.order=0;
    o.price=0.0;
    o.volume=0.0;
    o.remaining=0.0;

@@ -73,6 +73,7 @@ private:
    //--- what the welcome set
    int               m_heartbeat_ms;
    int               m_snapshot_ms;
+   int               m_tick_max_age_ms;
    //--- timers
    int               m_hello_interval_ms;
    int               m_hellos;
@@ -112,6 +113,8 @@ public:
    //--- is executed or reported until the hub welcomes the new login
    bool              AccountSwitched(void);
    long              LastRxMs(void) const { return(m_last_rx_ms); }
+   //--- a quote older than this is no price to check a copy's deviation against (the hub's tickMaxAgeMs)
+   int               TickMaxAgeMs(void) const { return(m_tick_max_age_ms); }
    //--- reads the terminal's permissions; logs when they change (or always, announce)
    void              CheckTradeAllowed(const bool announce);
    //--- before the welcome every hello interval; after it once when the hub restarted
@@ -140,6 +143,7 @@ void CCbSession::Reset(const long magic_input)
    m_trade_allowed=false;
    m_heartbeat_ms=2000;
    m_snapshot_ms=30000;
+   m_tick_max_age_ms=5000;
    m_hello_interval_ms=CB_HELLO_INTERVAL_MS;
    m_hellos=0;
    m_last_hello_ms=0;
@@ -264,6 +268,7 @@ bool CCbSession::OnWelcome(const CbWelcome &welcome)
       CbLogWarn("magic number input "+IntegerToString(m_magic_input)+" differs from the hub's "+IntegerToString(welcome.magic)+": copies are recognised by "+IntegerToString(m_magic_input));
    m_heartbeat_ms=(welcome.heartbeat_ms<100 ? 100 : welcome.heartbeat_ms);
    m_snapshot_ms=welcome.snapshot_ms;
+   m_tick_max_age_ms=welcome.tick_max_age_ms;
    bool changed=(!m_welcomed || welcome.role!=m_role);
    m_role=welcome.role;
    m_welcomed=true;

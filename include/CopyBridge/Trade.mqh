@@ -1,9 +1,10 @@
 //+------------------------------------------------------------------+
 //| Trade.mqh - order sending for the slave                          |
 //|                                                                  |
-//| Symbol facts, filling mode, volume and price normalisation, the  |
-//| deviation check against a fresh tick, OrderSend with retries on  |
-//| requote / price changed / off quotes only, and position lookup.  |
+//| Symbol facts, filling mode by execution mode, volume and price   |
+//| normalisation to the tick grid, a fresh tick for the deviation   |
+//| check, OrderSend with retries on requote / price changed / off   |
+//| quotes only, and position lookup.                                |
 //| CCbTrader keeps no state: every part of the EA may own one.      |
 //+------------------------------------------------------------------+
 #ifndef CB_TRADE_MQH
@@ -15,16 +16,33 @@
 #include "Protocol.mqh"
 
 #define CB_MAX_SEND_ATTEMPTS 3
-//--- OrderSend may return before its deal is in the history: wait this long for it
-#define CB_SEND_CONFIRM_MS   500
+//--- a quote missing or too old is asked for again this often, this long apart (the terminal's
+//--- other threads deliver ticks meanwhile); at most 10 x 20 ms in one command
+#define CB_QUOTE_TRIES       10
+#define CB_QUOTE_RETRY_MS    20
 
-//--- digits to print prices of a symbol with (8 when the symbol does not say)
+//--- digits to print prices of a symbol with (0-digit indices exist; 8 when the symbol does not say)
 int CbSymbolDigits(const string symbol)
   {
    long d=SymbolInfoInteger(symbol,SYMBOL_DIGITS);
-   if(d<=0 || d>10)
+   if(d<0 || d>10)
       return(8);
    return((int)d);
+  }
+
+string CbFillingName(const ENUM_ORDER_TYPE_FILLING filling)
+  {
+   switch(filling)
+     {
+      case ORDER_FILLING_FOK:
+         return("FOK");
+      case ORDER_FILLING_IOC:
+         return("IOC");
+      case ORDER_FILLING_RETURN:
+         return("Return");
+      default:
+         return("filling "+IntegerToString((long)filling));
+     }
   }
 
 //+------------------------------------------------------------------+
@@ -35,18 +53,25 @@ class CCbTrader
 public:
    //--- selects the symbol in Market Watch so that its ticks can be read
    bool              Select(const string symbol,string &error);
-   //--- FOK if the symbol allows it, else IOC, else Return
+   //--- the filling policy for the symbol's execution mode and flags: FOK, else IOC, else Return
    ENUM_ORDER_TYPE_FILLING Filling(const string symbol);
+   //--- another policy the execution mode and flags allow after `tried` was refused (10030);
+   //--- false when there is none
+   bool              OtherFilling(const string symbol,const ENUM_ORDER_TYPE_FILLING tried,ENUM_ORDER_TYPE_FILLING &other);
+   //--- a price on the symbol's tick grid (SYMBOL_TRADE_TICK_SIZE), normalised to its digits
    double            NormalizePrice(const string symbol,const double price);
    //--- volume rounded down to the step; 0 when below the minimum
    double            NormalizeVolume(const string symbol,const double volume,string &error);
-   //--- price a market order of this side would get now
-   bool              MarketPrice(const string symbol,const bool buy,double &price,string &error);
+   //--- price a market order of this side would get now; with max_age_ms > 0 only from a tick
+   //--- at most that old (now_ms: UTC ms now). A symbol just selected may have no quote yet and
+   //--- a quiet market an old one: asked again a few times, CB_QUOTE_RETRY_MS apart
+   bool              MarketPrice(const string symbol,const bool buy,const long max_age_ms,const long now_ms,double &price,string &error);
    //--- distance from a reference price in points
    double            DeviationPoints(const string symbol,const double price,const double reference);
-   //--- true once the deal is in the history, false after CB_SEND_CONFIRM_MS
-   bool              WaitForDeal(const ulong deal);
-   //--- sends a request once; fills the outcome from the result
+   //--- sends a request once; fills the outcome from the result. true when done or placed
+   //--- (status CB_STATUS_PLACED: an exchange accepted the order, its deal comes later).
+   //--- OrderSend may return before the deal and the position are visible: o.position is
+   //--- read from the deal when the history shows it already, else left to the caller
    bool              SendOnce(MqlTradeRequest &request,CbOutcome &o);
    //--- sends a request, again on requote / price changed / off quotes
    bool              Send(MqlTradeRequest &request,CbOutcome &o);
@@ -70,21 +95,59 @@ bool CCbTrader::Select(const string symbol,string &error)
    return(true);
   }
 
+//--- the policies the reference allows by execution mode ("Symbol Properties",
+//--- SYMBOL_FILLING_MODE): request and instant execution any; market execution FOK and IOC
+//--- as the flags say and never Return, whatever the flags; exchange execution FOK and IOC as
+//--- the flags say, Return always
+bool CbFillingAllowed(const string symbol,const ENUM_ORDER_TYPE_FILLING filling)
+  {
+   long exe=SymbolInfoInteger(symbol,SYMBOL_TRADE_EXEMODE);
+   long mask=SymbolInfoInteger(symbol,SYMBOL_FILLING_MODE);
+   if(exe==SYMBOL_TRADE_EXECUTION_REQUEST || exe==SYMBOL_TRADE_EXECUTION_INSTANT)
+      return(filling==ORDER_FILLING_FOK || filling==ORDER_FILLING_IOC || filling==ORDER_FILLING_RETURN);
+   if(filling==ORDER_FILLING_FOK)
+      return((mask&SYMBOL_FILLING_FOK)==SYMBOL_FILLING_FOK);
+   if(filling==ORDER_FILLING_IOC)
+      return((mask&SYMBOL_FILLING_IOC)==SYMBOL_FILLING_IOC);
+   return(filling==ORDER_FILLING_RETURN && exe==SYMBOL_TRADE_EXECUTION_EXCHANGE);
+  }
+
 ENUM_ORDER_TYPE_FILLING CCbTrader::Filling(const string symbol)
   {
-   long mask=SymbolInfoInteger(symbol,SYMBOL_FILLING_MODE);
-   if((mask&SYMBOL_FILLING_FOK)==SYMBOL_FILLING_FOK)
+   if(CbFillingAllowed(symbol,ORDER_FILLING_FOK))
       return(ORDER_FILLING_FOK);
-   if((mask&SYMBOL_FILLING_IOC)==SYMBOL_FILLING_IOC)
+   if(CbFillingAllowed(symbol,ORDER_FILLING_IOC))
       return(ORDER_FILLING_IOC);
-   return(ORDER_FILLING_RETURN);
+   if(CbFillingAllowed(symbol,ORDER_FILLING_RETURN))
+      return(ORDER_FILLING_RETURN);
+   //--- market execution without a flag: nothing fits; IOC is what such brokers take mostly
+   return(ORDER_FILLING_IOC);
+  }
+
+bool CCbTrader::OtherFilling(const string symbol,const ENUM_ORDER_TYPE_FILLING tried,ENUM_ORDER_TYPE_FILLING &other)
+  {
+   ENUM_ORDER_TYPE_FILLING order[3]={ORDER_FILLING_FOK,ORDER_FILLING_IOC,ORDER_FILLING_RETURN};
+   for(int i=0; i<3; i++)
+      if(order[i]!=tried && CbFillingAllowed(symbol,order[i]))
+        {
+         other=order[i];
+         return(true);
+        }
+   return(false);
   }
 
 double CCbTrader::NormalizePrice(const string symbol,const double price)
   {
    if(price<=0.0)
       return(0.0);
-   return(NormalizeDouble(price,(int)SymbolInfoInteger(symbol,SYMBOL_DIGITS)));
+   int digits=(int)SymbolInfoInteger(symbol,SYMBOL_DIGITS);
+   double tick=SymbolInfoDouble(symbol,SYMBOL_TRADE_TICK_SIZE);
+   if(tick<=0.0)
+      tick=SymbolInfoDouble(symbol,SYMBOL_POINT);
+   double p=price;
+   if(tick>0.0)
+      p=MathRound(price/tick)*tick;
+   return(NormalizeDouble(p,digits));
   }
 
 double CCbTrader::NormalizeVolume(const string symbol,const double volume,string &error)
@@ -111,23 +174,38 @@ double CCbTrader::NormalizeVolume(const string symbol,const double volume,string
    return(v);
   }
 
-bool CCbTrader::MarketPrice(const string symbol,const bool buy,double &price,string &error)
+bool CCbTrader::MarketPrice(const string symbol,const bool buy,const long max_age_ms,const long now_ms,double &price,string &error)
   {
-   MqlTick tick;
-   ResetLastError();
-   if(!SymbolInfoTick(symbol,tick))
+   ulong start=GetTickCount64();
+   for(int attempt=0; attempt<CB_QUOTE_TRIES; attempt++)
      {
-      int err=GetLastError();
-      error="no quote for "+symbol+" (SymbolInfoTick: "+CbErrorText(err)+", "+IntegerToString(err)+")";
-      return(false);
+      if(attempt>0)
+         Sleep(CB_QUOTE_RETRY_MS);
+      MqlTick tick;
+      ResetLastError();
+      if(!SymbolInfoTick(symbol,tick))
+        {
+         int err=GetLastError();
+         error="no quote for "+symbol+" (SymbolInfoTick: "+CbErrorText(err)+", "+IntegerToString(err)+")";
+         continue;
+        }
+      price=(buy ? tick.ask : tick.bid);
+      if(price<=0.0 || tick.time_msc<=0)
+        {
+         error="no quote for "+symbol+" yet (bid/ask 0: the symbol was just selected?)";
+         continue;
+        }
+      if(max_age_ms<=0)
+         return(true);
+      //--- tick times are trade server time
+      long age=now_ms+(long)(GetTickCount64()-start)-CbServerMsToUtc(tick.time_msc);
+      if(age<=max_age_ms)
+         return(true);
+      error="the last quote of "+symbol+" is "+IntegerToString(age)+" ms old, more than the hub's limit of "+IntegerToString(max_age_ms)+" ms (quiet market or no price feed)";
      }
-   price=(buy ? tick.ask : tick.bid);
-   if(price<=0.0)
-     {
-      error="no quote for "+symbol+" (bid/ask 0)";
-      return(false);
-     }
-   return(true);
+   error=error+"; waited "+IntegerToString((long)(GetTickCount64()-start))+" ms for a fresh one";
+   price=0.0;
+   return(false);
   }
 
 double CCbTrader::DeviationPoints(const string symbol,const double price,const double reference)
@@ -136,18 +214,6 @@ double CCbTrader::DeviationPoints(const string symbol,const double price,const d
    if(point<=0.0)
       return(0.0);
    return(NormalizeDouble(MathAbs(price-reference)/point,1));
-  }
-
-bool CCbTrader::WaitForDeal(const ulong deal)
-  {
-   ulong start=GetTickCount64();
-   while(!HistoryDealSelect(deal))
-     {
-      if(GetTickCount64()-start>CB_SEND_CONFIRM_MS)
-         return(false);
-      Sleep(1);
-     }
-   return(true);
   }
 
 bool CCbTrader::SendOnce(MqlTradeRequest &request,CbOutcome &o)
@@ -159,6 +225,7 @@ bool CCbTrader::SendOnce(MqlTradeRequest &request,CbOutcome &o)
    int err=GetLastError();
    o.retcode=(int)result.retcode;
    o.deal=result.deal;
+   o.order=result.order;
    o.price=result.price;
    o.volume=result.volume;
    string text=CbRetcodeText(result.retcode);
@@ -167,10 +234,16 @@ bool CCbTrader::SendOnce(MqlTradeRequest &request,CbOutcome &o)
    if(!sent && result.retcode==0)
       text="OrderSend failed: "+CbErrorText(err)+" ("+IntegerToString(err)+")";
    o.message=text;
+   if(result.retcode==TRADE_RETCODE_PLACED)
+     {
+      //--- a market order under exchange execution: in the market, not filled yet
+      o.status=CB_STATUS_PLACED;
+      return(true);
+     }
    if(CbRetcodeSuccess(result.retcode))
      {
       o.status=(result.retcode==TRADE_RETCODE_DONE_PARTIAL ? CB_STATUS_PARTIAL : CB_STATUS_DONE);
-      if(result.deal>0 && WaitForDeal(result.deal))
+      if(result.deal>0 && HistoryDealSelect(result.deal))
          o.position=(ulong)HistoryDealGetInteger(result.deal,DEAL_POSITION_ID);
       if(o.position==0 && request.position>0)
          o.position=request.position;

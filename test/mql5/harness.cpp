@@ -16,6 +16,7 @@
 //   fail RETCODE [COUNT]             the next COUNT expert requests get RETCODE (10004 requote, ...)
 //   slip POINTS                      expert market orders fill POINTS worse than the quote
 //   market SYMBOL open|closed        market hours
+//   stale SYMBOL on|off              the symbol's feed stops (its last tick grows old) / resumes
 //   algo on|off                      the terminal's Algo Trading button
 //   busy MS                          the EA is stuck in a handler for MS ms: no events reach it,
 //                                    transactions pile up in the queue (slow EA)
@@ -53,7 +54,22 @@
 //                     MetaTrader); older ones are dropped when the EA is slow (busy MS)
 //   --stalls MS       now and then (one timer event in 20) a handler of the EA takes up to MS
 //                     ms: events wait meanwhile (a slow EA; `busy MS` makes one long stall)
-//   --live            --reorder 20 --lag 20 --stalls 50
+//
+// Order execution as a real trade server does it ("Symbol Properties", "ENUM_ORDER_TYPE_FILLING",
+// "Trade Server Return Codes"), each switch on its own, all of them with --live:
+//   --tick-grid       prices and stops off the SYMBOL_TRADE_TICK_SIZE grid are refused (10015 /
+//                     10016); adds US500 (tick 0.25), BRENTF (0.1, exchange execution) and JP225
+//                     (0 digits, tick 5), whose tick size differs from their point
+//   --fill-misreport  a symbol whose flags say FOK and IOC fills IOC only (10030 for FOK)
+//   --placed TURNS    an expert's market order under exchange execution is answered 10008
+//                     (placed) and filled up to TURNS turns later
+//   --cold-select TURNS  a symbol the EA selects has no quote for up to TURNS turns
+// Always: the feed refreshes every quote's time each --feed-ms MS (1000; `stale SYMBOL on`
+// stops it for a symbol); the filling policies follow the execution mode; --stops-level SYM=N
+// sets a symbol's stops level (points) and --tick-size SYM=X its tick size in this terminal (one
+// broker quotes an index in 0.01, another in 0.25).
+//   --live            --reorder 20 --lag 20 --stalls 50 --tick-grid --fill-misreport --placed 10
+//                     --cold-select 5
 #include "MQL5.h"
 #include "Terminal.h"
 
@@ -122,20 +138,30 @@ struct Preset {
   double contract, vmin, vstep, vmax;
   int filling, stops;
   double bid, ask;
+  double tick;  // SYMBOL_TRADE_TICK_SIZE, 0: the point
+  int exec;     // SYMBOL_TRADE_EXEMODE, -1: exchange when no filling flag is set, else market
+  bool grid;    // only with --tick-grid (or named in --symbols)
 };
 const Preset kPresets[] = {
-    {"EURUSD", 5, 100000, 0.01, 0.01, 100, 3, 0, 1.10000, 1.10010},
-    {"GBPUSD", 5, 100000, 0.01, 0.01, 100, 2, 0, 1.27000, 1.27012},
-    {"USDJPY", 3, 100000, 0.01, 0.01, 100, 1, 0, 150.000, 150.012},
-    {"XAUUSD", 2, 100, 0.01, 0.01, 50, 2, 10, 2000.00, 2000.30},
-    {"US30", 1, 1, 0.1, 0.1, 100, 0, 0, 38000.0, 38002.0},
+    {"EURUSD", 5, 100000, 0.01, 0.01, 100, 3, 0, 1.10000, 1.10010, 0, -1, false},
+    {"GBPUSD", 5, 100000, 0.01, 0.01, 100, 2, 0, 1.27000, 1.27012, 0, -1, false},
+    {"USDJPY", 3, 100000, 0.01, 0.01, 100, 1, 0, 150.000, 150.012, 0, -1, false},
+    {"XAUUSD", 2, 100, 0.01, 0.01, 50, 2, 10, 2000.00, 2000.30, 0, -1, false},
+    {"US30", 1, 1, 0.1, 0.1, 100, 0, 0, 38000.0, 38002.0, 0, -1, false},
+    // an index CFD quoted in quarters, a future on a 0.1 grid with exchange execution, and a
+    // 0-digit index on a grid of 5
+    {"US500", 2, 1, 0.1, 0.1, 100, 3, 0, 5000.25, 5000.75, 0.25, SYMBOL_TRADE_EXECUTION_MARKET, true},
+    {"BRENTF", 2, 1000, 1, 1, 100, 1, 0, 80.10, 80.20, 0.1, SYMBOL_TRADE_EXECUTION_EXCHANGE, true},
+    {"JP225", 0, 1, 1, 1, 100, 2, 0, 38000, 38010, 5, SYMBOL_TRADE_EXECUTION_MARKET, true},
 };
 
 void SetupSymbols(fb::Broker &b, const std::string &only, const std::string &suffix, const std::vector<std::pair<std::string, std::string>> &renames,
                   int extra) {
   for (const Preset &p : kPresets) {
     std::string name = p.name;
-    if (!only.empty() && ("," + only + ",").find("," + name + ",") == std::string::npos) continue;
+    bool named = ("," + only + ",").find("," + name + ",") != std::string::npos;
+    if (!only.empty() && !named) continue;
+    if (p.grid && !b.tick_grid && !named) continue;
     for (auto &r : renames)
       if (r.first == name) name = r.second;
     name += suffix;
@@ -148,7 +174,8 @@ void SetupSymbols(fb::Broker &b, const std::string &only, const std::string &suf
     s.vstep = p.vstep;
     s.vmax = p.vmax;
     s.filling = p.filling;
-    s.exec_mode = p.filling == 0 ? SYMBOL_TRADE_EXECUTION_EXCHANGE : SYMBOL_TRADE_EXECUTION_MARKET;
+    s.exec_mode = p.exec >= 0 ? p.exec : p.filling == 0 ? SYMBOL_TRADE_EXECUTION_EXCHANGE : SYMBOL_TRADE_EXECUTION_MARKET;
+    s.tick_size = p.tick;
     s.stops_level = p.stops;
     s.bid = p.bid;
     s.ask = p.ask;
@@ -191,7 +218,9 @@ void UserRequest(MqlTradeRequest &req) {
   fb::Broker &b = g_terminal.broker;
   fb::Symbol *s = b.FindSymbol(req.symbol.utf8());
   if (s && req.action == TRADE_ACTION_DEAL) {
-    req.type_filling = (s->filling & SYMBOL_FILLING_FOK) ? ORDER_FILLING_FOK : (s->filling & SYMBOL_FILLING_IOC) ? ORDER_FILLING_IOC : ORDER_FILLING_RETURN;
+    // the terminal's order window offers what the server takes
+    int mask = b.ServerFilling(*s);
+    req.type_filling = (mask & SYMBOL_FILLING_FOK) ? ORDER_FILLING_FOK : (mask & SYMBOL_FILLING_IOC) ? ORDER_FILLING_IOC : ORDER_FILLING_RETURN;
     req.price = req.type == ORDER_TYPE_BUY ? s->ask : s->bid;
   }
   MqlTradeResult res;
@@ -315,6 +344,13 @@ bool Command(const std::string &line) {
       b.SetQuote(w[1], D(2, 0), D(3, 0));
       Reply("{\"ok\":true}");
       if (g_running && w[1] == g_chart_symbol) OnTick();
+    } else if (c == "stale") {
+      // stale SYMBOL on|off: the feed of a symbol stops (its last tick grows old) or resumes
+      fb::Symbol *s = w.size() > 2 ? b.FindSymbol(w[1]) : nullptr;
+      if (!s) { ReplyError("usage: stale SYMBOL on|off (known symbol)"); return true; }
+      s->frozen = w[2] == "on";
+      if (!s->frozen) s->time_msc = b.ServerMs();
+      Reply("{\"ok\":true}");
     } else if (c == "stopout") {
       fb::Position *p = b.FindPosition(U(1));
       if (!p) { ReplyError("no position"); return true; }
@@ -454,6 +490,8 @@ int main(int argc, char **argv) {
   fb::Broker &b = g_terminal.broker;
   std::string only, suffix, state;
   std::vector<std::pair<std::string, std::string>> renames, inputs;
+  std::vector<std::pair<std::string, int>> stops;
+  std::vector<std::pair<std::string, double>> ticks;
   int extra = 0;
   long tickets = 0;
   bool resume = false;
@@ -488,7 +526,14 @@ int main(int argc, char **argv) {
     else if (a == "--lag") b.lag = std::stoi(next());
     else if (a == "--queue-limit") g_queue_limit = (size_t)std::stoul(next());
     else if (a == "--stalls") g_stalls = std::stoi(next());
-    else if (a == "--live") { g_reorder = 20; b.lag = 20; g_stalls = 50; }
+    else if (a == "--tick-grid") b.tick_grid = true;
+    else if (a == "--fill-misreport") b.fill_misreport = true;
+    else if (a == "--placed") b.place_turns = std::stoi(next());
+    else if (a == "--cold-select") b.cold_turns = std::stoi(next());
+    else if (a == "--feed-ms") b.feed_ms = std::stol(next());
+    else if (a == "--stops-level") { std::string r = next(); size_t eq = r.find('='); stops.push_back({r.substr(0, eq), std::stoi(r.substr(eq + 1))}); }
+    else if (a == "--tick-size") { std::string r = next(); size_t eq = r.find('='); ticks.push_back({r.substr(0, eq), std::stod(r.substr(eq + 1))}); }
+    else if (a == "--live") { g_reorder = 20; b.lag = 20; g_stalls = 50; b.tick_grid = true; b.fill_misreport = true; b.place_turns = 10; b.cold_turns = 5; }
     else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
   }
   mkdir(g_terminal.files_dir.c_str(), 0755);
@@ -501,6 +546,16 @@ int main(int argc, char **argv) {
     std::fprintf(stdout, "LOG terminal restarted: %zu positions, %zu deals on the account\n", b.positions.size(), b.deals.size());
   } else {
     SetupSymbols(b, only, suffix, renames, extra);
+  }
+  for (auto &st : stops) {
+    fb::Symbol *s = b.FindSymbol(st.first);
+    if (!s) { std::fprintf(stderr, "--stops-level: unknown symbol %s\n", st.first.c_str()); return 2; }
+    s->stops_level = st.second;
+  }
+  for (auto &t : ticks) {
+    fb::Symbol *s = b.FindSymbol(t.first);
+    if (!s) { std::fprintf(stderr, "--tick-size: unknown symbol %s\n", t.first.c_str()); return 2; }
+    s->tick_size = t.second;
   }
   b.RevealAll();
   g_chart_symbol = b.symbols.empty() ? std::string() : b.symbols[0].name;

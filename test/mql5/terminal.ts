@@ -7,6 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import { existsSync } from 'fs';
 import { startHub } from '../../hub';
+import type { ConfigInput } from '../../hub/config';
 import type { Position } from '../../hub/protocol';
 import { sleep, tempDir, until } from '../helpers';
 
@@ -49,6 +50,15 @@ export interface TerminalOptions {
   chartId?: bigint;
   /** the computer's clock is this many ms off the true time */
   clockOffsetMs?: number;
+  /** order execution (harness.cpp): each switch on its own; `live` switches all of them on */
+  tickGrid?: boolean;
+  fillMisreport?: boolean;
+  placedTurns?: number;
+  coldSelectTurns?: number;
+  /** stops level (points) of symbols in this terminal */
+  stopsLevel?: Record<string, number>;
+  /** tick size of symbols in this terminal (another broker's grid) */
+  tickSize?: Record<string, number>;
   /** print every line of the terminal to the test output */
   echo?: boolean;
 }
@@ -60,14 +70,14 @@ export type Hub = Awaited<ReturnType<typeof startHub>>;
  * range could be reused by any outgoing connection while the hub is down, and the restarted hub
  * must bind the same ports again.
  */
-export async function startTestHub(accounts: object[], endpoints?: { pub: string; pull: string }): Promise<Hub> {
+export async function startTestHub(accounts: object[], endpoints?: { pub: string; pull: string }, config: ConfigInput = {}): Promise<Hub> {
   for (let attempt = 0; ; attempt++) {
     const base = 20000 + 2 * Math.floor(Math.random() * 6000);
     const pub = endpoints?.pub ?? `tcp://127.0.0.1:${base}`;
     const pull = endpoints?.pull ?? `tcp://127.0.0.1:${base + 1}`;
     try {
       return await startHub({
-        config: { pubEndpoint: pub, pullEndpoint: pull, store: 'memory', logLevel: process.env.CB_E2E_HUB_LOG ?? 'error', resendMs: 300 },
+        config: { pubEndpoint: pub, pullEndpoint: pull, store: 'memory', logLevel: process.env.CB_E2E_HUB_LOG ?? 'error', resendMs: 300, ...config },
         accounts,
       });
     } catch (e) {
@@ -147,6 +157,12 @@ export class Terminal {
     if (o.terminalDir) a.push('--terminal', o.terminalDir);
     if (o.chartId !== undefined) a.push('--chart-id', o.chartId.toString());
     if (o.clockOffsetMs !== undefined) a.push('--clock-offset', String(o.clockOffsetMs));
+    if (o.tickGrid) a.push('--tick-grid');
+    if (o.fillMisreport) a.push('--fill-misreport');
+    if (o.placedTurns !== undefined) a.push('--placed', String(o.placedTurns));
+    if (o.coldSelectTurns !== undefined) a.push('--cold-select', String(o.coldSelectTurns));
+    for (const [k, v] of Object.entries(o.stopsLevel ?? {})) a.push('--stops-level', `${k}=${v}`);
+    for (const [k, v] of Object.entries(o.tickSize ?? {})) a.push('--tick-size', `${k}=${v}`);
     return a;
   }
 
@@ -170,7 +186,7 @@ export class Terminal {
     while ((nl = this.buf.indexOf('\n')) >= 0) {
       const line = this.buf.slice(0, nl);
       this.buf = this.buf.slice(nl + 1);
-      if (this.opts.echo) process.stdout.write(`[${this.account}] ${line}\n`);
+      if (this.opts.echo ?? process.env.CB_ECHO) process.stdout.write(`[${this.account}] ${line}\n`);
       if (line.startsWith('@@ ')) {
         const w = this.waiters.shift();
         if (w) w.resolve(JSON.parse(line.slice(3)));

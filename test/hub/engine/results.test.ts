@@ -29,7 +29,7 @@ function world() {
 
 describe('succeeded', () => {
   it('holds for done, partial and duplicate', () => {
-    const all: ResultMsg['status'][] = ['done', 'partial', 'rejected', 'refused', 'duplicate', 'expired'];
+    const all: ResultMsg['status'][] = ['done', 'partial', 'rejected', 'refused', 'duplicate', 'expired', 'placed'];
     expect(all.filter((status) => succeeded({ status }))).toEqual(['done', 'partial', 'duplicate']);
   });
 });
@@ -46,6 +46,23 @@ describe('Results', () => {
     expect(w.h.lastTrade('S1')).toMatchObject({ status: 'open', slave_ticket: '9001', volume: 1, remaining_volume: 1, open_price: 1.10005, slippage_points: 5, latency_ms: 7, reason: '' });
     expect(w.h.parts.stats).toMatchObject({ results: 1, lastLatencyMs: 7 });
     expect(w.h.lines(/^result done open M1#500 -> S1: done \(retcode 10009, ticket 9001, 7 ms\)$/)).toHaveLength(1);
+  });
+
+  it('keeps a placed open pending, without re-sending it, until its final result', () => {
+    const w = world();
+    w.open();
+    const cmd = w.last('open');
+    w.result(cmd, { status: 'placed', retcode: 10008, message: 'order #77 placed: in progress' });
+    expect(w.copy()).toMatchObject({ status: 'pending' });
+    expect(w.copy().inflight.has(cmd.cmd_id)).toBe(true);
+    expect(w.h.lines(/^result placed open M1#500 -> S1: order #77 placed: in progress \(retcode 10008\); waiting for the fill$/)).toHaveLength(1);
+    const sent = w.h.commands('S1', 'open').length;
+    w.h.advance(2000);
+    w.h.parts.commands.tick(w.h.clock.now);
+    expect(w.h.commands('S1', 'open')).toHaveLength(sent);
+    w.result(cmd, { status: 'done', ticket: '9001', position: '9001', volume: 1, price: 1.1 });
+    expect(w.copy()).toMatchObject({ status: 'open', ticket: '9001', volume: 1 });
+    expect(w.copy().inflight.size).toBe(0);
   });
 
   it('marks a refused open and counts it; a duplicate is an open copy', () => {

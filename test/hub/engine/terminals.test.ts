@@ -6,7 +6,7 @@ describe('Sessions', () => {
   it('answers hello with a welcome carrying the role, magic, timings and hub version', () => {
     const h = harness();
     const t = h.connect('S1', { margin_mode: 'netting' });
-    expect(h.commands('S1', 'welcome')).toEqual([{ type: 'welcome', role: 'slave', magic: 20250, heartbeat_ms: 1000, snapshot_ms: h.parts.cfg.snapshotMs, hub_version: VERSION, login: 1, max_message_bytes: h.parts.cfg.maxMessageBytes }]);
+    expect(h.commands('S1', 'welcome')).toEqual([{ type: 'welcome', role: 'slave', magic: 20250, heartbeat_ms: 1000, snapshot_ms: h.parts.cfg.snapshotMs, hub_version: VERSION, login: 1, max_message_bytes: h.parts.cfg.maxMessageBytes, tick_max_age_ms: h.parts.cfg.tickMaxAgeMs }]);
     expect(t).toMatchObject({ online: true, welcomed: true, marginMode: 'netting', welcomeSentAt: h.clock.now });
     expect(h.lines(/terminal S1 connected: brk srv login 1, netting, EA 1.2; role slave/)).toHaveLength(1);
     // A repeated hello (the welcome was lost) is answered without a second "connected" line.

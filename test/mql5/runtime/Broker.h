@@ -46,6 +46,20 @@ struct Symbol {
   bool market_open = true;
   double bid = 0, ask = 0;
   long time_msc = 0;  // server time
+  // SYMBOL_TRADE_TICK_SIZE: the price grid; 0 means the point (index CFDs and futures differ)
+  double tick_size = 0;
+  // the quote feed has stopped (a quiet market, a lost feed): the last tick grows old
+  bool frozen = false;
+  // with cold selection: no quote reaches the terminal before this turn
+  long quote_turn = 0;
+  double Tick() const { return tick_size > 0 ? tick_size : point; }
+};
+
+// A market order under exchange execution: accepted (TRADE_RETCODE_PLACED), filled later.
+struct PlacedOrder {
+  long turn = 0;
+  ulong ticket = 0;
+  MqlTradeRequest request;
 };
 
 struct Position {
@@ -115,6 +129,20 @@ class Broker {
   ulong next_batch = 1;
   std::deque<uint> failures;  // retcodes returned to the next expert requests
   double slip_points = 0;     // fill this many points worse than the quote (expert requests)
+  // ---- order execution as unkind as a real server, each on its own (harness.cpp options)
+  // prices and stops must lie on the tick grid (SYMBOL_TRADE_TICK_SIZE), not only on the digits
+  bool tick_grid = false;
+  // a symbol whose flags say FOK and IOC fills IOC only (a broker's misconfigured flags): 10030
+  bool fill_misreport = false;
+  // > 0: a market order of an expert under exchange execution is placed (10008) and filled up
+  // to this many turns later
+  int place_turns = 0;
+  std::vector<PlacedOrder> placed;
+  // > 0: a symbol the terminal had not selected gets its first quote up to this many turns
+  // after SymbolSelect
+  int cold_turns = 0;
+  // the feed sends a new tick of every symbol (same prices, new time) this often; 0: never
+  long feed_ms = 1000;
 
   long ServerMs() const { return WallMs() + server_offset_sec * 1000; }
 
@@ -153,7 +181,15 @@ class Broker {
   }
   void Advance() {
     turn++;
+    FillPlaced();
+    Feed();
     Reveal();
+  }
+  void Feed() {
+    if (feed_ms <= 0) return;
+    long now = ServerMs();
+    for (auto &s : symbols)
+      if (!s.frozen && s.time_msc > 0 && now - s.time_msc >= feed_ms) s.time_msc = now;
   }
   bool Revealing() const { return !position_revisions.empty() || !deal_revisions.empty() || !order_revisions.empty(); }
   // Everything the server did is visible now (start-up, restart).
@@ -220,6 +256,31 @@ class Broker {
     return std::round(v * m + (v >= 0 ? 1e-9 : -1e-9)) / m;
   }
   bool IsNormalized(double v, int digits) const { return std::fabs(v - Round(v, digits)) < 1e-9; }
+  // on the symbol's price grid: its digits, and with tick_grid its tick size
+  bool OnGrid(double v, const Symbol &s) const {
+    if (v == 0) return true;
+    if (!IsNormalized(v, s.digits)) return false;
+    if (!tick_grid) return true;
+    double steps = v / s.Tick();
+    return std::fabs(steps - std::round(steps)) < 1e-6;
+  }
+  // SYMBOL_FILLING_MODE as the server applies it
+  int ServerFilling(const Symbol &s) const {
+    return fill_misreport && s.filling == (SYMBOL_FILLING_FOK | SYMBOL_FILLING_IOC) ? SYMBOL_FILLING_IOC : s.filling;
+  }
+  // the filling policies by execution mode ("Symbol Properties", SYMBOL_FILLING_MODE): request
+  // and instant execution take any; market execution FOK and IOC as the flags say, never Return;
+  // exchange execution FOK and IOC as the flags say, Return always
+  bool FillAllowed(const Symbol &s, int filling) const {
+    int mask = ServerFilling(s);
+    bool flagged = (filling == ORDER_FILLING_FOK && (mask & SYMBOL_FILLING_FOK)) || (filling == ORDER_FILLING_IOC && (mask & SYMBOL_FILLING_IOC));
+    switch (s.exec_mode) {
+      case SYMBOL_TRADE_EXECUTION_REQUEST:
+      case SYMBOL_TRADE_EXECUTION_INSTANT: return filling == ORDER_FILLING_FOK || filling == ORDER_FILLING_IOC || filling == ORDER_FILLING_RETURN;
+      case SYMBOL_TRADE_EXECUTION_EXCHANGE: return flagged || filling == ORDER_FILLING_RETURN;
+      default: return flagged;
+    }
+  }
 
   double Profit(const Position &p, double volume, double price) const {
     Symbol *s = const_cast<Broker *>(this)->FindSymbol(p.symbol);
@@ -250,8 +311,8 @@ class Broker {
   void SetQuote(const std::string &symbol, double bid, double ask) {
     Symbol *s = FindSymbol(symbol);
     if (!s) return;
-    s->bid = Round(bid, s->digits);
-    s->ask = Round(ask, s->digits);
+    s->bid = Round(std::round(bid / s->Tick()) * s->Tick(), s->digits);
+    s->ask = Round(std::round(ask / s->Tick()) * s->Tick(), s->digits);
     s->time_msc = ServerMs();
     CheckStops(symbol);
   }
@@ -311,6 +372,52 @@ class Broker {
     if (rc == TRADE_RETCODE_DONE) Publish();
     return rc;
   }
+  // accepts a market order under exchange execution: the order waits in the market
+  uint Place(const MqlTradeRequest &req, MqlTradeResult &res, Symbol *s) {
+    PlacedOrder p;
+    p.turn = turn + 1 + Random(place_turns);
+    p.ticket = next_order++;
+    p.request = req;
+    placed.push_back(p);
+    res.retcode = TRADE_RETCODE_PLACED;
+    res.order = p.ticket;
+    res.volume = req.volume;
+    res.bid = s->bid;
+    res.ask = s->ask;
+    res.comment = "Order placed";
+    Tx a = MakeTx(TRADE_TRANSACTION_ORDER_ADD);
+    a.trans.order = p.ticket;
+    a.trans.symbol = req.symbol;
+    a.trans.order_type = req.type;
+    a.trans.order_state = ORDER_STATE_PLACED;
+    a.trans.volume = req.volume;
+    queue.push_back(a);
+    QueueRequestTx(req, res);
+    return res.retcode;
+  }
+  // the exchange fills placed orders at the market price when their turn comes
+  void FillPlaced() {
+    for (size_t i = 0; i < placed.size();) {
+      if (placed[i].turn > turn) { i++; continue; }
+      PlacedOrder p = placed[i];
+      placed.erase(placed.begin() + (long)i);
+      MqlTradeResult res;
+      ZeroMemory(res);
+      uint rc = Deal_(p.request, res, FROM_EXPERT, 0, p.ticket);
+      if (rc != TRADE_RETCODE_DONE) {
+        // the order is canceled: in the history, without a deal
+        Order &o = NewOrder(p.request.symbol.utf8(), p.request.type, p.request.volume, 0, p.request, ORDER_REASON_EXPERT, p.ticket);
+        o.state = ORDER_STATE_CANCELED;
+        Tx h = MakeTx(TRADE_TRANSACTION_HISTORY_ADD);
+        h.trans.order = o.ticket;
+        h.trans.symbol = p.request.symbol;
+        h.trans.order_state = ORDER_STATE_CANCELED;
+        queue.push_back(h);
+      }
+      next_batch++;
+      Publish();
+    }
+  }
   uint Execute_(const MqlTradeRequest &req, MqlTradeResult &res, Source source, int server_reason) {
     ZeroMemory(res);
     res.request_id = next_request_id++;
@@ -345,7 +452,7 @@ class Broker {
     return t;
   }
 
-  void QueueOrderTxs(const Order &o, const std::vector<const Deal *> &ds, const MqlTradeRequest *req, const MqlTradeResult *res) {
+  void QueueOrderTxs(const Order &o, const std::vector<const Deal *> &ds, const MqlTradeRequest *req, const MqlTradeResult *res, bool with_add = true) {
     Tx a = MakeTx(TRADE_TRANSACTION_ORDER_ADD);
     a.trans.order = o.ticket;
     a.trans.symbol = MqlString(o.symbol);
@@ -355,7 +462,7 @@ class Broker {
     a.trans.price = o.price;
     a.trans.position = o.position_id;
     a.trans.position_by = o.position_by_id;
-    queue.push_back(a);
+    if (with_add) queue.push_back(a);
     for (const Deal *d : ds) {
       Tx t = MakeTx(TRADE_TRANSACTION_DEAL_ADD);
       t.trans.deal = d->ticket;
@@ -388,9 +495,9 @@ class Broker {
     queue.push_back(r);
   }
 
-  Order &NewOrder(const std::string &symbol, int type, double volume, double price, const MqlTradeRequest &req, int reason) {
+  Order &NewOrder(const std::string &symbol, int type, double volume, double price, const MqlTradeRequest &req, int reason, ulong ticket = 0) {
     Order o;
-    o.ticket = next_order++;
+    o.ticket = ticket ? ticket : next_order++;
     o.symbol = symbol;
     o.type = type;
     o.volume = volume;
@@ -428,7 +535,8 @@ class Broker {
     return deals.back();
   }
 
-  uint Deal_(const MqlTradeRequest &req, MqlTradeResult &res, Source source, int server_reason) {
+  // fill_order: the ticket of a placed order the exchange fills now (checked when it was placed)
+  uint Deal_(const MqlTradeRequest &req, MqlTradeResult &res, Source source, int server_reason, ulong fill_order = 0) {
     std::string symbol = req.symbol.utf8();
     Symbol *s = FindSymbol(symbol);
     if (!s) return Fail(res, TRADE_RETCODE_INVALID, "Invalid request: unknown symbol");
@@ -448,7 +556,8 @@ class Broker {
       target = NettingPosition(symbol);
     }
     bool opening = !target || (!hedging && (target->type == POSITION_TYPE_BUY) == buy) || (!hedging && !req.position && req.volume > target->volume + 1e-9);
-    if (source != FROM_SERVER) {
+    bool filling = fill_order != 0;
+    if (source != FROM_SERVER && !filling) {
       if (s->trade_mode == SYMBOL_TRADE_MODE_DISABLED) return Fail(res, TRADE_RETCODE_TRADE_DISABLED, "Trade disabled", s);
       if (opening && s->trade_mode == SYMBOL_TRADE_MODE_CLOSEONLY) return Fail(res, TRADE_RETCODE_CLOSE_ONLY, "Close only", s);
       if (opening && s->trade_mode == SYMBOL_TRADE_MODE_LONGONLY && !buy) return Fail(res, TRADE_RETCODE_LONG_ONLY, "Long only", s);
@@ -457,33 +566,30 @@ class Broker {
       double steps = req.volume / s->vstep;
       if (req.volume < s->vmin - 1e-9 || req.volume > s->vmax + 1e-9 || std::fabs(steps - std::round(steps)) > 1e-6)
         return Fail(res, TRADE_RETCODE_INVALID_VOLUME, "Invalid volume", s);
-      // filling
-      bool fill_ok = (req.type_filling == ORDER_FILLING_FOK && (s->filling & SYMBOL_FILLING_FOK)) ||
-                     (req.type_filling == ORDER_FILLING_IOC && (s->filling & SYMBOL_FILLING_IOC)) ||
-                     (req.type_filling == ORDER_FILLING_RETURN && (s->filling == 0 || s->exec_mode == SYMBOL_TRADE_EXECUTION_EXCHANGE));
-      if (!fill_ok) return Fail(res, TRADE_RETCODE_INVALID_FILL, "Unsupported filling mode", s);
-      // prices
-      if (req.price > 0 && !IsNormalized(req.price, s->digits)) return Fail(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price", s);
-      if (!IsNormalized(req.sl, s->digits) || !IsNormalized(req.tp, s->digits)) return Fail(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops", s);
+      if (!FillAllowed(*s, req.type_filling)) return Fail(res, TRADE_RETCODE_INVALID_FILL, "Unsupported filling mode", s);
+      // prices on the grid; stops also outside the stops level
+      if (req.price > 0 && !OnGrid(req.price, *s)) return Fail(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price", s);
+      if (!OnGrid(req.sl, *s) || !OnGrid(req.tp, *s)) return Fail(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops", s);
       if (opening && !StopsValid(*s, buy, req.sl, req.tp)) return Fail(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops", s);
     }
-    if (source == FROM_EXPERT && !failures.empty()) {
+    if (source == FROM_EXPERT && !filling && !failures.empty()) {
       uint rc = failures.front();
       failures.pop_front();
       const char *text = rc == TRADE_RETCODE_REQUOTE ? "Requote" : rc == TRADE_RETCODE_PRICE_CHANGED ? "Prices changed" : rc == TRADE_RETCODE_PRICE_OFF ? "Off quotes" : "Rejected";
       return Fail(res, rc, text, s);
     }
+    if (source == FROM_EXPERT && !filling && place_turns > 0 && s->exec_mode == SYMBOL_TRADE_EXECUTION_EXCHANGE) return Place(req, res, s);
     double price = buy ? s->ask : s->bid;
     if (source == FROM_EXPERT && slip_points != 0) price = Round(price + (buy ? 1 : -1) * slip_points * s->point, s->digits);
     int reason = source == FROM_EXPERT ? DEAL_REASON_EXPERT : source == FROM_CLIENT ? DEAL_REASON_CLIENT : server_reason;
-    if (opening && source != FROM_SERVER) {
+    if (opening && source != FROM_SERVER && !filling) {
       double need = req.volume * s->contract * price / leverage;
       if (need > Equity() - Margin() + 1e-9) return Fail(res, TRADE_RETCODE_NO_MONEY, "No money", s);
     }
     std::string comment = req.comment.utf8();
     int otype = buy ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
     int dtype = buy ? DEAL_TYPE_BUY : DEAL_TYPE_SELL;
-    Order &o = NewOrder(symbol, otype, req.volume, price, req, reason);
+    Order &o = NewOrder(symbol, otype, req.volume, price, req, reason, fill_order);
     const Deal *deal = nullptr;
     long now = o.done_msc;
     if (!target) {
@@ -550,7 +656,7 @@ class Broker {
     res.ask = s->ask;
     res.comment = "Request executed";
     Order copy = o;
-    QueueOrderTxs(copy, {deal}, source == FROM_SERVER ? nullptr : &req, &res);
+    QueueOrderTxs(copy, {deal}, source == FROM_SERVER || filling ? nullptr : &req, &res, !filling);
     return res.retcode;
   }
 
@@ -560,7 +666,7 @@ class Broker {
     Symbol *s = FindSymbol(p->symbol);
     if (!s) return Fail(res, TRADE_RETCODE_INVALID, "Invalid request");
     if (s->trade_mode == SYMBOL_TRADE_MODE_DISABLED) return Fail(res, TRADE_RETCODE_TRADE_DISABLED, "Trade disabled", s);
-    if (!IsNormalized(req.sl, s->digits) || !IsNormalized(req.tp, s->digits)) return Fail(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops", s);
+    if (!OnGrid(req.sl, *s) || !OnGrid(req.tp, *s)) return Fail(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops", s);
     if (std::fabs(req.sl - p->sl) < 1e-12 && std::fabs(req.tp - p->tp) < 1e-12) return Fail(res, TRADE_RETCODE_NO_CHANGES, "No changes", s);
     if (!StopsValid(*s, p->type == POSITION_TYPE_BUY, req.sl, req.tp)) return Fail(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops", s);
     if (source == FROM_EXPERT && !failures.empty()) {
@@ -651,7 +757,7 @@ class Broker {
     for (auto &s : symbols)
       f << "symbol\t" << s.name << '\t' << s.digits << '\t' << s.point << '\t' << s.contract << '\t' << s.vmin << '\t' << s.vstep << '\t' << s.vmax << '\t'
         << s.filling << '\t' << s.trade_mode << '\t' << s.stops_level << '\t' << s.freeze_level << '\t' << s.selected << '\t' << s.market_open << '\t' << s.bid
-        << '\t' << s.ask << '\t' << s.time_msc << '\n';
+        << '\t' << s.ask << '\t' << s.time_msc << '\t' << s.exec_mode << '\t' << s.tick_size << '\n';
     for (auto &p : positions)
       f << "position\t" << p.ticket << '\t' << p.identifier << '\t' << p.symbol << '\t' << p.type << '\t' << p.volume << '\t' << p.price_open << '\t' << p.sl
         << '\t' << p.tp << '\t' << p.magic << '\t' << Esc(p.comment) << '\t' << p.time_msc << '\t' << p.update_msc << '\t' << p.reason << '\n';
@@ -689,6 +795,7 @@ class Broker {
         s.name = c.at(1); s.digits = (int)L(2); s.point = D(3); s.contract = D(4); s.vmin = D(5); s.vstep = D(6); s.vmax = D(7); s.filling = (int)L(8);
         s.trade_mode = (int)L(9); s.stops_level = (int)L(10); s.freeze_level = (int)L(11); s.selected = L(12) != 0; s.market_open = L(13) != 0;
         s.bid = D(14); s.ask = D(15); s.time_msc = L(16);
+        if (c.size() > 18) { s.exec_mode = (int)L(17); s.tick_size = D(18); }
         symbols.push_back(s);
       } else if (c[0] == "position") {
         Position p;

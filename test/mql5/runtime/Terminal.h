@@ -87,10 +87,11 @@ inline int GetLastError() { return g_terminal.last_error; }
 inline void ResetLastError() { g_terminal.last_error = 0; }
 inline void SetUserError(ushort code) { g_terminal.last_error = 65536 + code; }
 inline bool IsStopped() { return g_terminal.stopped; }
-// While the EA sleeps, the terminal's other threads go on: the account view catches up.
+// While the EA sleeps, the terminal's other threads go on: the account view catches up, a turn
+// a millisecond (as the event loop turns while something is on its way).
 inline void Sleep(int ms) {
   if (ms > 0) usleep((useconds_t)ms * 1000);
-  g_terminal.broker.Advance();
+  for (int i = 0; i < (ms > 1 ? ms : 1); i++) g_terminal.broker.Advance();
 }
 inline ulong GetMicrosecondCount() {
   return (ulong)std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - g_terminal.start).count();
@@ -370,6 +371,9 @@ inline bool SymbolSelect(const string &name, bool select) {
   if (!select) {
     for (auto &p : g_terminal.broker.positions) if (p.symbol == s->name) { MqlSetError(ERR_INTERNAL_ERROR); return false; }
   }
+  fb::Broker &b = g_terminal.broker;
+  // a symbol new in Market Watch has no quote until the server sends its first tick
+  if (select && !s->selected && b.cold_turns > 0) s->quote_turn = b.turn + 1 + b.Random(b.cold_turns);
   s->selected = select;
   return true;
 }
@@ -378,6 +382,7 @@ inline bool SymbolInfoTick(const string &symbol, MqlTick &tick) {
   if (!s) return false;
   if (!s->selected) { MqlSetError(ERR_MARKET_NOT_SELECTED); return false; }
   ZeroMemory(tick);
+  if (g_terminal.broker.turn < s->quote_turn) return true;  // selected, no tick yet: all zero
   tick.bid = s->bid;
   tick.ask = s->ask;
   tick.time_msc = s->time_msc;
@@ -405,11 +410,11 @@ inline double SymbolInfoDouble(const string &symbol, ENUM_SYMBOL_INFO_DOUBLE p) 
   fb::Symbol *s = MqlSymbol(symbol);
   if (!s) return 0;
   switch (p) {
-    case SYMBOL_BID: return s->bid;
-    case SYMBOL_ASK: return s->ask;
+    case SYMBOL_BID: return g_terminal.broker.turn < s->quote_turn ? 0 : s->bid;
+    case SYMBOL_ASK: return g_terminal.broker.turn < s->quote_turn ? 0 : s->ask;
     case SYMBOL_POINT: return s->point;
-    case SYMBOL_TRADE_TICK_SIZE: return s->point;
-    case SYMBOL_TRADE_TICK_VALUE: return s->contract * s->point;
+    case SYMBOL_TRADE_TICK_SIZE: return s->Tick();
+    case SYMBOL_TRADE_TICK_VALUE: return s->contract * s->Tick();
     case SYMBOL_TRADE_CONTRACT_SIZE: return s->contract;
     case SYMBOL_VOLUME_MIN: return s->vmin;
     case SYMBOL_VOLUME_MAX: return s->vmax;
