@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './log';
 import { StoreError } from './errors';
 import { decodeTerminalFrames, ProtocolError, type Body, type HubMessage } from './protocol';
 import { Transport } from './transport';
+import { openCurve, type CurveSide } from './transport/curve';
 
 export interface StartOptions {
   /** Full config (from loadConfig) or overrides of the defaults. */
@@ -31,9 +32,11 @@ export interface RunningHub {
   readonly pubEndpoint: string;
   readonly pullEndpoint: string;
   readonly log: Logger;
+  /** With CURVE: the hub's public key (every EA's InpServerKey). */
+  readonly serverPublicKey: string | undefined;
   /** Publishes a message to one account's topic (envelope fields are stamped). */
   sendTo(account: string, body: Body<HubMessage> | HubMessage): void;
-  /** Re-reads accounts from the store now. */
+  /** Re-reads accounts from the store (and, with CURVE, the terminal keys) now. */
   reloadAccounts(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -85,21 +88,31 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   engine.setAccounts(await store.listAccounts());
   await restoreCopies(engine, store, ledger, log);
 
+  const curve: CurveSide | undefined = config.curve ? openCurve(config.dataDir, log) : undefined;
   const transport = new Transport({
     pubEndpoint: config.pubEndpoint,
     pullEndpoint: config.pullEndpoint,
     maxMessageBytes: config.maxMessageBytes,
-    onMessage: (frames, receivedAt) => {
+    curve: curve?.options,
+    onMessage: (frames, receivedAt, owner) => {
       try {
-        engine.handle(decodeTerminalFrames(frames, config.maxMessageBytes), receivedAt);
+        const msg = decodeTerminalFrames(frames, config.maxMessageBytes);
+        // With CURVE a terminal acts only as the account its key was issued for.
+        if (owner !== undefined && msg.account !== owner) {
+          const text = `account "${msg.account}" is not the account of this terminal's CURVE key (${owner}): message refused; set the EA's InpAccountName to ${owner}, or issue a key for ${msg.account}`;
+          engine.rejectInvalid({ account: owner, type: msg.type, seq: msg.seq }, 'E_INVALID_MESSAGE', text);
+          return;
+        }
+        engine.handle(msg, receivedAt);
       } catch (e) {
-        if (e instanceof ProtocolError) engine.rejectInvalid(e.ref, e.code, e.message);
+        // With CURVE the answer goes to the key's account, whatever name the bad message claims.
+        if (e instanceof ProtocolError) engine.rejectInvalid(owner !== undefined ? { ...e.ref, account: owner } : e.ref, e.code, e.message);
         else log.error(`internal error handling a message: ${(e as Error).stack ?? String(e)}`);
       }
     },
   });
   await transport.bind();
-  log.info(`hub listening: PUB ${transport.pubEndpoint}, PULL ${transport.pullEndpoint}; store ${store.kind} (${store.location})`);
+  log.info(`hub listening: PUB ${transport.pubEndpoint}, PULL ${transport.pullEndpoint}${curve ? `, CURVE on (server key ${curve.publicKey})` : ''}; store ${store.kind} (${store.location})`);
   const accounts = await store.listAccounts();
   if (!accounts.length) log.warn(`no accounts registered: add them with \`${hints.addAnyAccount}\` (or \`${CLI} setup-db\` for samples)`);
 
@@ -113,6 +126,11 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
       engine.setAccounts(await store.listAccounts());
     } catch (e) {
       log.warn(`could not re-read accounts from ${store.kind}: ${(e as Error).message}`);
+    }
+    try {
+      if (curve?.refresh().length) await transport.dropConnections();
+    } catch (e) {
+      log.warn(`CURVE: could not re-read the terminal keys (the previous ones stay in force): ${(e as Error).message}`);
     } finally {
       reloading = false;
     }
@@ -126,6 +144,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     store,
     ledger,
     log,
+    serverPublicKey: curve?.publicKey,
     pubEndpoint: transport.pubEndpoint,
     pullEndpoint: transport.pullEndpoint,
     sendTo: (account, body) => transport.send(account, body),

@@ -12,6 +12,7 @@ import { CLI, hints } from '../hints';
 import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
 import { runDemo } from './demo';
+import * as keys from './keys';
 import { runStart } from './start';
 import { VERSION } from '../version';
 
@@ -28,6 +29,7 @@ type GlobalArgs = {
   pub?: string;
   pull?: string;
   'allow-remote'?: boolean;
+  curve?: boolean;
   store?: string;
   'data-dir'?: string;
   'mongo-uri'?: string;
@@ -45,6 +47,7 @@ function configFrom(argv: GlobalArgs, io: Io = stdio): HubConfig {
     pubEndpoint: argv.pub,
     pullEndpoint: argv.pull,
     allowRemote: argv['allow-remote'],
+    curve: argv.curve,
     store: argv.store,
     dataDir: argv['data-dir'],
     mongoUri: argv['mongo-uri'],
@@ -186,6 +189,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .option('pub', { type: 'string', describe: FIELDS.pubEndpoint.doc })
     .option('pull', { type: 'string', describe: FIELDS.pullEndpoint.doc })
     .option('allow-remote', { type: 'boolean', describe: FIELDS.allowRemote.doc })
+    .option('curve', { type: 'boolean', describe: FIELDS.curve.doc })
     .option('store', { choices: ['embedded', 'mongodb', 'memory'] as const, describe: FIELDS.store.doc })
     .option('data-dir', { type: 'string', describe: FIELDS.dataDir.doc })
     .option('mongo-uri', { type: 'string', describe: FIELDS.mongoUri.doc })
@@ -302,6 +306,21 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         })
         .demandCommand(1, 'name a subcommand: list, add, set, enable, disable, close-only, remove'),
     )
+    .command('keys', "CURVE keys: the hub's, and one per account's terminal (docs/remote.md)", (y) =>
+      y
+        .command('show', "print the hub's public key (made on first use)", {}, (argv) => keys.showKey(configFrom(argv, io), io.out))
+        .command('issue <name>', "make a key pair for an account's terminal and print the EA inputs", (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
+          await withStore(argv as GlobalArgs, (store, config) => keys.issue(config, store, argv.name, io.out), true);
+        })
+        .command('list', 'list the registered and the revoked keys', {}, (argv) => keys.list(configFrom(argv, io), io.out))
+        .command(
+          'revoke <name>',
+          "revoke an account's keys (all, or --key one); a running hub refuses them without a restart",
+          (yy) => yy.positional('name', { type: 'string', demandOption: true }).option('key', { type: 'string', describe: 'only this public key' }),
+          (argv) => keys.revoke(configFrom(argv, io), argv.name, argv.key, io.out),
+        )
+        .demandCommand(1, 'name a subcommand: show, issue, list, revoke'),
+    )
     .command(
       'trades',
       'show copied trades, newest first',
@@ -346,7 +365,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         );
       },
     )
-    .demandCommand(1, 'name a command: start, demo, setup-db, accounts, trades')
+    .demandCommand(1, 'name a command: start, demo, setup-db, accounts, keys, trades')
     .recommendCommands()
     .exitProcess(false)
     .strict()
