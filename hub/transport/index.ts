@@ -40,6 +40,12 @@ const MAX_TOPICS = 65_536;
 /** How long a busy port is retried: a hub that just stopped may still hold it for a moment. */
 const BIND_GRACE_MS = 2_000;
 
+/**
+ * With CURVE: a handshake not done within this time is closed. It ends the connections of refused
+ * keys (see zap.ts), which the terminals then retry; CURVE's two round trips fit many times over.
+ */
+const CURVE_HANDSHAKE_MS = 5_000;
+
 async function bindWithGrace(sock: Publisher | Pull, ep: string): Promise<void> {
   const deadline = Date.now() + BIND_GRACE_MS;
   for (;;) {
@@ -72,7 +78,7 @@ export class Transport {
     // libzmq asks the ZAP handler of the sockets' own context: a context per hub keeps two hubs
     // of one process (tests) from answering for each other.
     const context = curve ? new Context() : undefined;
-    const security = curve ? { context, curveServer: true, curveSecretKey: curve.secretKey } : {};
+    const security = curve ? { context, curveServer: true, curveSecretKey: curve.secretKey, handshakeInterval: CURVE_HANDSHAKE_MS } : {};
     this.pub = new Publisher({ ...security, linger: 0, sendHighWaterMark: 1_000_000, noDrop: false });
     this.pull = new Pull({ ...security, linger: 0, receiveHighWaterMark: 1_000_000 });
     this.zap = curve && context ? new ZapHandler(context, (key, address) => ({ account: curve.admit(key, address) })) : undefined;

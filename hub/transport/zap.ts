@@ -1,7 +1,7 @@
 /**
  * The ZAP handler (ZeroMQ RFC 27): libzmq asks it about every CURVE connection to a socket of the
  * same context before the connection carries a message. It answers 200 for a registered key (the
- * user id is the key's account) and 400 for any other, so a wrong or revoked key never connects.
+ * user id is the key's account) and refuses any other, so a wrong or revoked key never connects.
  */
 import { Router, type Context } from 'zeromq';
 import { z85Encode } from './keys';
@@ -34,7 +34,11 @@ export class ZapHandler {
   private async loop(): Promise<void> {
     try {
       for await (const [peer, delimiter, version, requestId, , address, , mechanism, ...credentials] of this.sock) {
-        let status = ['400', 'key not registered'];
+        // 300 (temporary failure), not 400: after a 400 libzmq's client gives up on the connection
+        // for good (the EA would wait for a welcome until restarted); after a 300 the server
+        // leaves the handshake unanswered until its handshake interval ends it, and the client
+        // connects again, so a terminal gets in once its key is registered.
+        let status = ['300', 'key not registered'];
         let user = '';
         if (version?.toString() !== '1.0') status = ['500', 'ZAP version 1.0 expected'];
         else if (mechanism?.toString() !== 'CURVE' || credentials.length !== 1 || credentials[0].length !== 32) status = ['400', 'CURVE required'];
