@@ -308,16 +308,16 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     )
     .command('keys', "CURVE keys: the hub's, and one per account's terminal (docs/remote.md)", (y) =>
       y
-        .command('show', "print the hub's public key (made on first use)", {}, (argv) => keys.showKey(configFrom(argv, io), io.out))
+        .command('show', "print the hub's public key (made on first use)", {}, (argv) => keys.showKey(configFrom(argv, io), (l) => io.out(l)))
         .command('issue <name>', "make a key pair for an account's terminal and print the EA inputs", (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
-          await withStore(argv as GlobalArgs, (store, config) => keys.issue(config, store, argv.name, io.out), true);
+          await withStore(argv as GlobalArgs, (store, config) => keys.issue(config, store, argv.name, (l) => io.out(l)), true);
         })
-        .command('list', 'list the registered and the revoked keys', {}, (argv) => keys.list(configFrom(argv, io), io.out))
+        .command('list', 'list the registered and the revoked keys', {}, (argv) => keys.list(configFrom(argv, io), (l) => io.out(l)))
         .command(
           'revoke <name>',
           "revoke an account's keys (all, or --key one); a running hub refuses them without a restart",
           (yy) => yy.positional('name', { type: 'string', demandOption: true }).option('key', { type: 'string', describe: 'only this public key' }),
-          (argv) => keys.revoke(configFrom(argv, io), argv.name, argv.key, io.out),
+          (argv) => keys.revoke(configFrom(argv, io), argv.name, argv.key, (l) => io.out(l)),
         )
         .demandCommand(1, 'name a subcommand: show, issue, list, revoke'),
     )

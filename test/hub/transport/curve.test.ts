@@ -152,11 +152,12 @@ async function handshake(c: Conn, account: string, seen: any[] = []): Promise<an
 const vol = (t: SimTerminal, symbol: string) => t.positions().filter((p) => p.symbol === symbol).reduce((s, p) => s + p.volume, 0);
 const online = (hub: RunningHub, name: string) => hub.engine.status().terminals.some((t) => t.name === name && t.online);
 
-function dealAs(account: string) {
+/** A master's deal; the simulated terminal stamps its own account name on it. */
+function deal() {
   const now = Date.now();
   return {
     type: 'deal', deal: '777001', order: '777001', position: '777001', symbol: 'EURUSD', side: 'buy', entry: 'in', volume: 1, price: 1.1,
-    sl: 0, tp: 0, magic: 0, comment: '', reason: 'client', time_ms: now, position_volume: 1, position_side: 'buy', account,
+    sl: 0, tp: 0, magic: 0, comment: '', reason: 'client', time_ms: now, position_volume: 1, position_side: 'buy',
   } as const;
 }
 
@@ -210,7 +211,7 @@ describe('the hub with CURVE', () => {
 
     // A simulated impostor with S2's valid key sends a deal in the master's name while the master is online.
     const impostor = await w.sim('M1', w.keys.S2, MASTER_PRESET);
-    impostor.sendMessage(dealAs('M1') as any);
+    impostor.sendMessage(deal());
     await w.logged(/rejected deal from S2: E_INVALID_MESSAGE account "M1" is not the account of this terminal's CURVE key \(S2\)/);
     await sleep(500);
     expect(vol(s1, 'EURUSD.c')).toBe(0);
