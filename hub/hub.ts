@@ -58,6 +58,8 @@ async function restoreCopies(engine: Engine, store: Store, ledger: LedgerWriter,
 export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const config = makeConfig(opts.config);
   const log = opts.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile || undefined, retentionDays: config.logRetentionDays });
+  // Before the store opens: damaged key files stop the start with nothing to undo.
+  const curve: CurveSide | undefined = config.curve ? openCurve(config.dataDir, log) : undefined;
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config, { onWarning: (w) => log.warn(w) }));
   if (ownStore) await store.open();
@@ -88,7 +90,6 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   engine.setAccounts(await store.listAccounts());
   await restoreCopies(engine, store, ledger, log);
 
-  const curve: CurveSide | undefined = config.curve ? openCurve(config.dataDir, log) : undefined;
   const transport = new Transport({
     pubEndpoint: config.pubEndpoint,
     pullEndpoint: config.pullEndpoint,
