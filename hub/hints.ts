@@ -11,6 +11,11 @@ export const hints = {
   addAnyAccount: `${CLI} accounts add NAME --type MASTER|SLAVE`,
   /** Maps a master symbol to a slave's name for it; worded without `npx`, as refusal reasons always were. */
   mapSymbol: (slave: string, base: string, target: string) => `hub accounts set ${slave} --map ${base}=${target}`,
+  /** CURVE keys (docs/remote.md). */
+  issueKey: (name: string) => `${CLI} keys issue ${name}`,
+  showKey: `${CLI} keys show`,
+  listKeys: `${CLI} keys list`,
+  revokeKey: (name: string, key: string) => `${CLI} keys revoke ${name} --key ${key}`,
 } as const;
 
 /** Edit distance (insert, delete, substitute), case-insensitive. */

@@ -100,7 +100,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
         const msg = decodeTerminalFrames(frames, config.maxMessageBytes);
         // With CURVE a terminal acts only as the account its key was issued for.
         if (owner !== undefined && msg.account !== owner) {
-          const text = `account "${msg.account}" is not the account of this terminal's CURVE key (${owner}): message refused; set the EA's InpAccountName to ${owner}, or issue a key for ${msg.account}`;
+          const text = `account "${msg.account}" is not the account of this terminal's CURVE key (${owner}): message refused; set the EA's InpAccountName to ${owner}, or give this terminal ${msg.account}'s key (${hints.issueKey(msg.account)})`;
           engine.rejectInvalid({ account: owner, type: msg.type, seq: msg.seq }, 'E_INVALID_MESSAGE', text);
           return;
         }

@@ -1,7 +1,7 @@
 /** `hub keys`: the hub's CURVE key and the terminals' keys (hub/transport/keys.ts keeps them). */
 import type { HubConfig } from '../config';
 import { NotFoundError } from '../errors';
-import { CLI, closest } from '../hints';
+import { CLI, closest, hints } from '../hints';
 import type { Store } from '../ledger/types';
 import { issueKey, keysDir, readAccountKeys, revokeKeys, serverKeys } from '../transport/keys';
 
@@ -33,14 +33,14 @@ export async function issue(config: HubConfig, store: Store, name: string, out: 
   out(`  InpClientSecretKey = ${pair.secretKey}`);
   out(`  InpAccountName     = ${name}`);
   out(`a running hub (--curve) admits it within accountsReloadMs (${config.accountsReloadMs} ms)${config.curve ? '' : '; CURVE is off in this configuration: start the hub with --curve'}`);
-  for (const k of had) out(`${name} still has key ${k.publicKey} (issued ${k.issuedAt}): once the EA uses the new one, revoke it with: ${CLI} keys revoke ${name} --key ${k.publicKey}`);
+  for (const k of had) out(`${name} still has key ${k.publicKey} (issued ${k.issuedAt}): once the EA uses the new one, revoke it with: ${hints.revokeKey(name, k.publicKey)}`);
 }
 
 export function list(config: HubConfig, out: Out): void {
   const { keys, revoked } = readAccountKeys(config.dataDir);
   const server = serverKeys(config.dataDir, false);
-  out(server ? `hub public key: ${server.publicKey}` : `no hub key yet (made by: ${CLI} keys show, or the first start with --curve)`);
-  if (!keys.length) out(`no terminal keys; issue one with: ${CLI} keys issue NAME`);
+  out(server ? `hub public key: ${server.publicKey}` : `no hub key yet (made by: ${hints.showKey}, or the first start with --curve)`);
+  if (!keys.length) out(`no terminal keys; issue one with: ${hints.issueKey('NAME')}`);
   for (const k of keys) out(`${k.account.padEnd(24)} ${k.publicKey}  issued ${k.issuedAt}`);
   for (const k of revoked) out(`${k.account.padEnd(24)} ${k.publicKey}  REVOKED ${k.revokedAt}`);
 }
@@ -48,7 +48,7 @@ export function list(config: HubConfig, out: Out): void {
 export function revoke(config: HubConfig, name: string, key: string | undefined, out: Out): void {
   const gone = revokeKeys(config.dataDir, name, key);
   if (!gone.length) {
-    throw new NotFoundError(`${name} has no registered key${key ? ` ${key}` : ''}`, `see: ${CLI} keys list`);
+    throw new NotFoundError(`${name} has no registered key${key ? ` ${key}` : ''}`, `see: ${hints.listKeys}`);
   }
   for (const k of gone) out(`revoked ${name}'s key ${k.publicKey}`);
   out(`a running hub refuses it within accountsReloadMs (${config.accountsReloadMs} ms) and closes its connections (all terminals reconnect)`);

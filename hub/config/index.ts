@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'fs';
 import { join, resolve } from 'path';
 import { ConfigError } from '../errors';
-import { closest } from '../hints';
+import { closest, hints } from '../hints';
 import { credentialProblem, redactUri } from '../ledger/uri';
 
 export type StoreKind = 'embedded' | 'mongodb' | 'memory';
@@ -218,7 +218,7 @@ function validateConfig(c: HubConfig): void {
     if (ep.startsWith('tcp://') && !LOOPBACK.test(ep) && !(c.allowRemote && c.curve)) {
       throw new ConfigError(
         `${key} "${ep}" is not a loopback address; ${c.curve ? 'remote binds must be allowed explicitly' : 'terminals on other machines must connect with CURVE keys'}`,
-        `bind 127.0.0.1, or pass ${c.curve ? '' : '--curve and '}--allow-remote (COPYBRIDGE_CURVE=true, COPYBRIDGE_ALLOW_REMOTE=true) and give every terminal its keys: hub keys issue NAME (docs/remote.md)`,
+        `bind 127.0.0.1, or pass ${c.curve ? '' : '--curve and '}--allow-remote (COPYBRIDGE_CURVE=true, COPYBRIDGE_ALLOW_REMOTE=true) and give every terminal its keys: ${hints.issueKey('NAME')} (docs/remote.md)`,
       );
     }
   }

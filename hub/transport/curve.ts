@@ -4,7 +4,7 @@
  * sender and window.
  */
 import { SenderLimiter, suppressedLine, untrusted, type Logger } from '../log';
-import { CLI } from '../hints';
+import { hints } from '../hints';
 import type { CurveServerOptions } from './index';
 import { KeyRing, serverKeys, keysDir } from './keys';
 
@@ -17,9 +17,9 @@ export interface CurveSide {
 
 export function openCurve(dataDir: string, log: Logger): CurveSide {
   const server = serverKeys(dataDir, true)!;
-  if (server.created) log.info(`CURVE: made the hub's key pair in ${keysDir(dataDir)} (public key ${server.publicKey}; every EA needs it: ${CLI} keys show)`);
+  if (server.created) log.info(`CURVE: made the hub's key pair in ${keysDir(dataDir)} (public key ${server.publicKey}; every EA needs it: ${hints.showKey})`);
   const ring = new KeyRing(dataDir, server);
-  if (!ring.size) log.warn(`CURVE: no terminal keys registered yet, every terminal will be refused: issue one per account with ${CLI} keys issue NAME`);
+  if (!ring.size) log.warn(`CURVE: no terminal keys registered yet, every terminal will be refused: issue one per account with ${hints.issueKey('NAME')}`);
   const limiter = new SenderLimiter({ onSuppressed: (s) => log.warn(suppressedLine(s)) });
   const options: CurveServerOptions = {
     secretKey: server.secretKey,
@@ -27,7 +27,7 @@ export function openCurve(dataDir: string, log: Logger): CurveSide {
       const account = ring.accountOfKey(publicKey);
       if (account !== undefined) log.debug(`CURVE: ${account}'s key ${publicKey.slice(0, 8)}… connected from ${untrusted(address)}`);
       else if (limiter.allow('CURVE key refused', address)) {
-        log.warn(`CURVE: refused a connection from ${untrusted(address)}: key ${publicKey} is not registered (never issued, revoked, or issued by another hub); see: ${CLI} keys list`);
+        log.warn(`CURVE: refused a connection from ${untrusted(address)}: key ${publicKey} is not registered (never issued, revoked, or issued by another hub); see: ${hints.listKeys}`);
       }
       return account;
     },

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, w
 import { join, resolve } from 'path';
 import { curveKeyPair } from 'zeromq';
 import { ConfigError } from '../errors';
+import { hints } from '../hints';
 
 export interface KeyPair {
   publicKey: string;
@@ -91,11 +92,14 @@ function writePrivate(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
-function readJson(file: string): unknown {
+const REMAKE_SERVER = `restore it from a backup, or remove it: the hub then makes a new pair, and every EA needs the new server key (${hints.showKey})`;
+const REISSUE = `restore it from a backup, or remove it and issue the keys again: ${hints.issueKey('NAME')}`;
+
+function readJson(file: string, hint: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`, `restore it from a backup, or remove it (the hub then makes a new one, and every EA needs new keys: hub keys issue NAME)`, { cause: e });
+    throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`, hint, { cause: e });
   }
 }
 
@@ -107,9 +111,9 @@ export function serverKeys(dataDir: string, create: boolean): (KeyPair & { creat
   const dir = keysDir(dataDir);
   const file = join(dir, SERVER_FILE);
   if (existsSync(file)) {
-    const k = readJson(file) as Partial<KeyPair>;
+    const k = readJson(file, REMAKE_SERVER) as Partial<KeyPair>;
     if (typeof k.publicKey !== 'string' || typeof k.secretKey !== 'string' || !Z85_KEY.test(k.publicKey) || !Z85_KEY.test(k.secretKey)) {
-      throw new ConfigError(`${file} holds no valid key pair`, 'restore it from a backup, or remove it: the hub then makes a new one, and every EA needs the new server key (hub keys show)');
+      throw new ConfigError(`${file} holds no valid key pair`, REMAKE_SERVER);
     }
     return { publicKey: k.publicKey, secretKey: k.secretKey, created: false };
   }
@@ -123,11 +127,11 @@ export function serverKeys(dataDir: string, create: boolean): (KeyPair & { creat
 export function readAccountKeys(dataDir: string): AccountsFile {
   const file = join(keysDir(dataDir), ACCOUNTS_FILE);
   if (!existsSync(file)) return { keys: [], revoked: [] };
-  const f = readJson(file) as Partial<AccountsFile>;
+  const f = readJson(file, REISSUE) as Partial<AccountsFile>;
   const keys = Array.isArray(f.keys) ? f.keys : [];
   const bad = keys.find((k) => typeof k?.account !== 'string' || typeof k.publicKey !== 'string' || !Z85_KEY.test(k.publicKey));
   if (bad !== undefined || !Array.isArray(f.keys)) {
-    throw new ConfigError(`${file} is damaged (${bad !== undefined ? `entry ${JSON.stringify(bad).slice(0, 120)}` : 'no "keys" list'})`, 'restore it from a backup, or remove it and issue the keys again: hub keys issue NAME');
+    throw new ConfigError(`${file} is damaged (${bad !== undefined ? `entry ${JSON.stringify(bad).slice(0, 120)}` : 'no "keys" list'})`, REISSUE);
   }
   return { keys, revoked: Array.isArray(f.revoked) ? f.revoked : [] };
 }

@@ -8,6 +8,7 @@ import { join } from 'path';
 import { curveKeyPair } from 'zeromq';
 import { startHub, type RunningHub } from '../../../hub';
 import type { Account } from '../../../hub/accounts';
+import { ConfigError } from '../../../hub/errors';
 import { memoryLogger } from '../../../hub/log';
 import { accountProof, issueKey, keysDir, readAccountKeys, revokeKeys, serverKeys, z85Decode, z85Encode, type KeyPair } from '../../../hub/transport/keys';
 import { MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset } from '../../../sim';
@@ -48,6 +49,18 @@ describe('key files', () => {
     expect(revokeKeys(dir, 'A1', a.publicKey).map((k) => k.publicKey)).toEqual([a.publicKey]);
     expect(readAccountKeys(dir)).toMatchObject({ keys: [{ account: 'A1', publicKey: b.publicKey }], revoked: [{ account: 'A1', publicKey: a.publicKey }] });
     expect(revokeKeys(dir, 'nobody')).toEqual([]);
+  });
+
+  test('damaged key files stop the hub with what to do', async () => {
+    const dir = tempDir();
+    serverKeys(dir, true);
+    writeFileSync(join(keysDir(dir), 'accounts.json'), '{"keys": [{"account": "A1", "publicKey": "short"}]}');
+    expect(() => readAccountKeys(dir)).toThrow(ConfigError);
+    expect(() => readAccountKeys(dir)).toThrow(/accounts\.json is damaged \(entry \{"account":"A1","publicKey":"short"\}\)/);
+    writeFileSync(join(keysDir(dir), 'server.json'), '{"publicKey": 1');
+    const start = startHub({ config: { store: 'memory', dataDir: dir, curve: true, pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*' }, logger: memoryLogger() });
+    await expect(start).rejects.toThrow(/cannot read .*server\.json/);
+    await expect(start).rejects.toMatchObject({ hint: expect.stringMatching(/remove it: the hub then makes a new pair, and every EA needs the new server key \(npx hub keys show\)/) });
   });
 });
 
