@@ -119,6 +119,19 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
 
   const tickMs = opts.tickMs ?? Math.min(Math.floor(config.resendMs / 2), 50);
   const ticker = setInterval(() => engine.tick(), tickMs);
+  /** With CURVE: new keys are admitted at once; a revocation also closes every connection (ZAP judges new ones only). */
+  const reloadKeys = async () => {
+    let revoked = 0;
+    try {
+      revoked = curve?.refresh().length ?? 0;
+    } catch (e) {
+      log.warn(`CURVE: could not re-read the terminal keys (the previous ones stay in force): ${(e as Error).message}`);
+    }
+    if (!revoked) return;
+    await transport.dropConnections().catch((e: Error) => {
+      log.error(`CURVE: could not close the connections after a revocation (${e.message}); the revoked key's messages are refused, but its terminal stays connected until it reconnects`);
+    });
+  };
   let reloading = false;
   const reloadAccounts = async () => {
     if (reloading) return;
@@ -129,9 +142,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
       log.warn(`could not re-read accounts from ${store.kind}: ${(e as Error).message}`);
     }
     try {
-      if (curve?.refresh().length) await transport.dropConnections();
-    } catch (e) {
-      log.warn(`CURVE: could not re-read the terminal keys (the previous ones stay in force): ${(e as Error).message}`);
+      await reloadKeys();
     } finally {
       reloading = false;
     }

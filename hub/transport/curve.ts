@@ -40,6 +40,7 @@ export function openCurve(dataDir: string, log: Logger): CurveSide {
     publicKey: server.publicKey,
     options,
     refresh() {
+      limiter.flush();
       const { changed, removed } = ring.refresh();
       if (changed) log.info(`CURVE: terminal keys re-read: ${ring.size} registered${removed.length ? `, ${removed.length} revoked` : ''}`);
       return removed;
