@@ -102,6 +102,8 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
         if (owner !== undefined && msg.account !== owner) {
           const text = `account "${msg.account}" is not the account of this terminal's CURVE key (${owner}): message refused; set the EA's InpAccountName to ${owner}, or give this terminal ${msg.account}'s key (${hints.issueKey(msg.account)})`;
           engine.rejectInvalid({ account: owner, type: msg.type, seq: msg.seq }, 'E_INVALID_MESSAGE', text);
+          // An EA listens on the name it sends (InpAccountName): a mistyped one hears it there.
+          if (curve?.answerClaimed(owner)) transport.send(msg.account, { type: 'error', code: 'E_INVALID_MESSAGE', message: text, ref_type: msg.type, ref_seq: msg.seq });
           return;
         }
         engine.handle(msg, receivedAt);

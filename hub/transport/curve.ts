@@ -13,6 +13,11 @@ export interface CurveSide {
   readonly options: CurveServerOptions;
   /** Re-reads the registered keys if their file changed; the public keys revoked since. */
   refresh(): string[];
+  /**
+   * Whether a refusal for using another account's name may also be answered on that name's
+   * topic (where an EA with a mistyped InpAccountName listens); at most a few per key and window.
+   */
+  answerClaimed(owner: string): boolean;
 }
 
 export function openCurve(dataDir: string, log: Logger): CurveSide {
@@ -39,6 +44,7 @@ export function openCurve(dataDir: string, log: Logger): CurveSide {
   return {
     publicKey: server.publicKey,
     options,
+    answerClaimed: (owner) => limiter.allow('answer on a claimed name', owner),
     refresh() {
       limiter.flush();
       const { changed, removed } = ring.refresh();

@@ -226,6 +226,8 @@ describe('the hub with CURVE', () => {
     const impostor = await w.sim('M1', w.keys.S2, MASTER_PRESET);
     impostor.sendMessage(deal());
     await w.logged(/rejected deal from S2: E_INVALID_MESSAGE account "M1" is not the account of this terminal's CURVE key \(S2\)/);
+    // Told on the name it claims too, where an EA with a mistyped InpAccountName would listen.
+    await impostor.waitFor(() => impostor.received.find((x) => x.type === 'error' && x.code === 'E_INVALID_MESSAGE' && /CURVE key \(S2\)/.test(x.message)), 5000, 'the refusal on M1\'s topic');
     await sleep(500);
     expect(vol(s1, 'EURUSD.c')).toBe(0);
     expect(w.hub.engine.status().copies).toEqual([]);
