@@ -133,6 +133,14 @@ export function readAccountKeys(dataDir: string): AccountsFile {
   if (bad !== undefined || !Array.isArray(f.keys)) {
     throw new ConfigError(`${file} is damaged (${bad !== undefined ? `entry ${JSON.stringify(bad).slice(0, 120)}` : 'no "keys" list'})`, REISSUE);
   }
+  const owners = new Map<string, string>();
+  for (const k of keys) {
+    const other = owners.get(k.publicKey);
+    if (other !== undefined && other !== k.account) {
+      throw new ConfigError(`${file} gives key ${k.publicKey} to both ${other} and ${k.account}`, `a key belongs to one account: remove one of the entries, or revoke it (${hints.revokeKey(k.account, k.publicKey)}) and issue a new one`);
+    }
+    owners.set(k.publicKey, k.account);
+  }
   return { keys, revoked: Array.isArray(f.revoked) ? f.revoked : [] };
 }
 
@@ -193,7 +201,16 @@ export class KeyRing {
     const byKey = new Map(keys.map((k) => [k.publicKey, k.account]));
     const removed = [...this.byKey.keys()].filter((k) => byKey.get(k) !== this.byKey.get(k));
     const byProof = new Map<string, string>();
-    for (const [key, account] of byKey) byProof.set(accountProof(this.server.secretKey, key).toString('hex'), account);
+    for (const [key, account] of byKey) {
+      let proof: Buffer;
+      try {
+        proof = accountProof(this.server.secretKey, key);
+      } catch (e) {
+        // OpenSSL refuses the few public keys whose exchange gives zero (never one zeromq makes).
+        throw new ConfigError(`${file}: ${account}'s key ${key} is not a usable CURVE public key (${(e as Error).message})`, REISSUE, { cause: e });
+      }
+      byProof.set(proof.toString('hex'), account);
+    }
     this.byKey = byKey;
     this.byProof = byProof;
     this.stamp = stamp;

@@ -10,7 +10,7 @@ import { startHub, type RunningHub } from '../../../hub';
 import type { Account } from '../../../hub/accounts';
 import { ConfigError } from '../../../hub/errors';
 import { memoryLogger } from '../../../hub/log';
-import { accountProof, issueKey, keysDir, readAccountKeys, revokeKeys, serverKeys, z85Decode, z85Encode, type KeyPair } from '../../../hub/transport/keys';
+import { KeyRing, accountProof, issueKey, keysDir, readAccountKeys, revokeKeys, serverKeys, z85Decode, z85Encode, type KeyPair } from '../../../hub/transport/keys';
 import { MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset } from '../../../sim';
 import { Conn, loadBridge, type Bridge } from '../../bridge-dll/cb';
 import { sleep, tempDir, until } from '../../helpers';
@@ -57,6 +57,12 @@ describe('key files', () => {
     writeFileSync(join(keysDir(dir), 'accounts.json'), '{"keys": [{"account": "A1", "publicKey": "short"}]}');
     expect(() => readAccountKeys(dir)).toThrow(ConfigError);
     expect(() => readAccountKeys(dir)).toThrow(/accounts\.json is damaged \(entry \{"account":"A1","publicKey":"short"\}\)/);
+    const twice = curveKeyPair().publicKey;
+    writeFileSync(join(keysDir(dir), 'accounts.json'), JSON.stringify({ keys: [{ account: 'A1', publicKey: twice }, { account: 'A2', publicKey: twice }] }));
+    expect(() => readAccountKeys(dir)).toThrow(new RegExp(`gives key ${escape(twice)} to both A1 and A2`));
+    // A point of small order: X25519 with it gives zero, which OpenSSL refuses.
+    writeFileSync(join(keysDir(dir), 'accounts.json'), JSON.stringify({ keys: [{ account: 'A1', publicKey: z85Encode(Buffer.alloc(32)) }] }));
+    expect(() => new KeyRing(dir, serverKeys(dir, false)!)).toThrow(/A1's key .* is not a usable CURVE public key/);
     writeFileSync(join(keysDir(dir), 'server.json'), '{"publicKey": 1');
     const start = startHub({ config: { store: 'memory', dataDir: dir, curve: true, pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*' }, logger: memoryLogger() });
     await expect(start).rejects.toThrow(/cannot read .*server\.json/);
