@@ -13,6 +13,11 @@ export const hints = {
   mapSymbol: (slave: string, base: string, target: string) => `hub accounts set ${slave} --map ${base}=${target}`,
   /** Allows reverse copying between two prop-firm accounts for one link. */
   allowPropReverse: (slave: string, master: string) => `hub accounts set ${slave} --for-master ${master} --allow-prop-reverse true`,
+  /** CURVE keys (docs/remote.md). */
+  issueKey: (name: string) => `${CLI} keys issue ${name}`,
+  showKey: `${CLI} keys show`,
+  listKeys: `${CLI} keys list`,
+  revokeKey: (name: string, key: string) => `${CLI} keys revoke ${name} --key ${key}`,
 } as const;
 
 /** Edit distance (insert, delete, substitute), case-insensitive. */

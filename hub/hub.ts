@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './log';
 import { StoreError } from './errors';
 import { decodeTerminalFrames, ProtocolError, type Body, type HubMessage } from './protocol';
 import { Transport } from './transport';
+import { openCurve, type CurveSide } from './transport/curve';
 
 export interface StartOptions {
   /** Full config (from loadConfig) or overrides of the defaults. */
@@ -48,9 +49,11 @@ export interface RunningHub {
   readonly startedAt: number;
   /** Hears every HubEvent from now on; returns the way to stop. */
   subscribe(listener: (e: HubEvent) => void): () => void;
+  /** With CURVE: the hub's public key (every EA's InpServerKey). */
+  readonly serverPublicKey: string | undefined;
   /** Publishes a message to one account's topic (envelope fields are stamped). */
   sendTo(account: string, body: Body<HubMessage> | HubMessage): void;
-  /** Re-reads accounts from the store now. */
+  /** Re-reads accounts from the store (and, with CURVE, the terminal keys) now. */
   reloadAccounts(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -91,6 +94,8 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   const log = opts.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile || undefined, retentionDays: config.logRetentionDays });
   const blackouts = config.blackoutFile ? new BlackoutFile(config.blackoutFile, log) : undefined;
   const blackoutList = blackouts?.load();
+  // Before the store opens: damaged key files stop the start with nothing to undo.
+  const curve: CurveSide | undefined = config.curve ? openCurve(config.dataDir, log) : undefined;
   const ownStore = !opts.store;
   const store = opts.store ?? (await openStore(config, { onWarning: (w) => log.warn(w) }));
   if (ownStore) await store.open();
@@ -151,22 +156,46 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     pubEndpoint: config.pubEndpoint,
     pullEndpoint: config.pullEndpoint,
     maxMessageBytes: config.maxMessageBytes,
-    onMessage: (frames, receivedAt) => {
+    curve: curve?.options,
+    onMessage: (frames, receivedAt, owner) => {
       try {
-        engine.handle(decodeTerminalFrames(frames, config.maxMessageBytes), receivedAt);
+        const msg = decodeTerminalFrames(frames, config.maxMessageBytes);
+        // With CURVE a terminal acts only as the account its key was issued for.
+        if (owner !== undefined && msg.account !== owner) {
+          const text = `account "${msg.account}" is not the account of this terminal's CURVE key (${owner}): message refused; set the EA's InpAccountName to ${owner}, or give this terminal ${msg.account}'s key (${hints.issueKey(msg.account)})`;
+          engine.rejectInvalid({ account: owner, type: msg.type, seq: msg.seq }, 'E_INVALID_MESSAGE', text);
+          // An EA listens on the name it sends (InpAccountName): a mistyped one hears it there.
+          if (curve?.answerClaimed(owner)) transport.send(msg.account, { type: 'error', code: 'E_INVALID_MESSAGE', message: text, ref_type: msg.type, ref_seq: msg.seq });
+          return;
+        }
+        engine.handle(msg, receivedAt);
       } catch (e) {
-        if (e instanceof ProtocolError) engine.rejectInvalid(e.ref, e.code, e.message);
+        // With CURVE the answer goes to the key's account, whatever name the bad message claims.
+        if (e instanceof ProtocolError) engine.rejectInvalid(owner !== undefined ? { ...e.ref, account: owner } : e.ref, e.code, e.message);
         else log.error(`internal error handling a message: ${(e as Error).stack ?? String(e)}`);
       }
     },
   });
   await transport.bind();
-  log.info(`hub listening: PUB ${transport.pubEndpoint}, PULL ${transport.pullEndpoint}; store ${store.kind} (${store.location})`);
+  log.info(`hub listening: PUB ${transport.pubEndpoint}, PULL ${transport.pullEndpoint}${curve ? `, CURVE on (server key ${curve.publicKey})` : ''}; store ${store.kind} (${store.location})`);
   const accounts = await store.listAccounts();
   if (!accounts.length) log.warn(`no accounts registered: add them with \`${hints.addAnyAccount}\` (or \`${CLI} setup-db\` for samples)`);
 
   const tickMs = opts.tickMs ?? Math.min(Math.floor(config.resendMs / 2), 50);
   const ticker = setInterval(() => engine.tick(), tickMs);
+  /** With CURVE: new keys are admitted at once; a revocation also closes every connection (ZAP judges new ones only). */
+  const reloadKeys = async () => {
+    let revoked = 0;
+    try {
+      revoked = curve?.refresh().length ?? 0;
+    } catch (e) {
+      log.warn(`CURVE: could not re-read the terminal keys (the previous ones stay in force): ${(e as Error).message}`);
+    }
+    if (!revoked) return;
+    await transport.dropConnections().catch((e: Error) => {
+      log.error(`CURVE: could not close the connections after a revocation (${e.message}); the revoked key's messages are refused, but its terminal stays connected until it reconnects`);
+    });
+  };
   let reloading = false;
   const reloadAccounts = async () => {
     if (reloading) return;
@@ -177,6 +206,9 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
       await loadInto();
     } catch (e) {
       log.warn(`could not re-read accounts from ${store.kind}: ${(e as Error).message}`);
+    }
+    try {
+      await reloadKeys();
     } finally {
       reloading = false;
     }
@@ -199,6 +231,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
         offHub();
       };
     },
+    serverPublicKey: curve?.publicKey,
     pubEndpoint: transport.pubEndpoint,
     pullEndpoint: transport.pullEndpoint,
     sendTo: (account, body) => transport.send(account, body),

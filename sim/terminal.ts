@@ -22,6 +22,7 @@ import {
   type TerminalMessage,
   type WelcomeMsg,
 } from '../hub/protocol';
+import { accountProof } from '../hub/transport/keys';
 import {
   chooseFilling,
   normalizeDouble,
@@ -63,6 +64,8 @@ export interface SimTerminalOptions {
   /** default Date.now: envelope ts, and command expiry from a hub that sends no ttl_ms */
   now?: () => number;
   log?: (line: string) => void;
+  /** CURVE, as the EA's InpServerKey / InpClientPublicKey / InpClientSecretKey (Z85) */
+  curve?: { serverKey: string; publicKey: string; secretKey: string };
 }
 
 type Action = Omit<SimOrderRequest, 'symbol' | 'side' | 'volume' | 'position'>;
@@ -104,6 +107,7 @@ export class SimTerminal {
   private readonly opts: SimTerminalOptions;
   private readonly now: () => number;
   private push?: Push;
+  private proof?: Buffer;
   private sub?: Subscriber;
   private loop?: Promise<void>;
   private running = false;
@@ -159,8 +163,12 @@ export class SimTerminal {
 
   private connect(): void {
     if (this.running) return;
-    const push = new Push({ linger: 0, sendHighWaterMark: 100000 });
-    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 100000 });
+    const curve = this.opts.curve;
+    const keys = curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {};
+    // What copybridge.dll sends as the first frame of every message over CURVE.
+    this.proof = curve ? accountProof(curve.secretKey, curve.serverKey) : undefined;
+    const push = new Push({ ...keys, linger: 0, sendHighWaterMark: 100000 });
+    const sub = new Subscriber({ ...keys, linger: 0, receiveHighWaterMark: 100000 });
     push.connect(this.opts.hubPush);
     sub.connect(this.opts.hubPub);
     sub.subscribe(this.account);
@@ -494,7 +502,7 @@ export class SimTerminal {
     try {
       while (this.outbox.length > 0 && this.push && !this.push.closed) {
         const next = this.outbox.shift() as Buffer;
-        await this.push.send(next);
+        await this.push.send(this.proof ? [this.proof, next] : next);
       }
     } catch (e) {
       if (this.running) this.log(`send failed: ${(e as Error).message}`);

@@ -74,7 +74,10 @@ CB_EXPORT long long cb_open(const unsigned char *push_endpoint, int push_len,
                             const unsigned char *topic, int topic_len);
 
 /* Same, with CURVE encryption: keys are 40-character Z85 texts (server public key, this
- * terminal's public and secret keys). */
+ * terminal's public and secret keys). Every message then goes out as two frames: a 32-byte
+ * account proof, X25519(client secret, server public), which only the holder of the server's
+ * secret key can compute as well, and the message. The hub finds the account a message comes
+ * from by it (docs/remote.md). */
 CB_EXPORT long long cb_open_curve(const unsigned char *push_endpoint, int push_len,
                                   const unsigned char *sub_endpoint, int sub_len,
                                   const unsigned char *topic, int topic_len,

@@ -24,6 +24,7 @@
 
 #include "copybridge.h"
 #include "cb_platform.h"
+#include "cb_x25519.h"
 
 #include <zmq.h>
 
@@ -92,6 +93,9 @@ typedef struct cb_conn {
     int wake_pending; /* a wake-up was posted and the EA has not called cb_recv since */
     char topic[CB_MAX_TOPIC + 1];
     int topic_len;
+    /* CURVE: the account proof sent as the first frame of every message (see cb_open_curve) */
+    int proof_on;
+    unsigned char proof[32];
     char err[CB_ERR_MAX];
 } cb_conn;
 
@@ -219,6 +223,7 @@ static void release(cb_conn *c)
     if (last) {
         free_queue(c);
         cb_mutex_destroy(&c->lock);
+        memset(c->proof, 0, sizeof c->proof);
         free(c);
     }
 }
@@ -629,6 +634,10 @@ static long long open_impl(const char *fn, const unsigned char *push_ep, int pus
     cb_mutex_init(&c->lock);
     memcpy(c->topic, topic, (size_t)topic_len);
     c->topic_len = topic_len;
+    if (keys->on) {
+        cb_x25519(c->proof, keys->client_secret, keys->server_public);
+        c->proof_on = 1;
+    }
 
 #define STEP(what, expr)                                                                            \
     do {                                                                                            \
@@ -780,7 +789,8 @@ CB_EXPORT int cb_send(long long handle, const unsigned char *data, int len)
     cb_mutex_lock(&c->lock);
     if (c->closed) {
         rc = CB_EHANDLE;
-    } else if (zmq_send(c->push, data, (size_t)len, ZMQ_DONTWAIT) == len) {
+    } else if ((!c->proof_on || zmq_send(c->push, c->proof, 32, ZMQ_DONTWAIT | ZMQ_SNDMORE) == 32) &&
+               zmq_send(c->push, data, (size_t)len, ZMQ_DONTWAIT) == len) {
         rc = CB_OK;
     } else {
         int e = zmq_errno();

@@ -19,7 +19,8 @@
  *   many     n handles open at once (n > 64 checks the select() limit), each gets its echo,
  *            then the handle limit
  *   exit     leaves handles open and returns from main: the process must end at once
- *   curve    cb_open_curve (keys in CB_CURVE_* environment variables) against CURVE servers
+ *   curve    cb_open_curve (keys in CB_CURVE_* environment variables) against the hub with CURVE:
+ *            hello -> welcome; a hello in another account's name is refused
  *
  * The window stands in for a MetaTrader chart: its message loop dispatches, and its window
  * procedure turns every WM_TIMER into the "OnTimer" handler of the mode, whatever its wParam (the
@@ -681,13 +682,42 @@ static int mode_many(const char *prefix, int n)
     return g_failures ? 1 : 0;
 }
 
-/* CURVE with the DLL's built-in tweetnacl: keys come in the environment (CB_CURVE_SERVER_PUBLIC,
+/* Sends a hello in the name of `account` every 200 ms until a message containing `want` comes
+ * back on the handle's topic (a hub answers hello with welcome, or with an error). */
+static int hello_until(long long h, const char *account, const char *want, DWORD timeout_ms)
+{
+    char msg[256];
+    double end = now_ms() + timeout_ms, next = 0;
+    int seq = 0;
+    while (now_ms() < end) {
+        int n;
+        if (now_ms() >= next) {
+            snprintf(msg, sizeof msg,
+                     "{\"v\":1,\"type\":\"hello\",\"account\":\"%s\",\"seq\":%d,\"ts\":1,\"login\":7,\"server\":\"Demo\","
+                     "\"broker\":\"X\",\"currency\":\"USD\",\"margin_mode\":\"hedging\",\"ea_version\":\"0\"}",
+                     account, ++seq);
+            send_str(h, msg);
+            next = now_ms() + 200;
+        }
+        while ((n = cb.recv(h, g_buf, sizeof g_buf - 1, NULL)) > 0) {
+            g_buf[n] = 0;
+            if (strstr((const char *)g_buf, want) != NULL)
+                return 1;
+        }
+        Sleep(2);
+    }
+    return 0;
+}
+
+/* CURVE with the DLL's built-in tweetnacl, against the real hub with CURVE on (its ZAP handler and
+ * the account proof of every message): keys come in the environment (CB_CURVE_SERVER_PUBLIC,
  * CB_CURVE_CLIENT_PUBLIC, CB_CURVE_CLIENT_SECRET: Z85 has characters a command line may glob);
- * the hub side runs CURVE servers. */
+ * topic is the account the client key was issued for. */
 static int mode_curve(const char *topic, const char *sp, const char *cp, const char *cs)
 {
 #define S(x) (const unsigned char *)(x), (int)strlen(x)
     long long h;
+    char other[300];
     CHECK(cb.open_curve(S(g_push), S(g_sub), S(topic), S(sp), S(cp), S(sp)) == CB_EARG, "mismatched key pair");
     CHECK(cb.open_curve(S(g_push), S(g_sub), S(topic), S("short"), S(cp), S(cs)) == CB_EARG, "short key");
     h = cb.open_curve(S(g_push), S(g_sub), S(topic), S(sp), S(cp), S(cs));
@@ -695,7 +725,10 @@ static int mode_curve(const char *topic, const char *sp, const char *cp, const c
     CHECK(h > 0, "open_curve: %s", err_text(0));
     if (h <= 0)
         return 1;
-    CHECK(echo_until(h, topic, 7, 10000), "no echo over CURVE: %s", err_text(h));
+    CHECK(hello_until(h, topic, "\"type\":\"welcome\"", 15000), "no welcome over CURVE: %s", err_text(h));
+    /* The same key in another account's name: the hub refuses it and says so on this topic. */
+    snprintf(other, sizeof other, "%sX", topic);
+    CHECK(hello_until(h, other, "not the account of this terminal's CURVE key", 10000), "no refusal of another account's name");
     CHECK(cb.close(h) == CB_OK, "close");
     printf("RESULT {\"mode\":\"curve\",\"failures\":%d}\n", g_failures);
     return g_failures ? 1 : 0;

@@ -14,6 +14,7 @@ import type { Store, TradeQuery } from '../ledger/types';
 import { applyPolicyArgs, policyCommands, policyOptions, propWarnings, type PolicyArgs } from './accounts';
 import { runDemo } from './demo';
 import { protectOptions, runProtect, type ProtectArgs } from './protect';
+import * as keys from './keys';
 import { runStart } from './start';
 import { VERSION } from '../version';
 import { dashboardUrl, runStatus } from './status';
@@ -31,6 +32,7 @@ type GlobalArgs = {
   pub?: string;
   pull?: string;
   'allow-remote'?: boolean;
+  curve?: boolean;
   store?: string;
   'data-dir'?: string;
   'mongo-uri'?: string;
@@ -51,6 +53,7 @@ function configFrom(argv: GlobalArgs, io: Io = stdio): HubConfig {
     pubEndpoint: argv.pub,
     pullEndpoint: argv.pull,
     allowRemote: argv['allow-remote'],
+    curve: argv.curve,
     store: argv.store,
     dataDir: argv['data-dir'],
     mongoUri: argv['mongo-uri'],
@@ -206,6 +209,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .option('pub', { type: 'string', describe: FIELDS.pubEndpoint.doc })
     .option('pull', { type: 'string', describe: FIELDS.pullEndpoint.doc })
     .option('allow-remote', { type: 'boolean', describe: FIELDS.allowRemote.doc })
+    .option('curve', { type: 'boolean', describe: FIELDS.curve.doc })
     .option('store', { choices: ['embedded', 'mongodb', 'memory'] as const, describe: FIELDS.store.doc })
     .option('data-dir', { type: 'string', describe: FIELDS.dataDir.doc })
     .option('mongo-uri', { type: 'string', describe: FIELDS.mongoUri.doc })
@@ -339,6 +343,21 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         )
         .demandCommand(1, 'name a subcommand: list, show, add, set, enable, disable, close-only, protect, remove, export, import'),
     )
+    .command('keys', "CURVE keys: the hub's, and one per account's terminal (docs/remote.md)", (y) =>
+      y
+        .command('show', "print the hub's public key (made on first use)", {}, (argv) => keys.showKey(configFrom(argv, io), (l) => io.out(l)))
+        .command('issue <name>', "make a key pair for an account's terminal and print the EA inputs", (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
+          await withStore(argv as GlobalArgs, (store, config) => keys.issue(config, store, argv.name, (l) => io.out(l)), true);
+        })
+        .command('list', 'list the registered and the revoked keys', {}, (argv) => keys.list(configFrom(argv, io), (l) => io.out(l)))
+        .command(
+          'revoke <name>',
+          "revoke an account's keys (all, or --key one); a running hub refuses them without a restart",
+          (yy) => yy.positional('name', { type: 'string', demandOption: true }).option('key', { type: 'string', describe: 'only this public key' }),
+          (argv) => keys.revoke(configFrom(argv, io), argv.name, argv.key, (l) => io.out(l)),
+        )
+        .demandCommand(1, 'name a subcommand: show, issue, list, revoke'),
+    )
     .command(
       'trades',
       'show copied trades, newest first',
@@ -383,7 +402,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         );
       },
     )
-    .demandCommand(1, 'name a command: start, status, dashboard-url, demo, setup-db, accounts, trades')
+    .demandCommand(1, 'name a command: start, status, dashboard-url, demo, setup-db, accounts, keys, trades')
     .recommendCommands()
     .exitProcess(false)
     .strict()

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'fs';
 import { join, resolve } from 'path';
 import { ConfigError } from '../errors';
-import { closest } from '../hints';
+import { closest, hints } from '../hints';
 import { credentialProblem, redactUri } from '../ledger/uri';
 
 export type StoreKind = 'embedded' | 'mongodb' | 'memory';
@@ -16,6 +16,7 @@ export interface HubConfig {
   pubEndpoint: string;
   pullEndpoint: string;
   allowRemote: boolean;
+  curve: boolean;
   store: StoreKind;
   dataDir: string;
   mongoUri: string;
@@ -68,6 +69,7 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
   pubEndpoint: 'tcp://127.0.0.1:5555',
   pullEndpoint: 'tcp://127.0.0.1:5556',
   allowRemote: false,
+  curve: false,
   store: 'embedded',
   dataDir: './data',
   mongoUri: '',
@@ -103,7 +105,8 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
 export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
   pubEndpoint: { kind: 'string', env: 'COPYBRIDGE_PUB', flag: 'pub', doc: 'ZeroMQ endpoint the hub PUBlishes commands on (terminals SUB)' },
   pullEndpoint: { kind: 'string', env: 'COPYBRIDGE_PULL', flag: 'pull', doc: 'ZeroMQ endpoint the hub PULLs terminal messages from (terminals PUSH)' },
-  allowRemote: { kind: 'bool', env: 'COPYBRIDGE_ALLOW_REMOTE', flag: 'allow-remote', doc: 'allow binding non-loopback addresses (traffic is not encrypted yet)' },
+  allowRemote: { kind: 'bool', env: 'COPYBRIDGE_ALLOW_REMOTE', flag: 'allow-remote', doc: 'allow binding non-loopback addresses; needs curve (docs/remote.md)' },
+  curve: { kind: 'bool', env: 'COPYBRIDGE_CURVE', flag: 'curve', doc: 'encrypt and authenticate terminals with CURVE keys (hub keys issue NAME); required for non-loopback binds' },
   store: { kind: 'enum', env: 'COPYBRIDGE_STORE', flag: 'store', values: ['embedded', 'mongodb', 'memory'], doc: 'ledger store; mongodb is implied by mongoUri' },
   dataDir: { kind: 'string', env: 'COPYBRIDGE_DATA_DIR', flag: 'data-dir', doc: 'folder of the embedded store' },
   mongoUri: { kind: 'string', env: 'MONGO_URI', flag: 'mongo-uri', doc: 'MongoDB connection string; selects the mongodb store' },
@@ -272,10 +275,10 @@ function validateConfig(c: HubConfig): void {
     if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
       throw new ConfigError(`${key} "${ep}" has an invalid port`, 'use a port between 1 and 65535');
     }
-    if (ep.startsWith('tcp://') && !LOOPBACK.test(ep) && !c.allowRemote) {
+    if (ep.startsWith('tcp://') && !LOOPBACK.test(ep) && !(c.allowRemote && c.curve)) {
       throw new ConfigError(
-        `${key} "${ep}" is not a loopback address; traffic between hub and terminals is not encrypted yet`,
-        'bind 127.0.0.1, or pass --allow-remote (COPYBRIDGE_ALLOW_REMOTE=true) if the network is trusted',
+        `${key} "${ep}" is not a loopback address; ${c.curve ? 'remote binds must be allowed explicitly' : 'terminals on other machines must connect with CURVE keys'}`,
+        `bind 127.0.0.1, or pass ${c.curve ? '' : '--curve and '}--allow-remote (COPYBRIDGE_CURVE=true, COPYBRIDGE_ALLOW_REMOTE=true) and give every terminal its keys: ${hints.issueKey('NAME')} (docs/remote.md)`,
       );
     }
   }
@@ -292,6 +295,7 @@ function validateConfig(c: HubConfig): void {
   if (credentials) {
     throw new ConfigError(`${credentials}: ${redactUri(c.mongoUri)}`, 'percent-encode those characters in --mongo-uri / MONGO_URI (the password is never shown)');
   }
+  if (c.curve && !c.dataDir) throw new ConfigError('curve is on but dataDir is empty', 'set --data-dir: the CURVE keys live in <data-dir>/curve');
   if (c.store === 'embedded' && !c.dataDir) throw new ConfigError('dataDir is empty', 'set --data-dir to a writable folder');
   if (c.logFile && existsSync(c.logFile) && statSync(c.logFile).isDirectory()) {
     throw new ConfigError(`logFile "${c.logFile}" is a folder`, `give a file in it, e.g. --log-file ${join(c.logFile, 'hub.log')} (one file a day: hub-<date>.log)`);

@@ -44,7 +44,7 @@ export function renderProtocolDoc(): string {
     [
       'JSON over ZeroMQ, one UTF-8 JSON object per message.',
       '',
-      '- Terminal to hub: the EA PUSHes one-frame messages to the hub\'s PULL socket (default `tcp://127.0.0.1:5556`).',
+      '- Terminal to hub: the EA PUSHes one-frame messages to the hub\'s PULL socket (default `tcp://127.0.0.1:5556`); with CURVE on, two frames: the 32-byte account proof, then the message (docs/remote.md).',
       '- Hub to terminal: the hub PUBlishes two-frame messages `[topic, json]` on its PUB socket (default `tcp://127.0.0.1:5555`); the topic is the account name, and a terminal keeps only frames whose topic equals its account name exactly (ZeroMQ subscriptions match prefixes).',
       `- Size limit: ${DEFAULT_MAX_MESSAGE_BYTES} bytes per message (configurable on the hub: \`maxMessageBytes\`). Larger messages are dropped by ZeroMQ or answered with \`E_TOO_LARGE\`.`,
       '- Unknown fields are ignored. An unknown type or an invalid message is logged and, when it names a registered account (read from the message, or guessed from its first bytes when it does not decode), answered with an `error` message to that account\'s topic; the hub keeps running.',

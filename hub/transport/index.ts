@@ -1,16 +1,33 @@
 /**
  * ZeroMQ sockets of the hub: PULL for everything terminals send, PUB for commands addressed by
- * topic (= account name). Outgoing messages are stamped (v, account, seq, ts) here, once.
+ * topic (= account name). Outgoing messages are stamped (v, account, seq, ts) here, once. With
+ * CURVE, both sockets encrypt, the ZAP handler admits registered keys only, and every incoming
+ * message is attributed to the account of the key that made its proof frame (docs/remote.md).
  */
-import { Publisher, Pull } from 'zeromq';
+import { Context, Publisher, Pull } from 'zeromq';
 import { TransportError } from '../errors';
 import { PROTOCOL_VERSION, type Body, type HubMessage } from '../protocol';
+import { ZapHandler } from './zap';
+
+export interface CurveServerOptions {
+  /** The hub's CURVE secret key (Z85). */
+  secretKey: string;
+  /** The account a connecting terminal's public key belongs to; undefined refuses the connection. */
+  admit(publicKey: string, address: string): string | undefined;
+  /** The account whose key made a message's proof frame (see keys.ts, accountProof). */
+  ownerOfProof(proof: Buffer): string | undefined;
+  /** A message dropped for want of a valid proof frame. */
+  onUnproven(why: string): void;
+}
 
 export interface TransportOptions {
   pubEndpoint: string;
   pullEndpoint: string;
   maxMessageBytes: number;
-  onMessage(frames: Buffer[], receivedAt: number): void;
+  /** CURVE on both sockets, with a ZAP handler admitting only registered keys. */
+  curve?: CurveServerOptions;
+  /** `owner`: with CURVE, the account of the key that sent the message (its proof frame is removed). */
+  onMessage(frames: Buffer[], receivedAt: number, owner?: string): void;
 }
 
 /**
@@ -22,6 +39,12 @@ const MAX_TOPICS = 65_536;
 
 /** How long a busy port is retried: a hub that just stopped may still hold it for a moment. */
 const BIND_GRACE_MS = 2_000;
+
+/**
+ * With CURVE: a handshake not done within this time is closed. It ends the connections of refused
+ * keys (see zap.ts), which the terminals then retry; CURVE's two round trips fit many times over.
+ */
+const CURVE_HANDSHAKE_MS = 5_000;
 
 async function bindWithGrace(sock: Publisher | Pull, ep: string): Promise<void> {
   const deadline = Date.now() + BIND_GRACE_MS;
@@ -36,8 +59,9 @@ async function bindWithGrace(sock: Publisher | Pull, ep: string): Promise<void> 
 }
 
 export class Transport {
-  private pub = new Publisher({ linger: 0, sendHighWaterMark: 1_000_000, noDrop: false });
-  private pull = new Pull({ linger: 0, receiveHighWaterMark: 1_000_000 });
+  private readonly pub: Publisher;
+  private readonly pull: Pull;
+  private readonly zap: ZapHandler | undefined;
   private queue: [string, Buffer][] = [];
   private sending = false;
   /** The last send handed to zeromq.js directly; the send loop waits for it before it sends. */
@@ -50,12 +74,21 @@ export class Transport {
   sent = 0;
 
   constructor(private readonly opts: TransportOptions) {
+    const curve = opts.curve;
+    // libzmq asks the ZAP handler of the sockets' own context: a context per hub keeps two hubs
+    // of one process (tests) from answering for each other.
+    const context = curve ? new Context() : undefined;
+    const security = curve ? { context, curveServer: true, curveSecretKey: curve.secretKey, handshakeInterval: CURVE_HANDSHAKE_MS } : {};
+    this.pub = new Publisher({ ...security, linger: 0, sendHighWaterMark: 1_000_000, noDrop: false });
+    this.pull = new Pull({ ...security, linger: 0, receiveHighWaterMark: 1_000_000 });
+    this.zap = curve && context ? new ZapHandler(context, (key, address) => ({ account: curve.admit(key, address) })) : undefined;
     // ZeroMQ drops the connection of a peer that sends more than this; the decoder answers
     // E_TOO_LARGE for anything between the protocol limit and this hard ceiling.
     this.pull.maxMessageSize = Math.max(opts.maxMessageBytes * 4, 16 * 1024 * 1024);
   }
 
   async bind(): Promise<void> {
+    await this.zap?.start();
     for (const [sock, ep, name] of [
       [this.pub, this.opts.pubEndpoint, 'pubEndpoint'],
       [this.pull, this.opts.pullEndpoint, 'pullEndpoint'],
@@ -81,10 +114,33 @@ export class Transport {
   private async receiveLoop(): Promise<void> {
     try {
       for await (const frames of this.pull) {
-        this.opts.onMessage(frames, Date.now());
+        const curve = this.opts.curve;
+        if (!curve) {
+          this.opts.onMessage(frames, Date.now());
+          continue;
+        }
+        const owner = frames.length >= 2 ? curve.ownerOfProof(frames[0]) : undefined;
+        if (owner !== undefined) this.opts.onMessage(frames.slice(1), Date.now(), owner);
+        else curve.onUnproven(frames.length < 2 ? 'it has no account proof frame (a copybridge.dll older than the hub?)' : 'its account proof belongs to no registered key (revoked while connected?)');
       }
     } catch (e) {
       if (!this.closed) throw e;
+    }
+  }
+
+  /**
+   * Closes every terminal's connection and listens again: ZAP only judges a connection when it is
+   * made, so after a key is revoked this makes its terminal connect again, and be refused. The
+   * others reconnect within ZeroMQ's reconnect interval; commands in flight are re-sent.
+   */
+  async dropConnections(): Promise<void> {
+    for (const [sock, ep] of [
+      [this.pub, this.pubEndpoint],
+      [this.pull, this.pullEndpoint],
+    ] as const) {
+      if (this.closed) return;
+      await sock.unbind(ep);
+      await bindWithGrace(sock, ep);
     }
   }
 
@@ -149,5 +205,6 @@ export class Transport {
     this.pull.close();
     this.pub.close();
     await this.receiving?.catch(() => undefined);
+    await this.zap?.close();
   }
 }

@@ -7,6 +7,7 @@
 import { spawnSync } from 'child_process';
 import * as zmq from 'zeromq';
 import { startHub, type RunningHub } from '../../hub';
+import { accountProof } from '../../hub/transport/keys';
 import { freePort, sleep, until } from '../helpers';
 import { FakeHub, startFakeHubProcess } from '../helpers/fake-hub';
 import { CB, Conn, LINUX_LIB, PACKAGE_VERSION, lastError, loadBridge, mqlString, versionParts, type Bridge } from './cb';
@@ -368,8 +369,13 @@ describe('against raw sockets (cases the hub does not produce)', () => {
       const c = new Conn(cb, h);
       open.push(c);
       expect(c.sendJson({ type: 'hello', secret: true })).toBe(CB.CB_OK);
-      const [msg] = await Promise.race([pull.receive(), sleep(5000).then(() => [Buffer.from('timeout')])]);
-      expect(JSON.parse(msg.toString())).toEqual({ type: 'hello', secret: true });
+      const frames = await Promise.race([pull.receive(), sleep(5000).then(() => [Buffer.from('timeout')])]);
+      // The account proof first: X25519(client secret, server public), as the hub computes it
+      // from the other side with Node's crypto.
+      expect(frames).toHaveLength(2);
+      expect(frames[0].equals(accountProof(server.secretKey, client.publicKey))).toBe(true);
+      expect(frames[0].equals(accountProof(client.secretKey, server.publicKey))).toBe(true);
+      expect(JSON.parse(frames[1].toString())).toEqual({ type: 'hello', secret: true });
       await until(async () => {
         if (cb.pending(h) > 0) return true;
         await pub.send(['SEC', '{"type":"welcome"}']);

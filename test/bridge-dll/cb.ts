@@ -109,6 +109,13 @@ export class Conn {
     return new Conn(cb, h);
   }
 
+  /** cb_open_curve, as the EA calls it when InpServerKey is set. */
+  static openCurve(cb: Bridge, push: string, sub: string, topic: string, keys: { serverKey: string; publicKey: string; secretKey: string }): Conn {
+    const h = cb.openCurve(...mqlString(push), ...mqlString(sub), ...mqlString(topic), ...mqlString(keys.serverKey), ...mqlString(keys.publicKey), ...mqlString(keys.secretKey));
+    if (h <= 0) throw new Error(`cb_open_curve failed (${h}): ${lastError(cb, 0)}`);
+    return new Conn(cb, h);
+  }
+
   send(text: string | Buffer): number {
     const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     return this.cb.send(this.h, b, b.length);

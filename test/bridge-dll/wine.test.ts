@@ -7,8 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { requireBuilt, WINDOWS_DIR, REPO } from './cb';
-import * as zmq from 'zeromq';
-import { until } from '../helpers';
+import { startHub } from '../../hub';
+import { memoryLogger } from '../../hub/log';
+import { issueKey } from '../../hub/transport/keys';
+import { tempDir, until } from '../helpers';
 import { FakeHub } from '../helpers/fake-hub';
 import { ensurePrefix, killWineserver, runWinTest, wineProcesses } from './wine';
 
@@ -93,19 +95,27 @@ test('1,000 open/close cycles (remove/re-attach, timeframe change): sockets, thr
   if (c1.inside.private_bytes > 0) expect(c2.inside.private_bytes - c1.inside.private_bytes).toBeLessThan(2 * 1024 * 1024);
 });
 
-test('CURVE encryption with the built-in tweetnacl, against CURVE servers', async () => {
-  const server = zmq.curveKeyPair();
-  const client = zmq.curveKeyPair();
-  const secureHub = await FakeHub.start({ curveSecretKey: server.secretKey });
+test("CURVE with the built-in tweetnacl against the hub with CURVE on: welcome, and another account's name refused", async () => {
+  const dataDir = tempDir('copybridge-wine-curve-');
+  const client = issueKey(dataDir, 'WINC');
+  const log = memoryLogger('debug');
+  const secureHub = await startHub({
+    config: { store: 'memory', dataDir, curve: true, pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*', logLevel: 'error' },
+    accounts: [{ name: 'WINC', type: 'SLAVE', enabled: true }],
+    logger: log,
+  });
   try {
-    const run = await runWinTest([secureHub.pullEndpoint, secureHub.pubEndpoint, 'curve', 'SEC1'], 60_000, {
-      CB_CURVE_SERVER_PUBLIC: server.publicKey,
+    const run = await runWinTest([secureHub.pullEndpoint, secureHub.pubEndpoint, 'curve', 'WINC'], 60_000, {
+      CB_CURVE_SERVER_PUBLIC: secureHub.serverPublicKey!,
       CB_CURVE_CLIENT_PUBLIC: client.publicKey,
       CB_CURVE_CLIENT_SECRET: client.secretKey,
     });
     expect(run.failures).toEqual([]);
     expect(run.code).toBe(0);
     expect(run.results).toEqual([{ mode: 'curve', failures: 0 }]);
+    // The DLL's account proof (its own X25519) matched the hub's: the hello was taken as WINC's.
+    expect(log.lines.some((l) => /terminal WINC connected/.test(l.message))).toBe(true);
+    expect(log.lines.some((l) => /rejected hello from WINC: E_INVALID_MESSAGE account "WINCX" is not the account of this terminal's CURVE key \(WINC\)/.test(l.message))).toBe(true);
   } finally {
     await secureHub.stop();
   }

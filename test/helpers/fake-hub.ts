@@ -19,11 +19,6 @@ import { sleep, until } from './wait';
 
 type TerminalMessageOf<T extends TerminalMessage['type']> = Extract<TerminalMessage, { type: T }>;
 
-export interface FakeHubOptions {
-  /** Run both sockets as CURVE servers with this (Z85) secret key. */
-  curveSecretKey?: string;
-}
-
 function wallClockMicros(): number {
   return (performance.timeOrigin + performance.now()) * 1000;
 }
@@ -45,14 +40,13 @@ export class FakeHub {
   private loop?: Promise<void>;
   private stopped = false;
 
-  private constructor(opts: FakeHubOptions) {
-    const curve = opts.curveSecretKey ? { curveServer: true, curveSecretKey: opts.curveSecretKey } : {};
-    this.pub = new Publisher({ linger: 0, sendHighWaterMark: 100000, ...curve });
-    this.pull = new Pull({ linger: 0, maxMessageSize: -1, ...curve });
+  private constructor() {
+    this.pub = new Publisher({ linger: 0, sendHighWaterMark: 100000 });
+    this.pull = new Pull({ linger: 0, maxMessageSize: -1 });
   }
 
-  static async start(opts: FakeHubOptions = {}): Promise<FakeHub> {
-    const hub = new FakeHub(opts);
+  static async start(): Promise<FakeHub> {
+    const hub = new FakeHub();
     await hub.pub.bind('tcp://127.0.0.1:*');
     await hub.pull.bind('tcp://127.0.0.1:*');
     hub.pubEndpoint = hub.pub.lastEndpoint as string;

@@ -61,7 +61,7 @@ describe('hub accounts', () => {
     expect(usage.code).toBe(64);
     const badConfig = await run(['accounts', 'list', '--pub', 'tcp://0.0.0.0:5555', ...d]);
     expect(badConfig).toMatchObject({ code: 2 });
-    expect(badConfig.err).toMatch(/not a loopback address[\s\S]*what to do: bind 127\.0\.0\.1, or pass --allow-remote/);
+    expect(badConfig.err).toMatch(/not a loopback address[\s\S]*what to do: bind 127\.0\.0\.1, or pass --curve and --allow-remote/);
   });
 
   it('setup-db creates the sample accounts once', async () => {

@@ -46,8 +46,15 @@ describe('loadConfig', () => {
     expect(call).toThrow(re);
   });
 
-  it('allows a remote bind only when asked', () => {
-    expect(loadConfig({ env: {}, cwd: dir(), flags: { pullEndpoint: 'tcp://0.0.0.0:5556', allowRemote: true } }).pullEndpoint).toBe('tcp://0.0.0.0:5556');
+  it('allows a remote bind only when asked, and only with CURVE', () => {
+    const remote = (flags: Record<string, unknown>) => () => loadConfig({ env: {}, cwd: dir(), flags: { pullEndpoint: 'tcp://0.0.0.0:5556', ...flags } });
+    expect(remote({ allowRemote: true, curve: true })().pullEndpoint).toBe('tcp://0.0.0.0:5556');
+    expect(remote({ allowRemote: true })).toThrow(/terminals on other machines must connect with CURVE keys/);
+    expect(remote({ allowRemote: true })).toThrow(ConfigError);
+    expect(remote({ curve: true })).toThrow(/remote binds must be allowed explicitly/);
+    expect(() => loadConfig({ env: { COPYBRIDGE_CURVE: 'true', COPYBRIDGE_ALLOW_REMOTE: 'true' }, cwd: dir(), flags: { pubEndpoint: 'tcp://10.0.0.5:5555' } })).not.toThrow();
+    // Loopback may use CURVE too.
+    expect(loadConfig({ env: {}, cwd: dir(), flags: { curve: true } }).curve).toBe(true);
   });
 
   it('rejects a config file that is not a JSON object', () => {
