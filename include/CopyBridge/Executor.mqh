@@ -411,7 +411,7 @@ bool CCbExecutor::ExecOpen(CCbJournal &journal,const CCbSession &session,const C
    while(attempt<CB_MAX_SEND_ATTEMPTS)
      {
       double price=0.0;
-      if(!m_trader.MarketPrice(symbol,buy,session.TickMaxAgeMs(),now,price,error))
+      if(!m_trader.MarketPrice(symbol,buy,session.TickMaxAgeMs(),price,error))
         {
          CbRefuse(o,error);
          return(false);
@@ -534,7 +534,7 @@ bool CCbExecutor::ExecClose(CCbJournal &journal,const CCbSession &session,const 
      {
       double price=0.0;
       //--- any quote will do: closes are never refused for deviation, getting out matters more than the price
-      if(!m_trader.MarketPrice(symbol,!pos_buy,0,now,price,error))
+      if(!m_trader.MarketPrice(symbol,!pos_buy,0,price,error))
         {
          CbRefuse(o,error);
          return(false);

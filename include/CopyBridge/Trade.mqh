@@ -65,7 +65,7 @@ public:
    //--- price a market order of this side would get now; with max_age_ms > 0 only from a tick
    //--- at most that old (now_ms: UTC ms now). A symbol just selected may have no quote yet and
    //--- a quiet market an old one: asked again a few times, CB_QUOTE_RETRY_MS apart
-   bool              MarketPrice(const string symbol,const bool buy,const long max_age_ms,const long now_ms,double &price,string &error);
+   bool              MarketPrice(const string symbol,const bool buy,const long max_age_ms,double &price,string &error);
    //--- distance from a reference price in points
    double            DeviationPoints(const string symbol,const double price,const double reference);
    //--- sends a request once; fills the outcome from the result. true when done or placed
@@ -174,7 +174,7 @@ double CCbTrader::NormalizeVolume(const string symbol,const double volume,string
    return(v);
   }
 
-bool CCbTrader::MarketPrice(const string symbol,const bool buy,const long max_age_ms,const long now_ms,double &price,string &error)
+bool CCbTrader::MarketPrice(const string symbol,const bool buy,const long max_age_ms,double &price,string &error)
   {
    ulong start=GetTickCount64();
    for(int attempt=0; attempt<CB_QUOTE_TRIES; attempt++)
@@ -197,8 +197,9 @@ bool CCbTrader::MarketPrice(const string symbol,const bool buy,const long max_ag
         }
       if(max_age_ms<=0)
          return(true);
-      //--- tick times are trade server time
-      long age=now_ms+(long)(GetTickCount64()-start)-CbServerMsToUtc(tick.time_msc);
+      //--- the quote's age on the server's own clock: the time of the latest quote of any symbol
+      //--- (TimeCurrent, whole seconds) less this one's; the computer's clock may be far off
+      long age=MathMax(0,(long)TimeCurrent()*1000-tick.time_msc);
       if(age<=max_age_ms)
          return(true);
       error="the last quote of "+symbol+" is "+IntegerToString(age)+" ms old, more than the hub's limit of "+IntegerToString(max_age_ms)+" ms (quiet market or no price feed)";
