@@ -33,10 +33,10 @@ private:
    ulong             m_opened_at[CB_CLOSED_MEMORY];
    int               m_opened_next;
 
-   bool              WasClosed(const ulong identifier) const;
-
 public:
                      CCbCopies(void);
+   //--- this EA closed the whole position (Closed), and the position list may still show it
+   bool              WasClosed(const ulong identifier) const;
    //--- this EA closed the whole position: it copies nothing any more, even while the position
    //--- list (which MetaTrader may update after OrderSend returns) still shows it
    void              Closed(const ulong identifier);

@@ -144,7 +144,9 @@ ulong CCbExecutor::DealOf(const CbUnconfirmed &u)
   {
    if(u.deal>0 && HistoryDealSelect(u.deal))
       return(u.deal);
-   //--- a placed order's deal: by its order, else (an open) by magic number and comment
+   //--- a placed order's deal: by its order; an open whose order ticket is unknown, by magic
+   //--- number and comment (an earlier copy of the same master position has both too: only
+   //--- when the order is unknown, and never a deal of a position this EA closed whole)
    HistorySelect(TimeCurrent()-86400,TimeCurrent()+86400);
    int total=HistoryDealsTotal();
    ulong found=0;
@@ -156,8 +158,8 @@ ulong CCbExecutor::DealOf(const CbUnconfirmed &u)
       if((ulong)HistoryDealGetInteger(d,DEAL_ORDER)==u.order)
          found=d;
       else
-         if(u.type==CB_MSG_OPEN && u.cmd_id=="" && HistoryDealGetInteger(d,DEAL_MAGIC)==u.magic && HistoryDealGetString(d,DEAL_COMMENT)==u.comment &&
-            HistoryDealGetInteger(d,DEAL_ENTRY)==DEAL_ENTRY_IN)
+         if(u.order==0 && u.type==CB_MSG_OPEN && u.cmd_id=="" && HistoryDealGetInteger(d,DEAL_MAGIC)==u.magic && HistoryDealGetString(d,DEAL_COMMENT)==u.comment &&
+            HistoryDealGetInteger(d,DEAL_ENTRY)==DEAL_ENTRY_IN && !m_copies.WasClosed((ulong)HistoryDealGetInteger(d,DEAL_POSITION_ID)))
             found=d;
      }
    if(found>0 && HistoryDealSelect(found))
@@ -168,7 +170,13 @@ ulong CCbExecutor::DealOf(const CbUnconfirmed &u)
 ulong CCbExecutor::IdentifierAfter(const CCbSession &session,const string symbol,const ulong order)
   {
    if(!session.IsHedging() && PositionSelect(symbol))
-      return((ulong)PositionGetInteger(POSITION_IDENTIFIER));
+     {
+      ulong held=(ulong)PositionGetInteger(POSITION_IDENTIFIER);
+      //--- a list that lags may still show the position this EA just closed whole (a netting
+      //--- reversal): the order then opened a new one, identified by its own ticket
+      if(!m_copies.WasClosed(held))
+         return(held);
+     }
    return(order);
   }
 
