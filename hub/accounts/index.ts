@@ -17,8 +17,14 @@ export interface Account {
   symbol_map?: Record<string, string>;
   /** Largest accepted |slave price - master fill| in this account's points; default from config. */
   slippage_tolerance?: number;
-  /** Terminal path, metadata only: the hub does not use it. */
+  /** The terminal's terminal64.exe: `hub start --launch` starts it (see hub/launcher). */
   path?: string;
+  /** With a path: whether `hub start --launch` starts this terminal (default true). */
+  launch?: boolean;
+  /** Start the terminal with /portable (its data folder is its installation folder). */
+  portable?: boolean;
+  /** The chart the launcher opens with the EA (default EURUSD with the account's prefix and suffix). */
+  chart_symbol?: string;
   /** Masters this slave copies; absent or empty: all masters. */
   follows?: string[];
   volume_mode?: VolumeMode;
@@ -126,6 +132,18 @@ export function validateAccount(input: unknown): Account {
     throw new AccountError(`${where}: volume_mode fixed needs volume_fixed (lots)`, 'e.g. --volume-fixed 0.1');
   }
   if (a.normalize_contract_size !== undefined) out.normalize_contract_size = Boolean(a.normalize_contract_size);
+  for (const k of ['launch', 'portable'] as const) {
+    const v = a[k];
+    if (v === undefined || v === null) continue;
+    if (v !== true && v !== false && v !== 'true' && v !== 'false') throw new AccountError(`${where}: ${k} must be true or false, got ${JSON.stringify(v)}`, `e.g. --${k} false`);
+    out[k] = v === true || v === 'true';
+  }
+  if (a.chart_symbol !== undefined && a.chart_symbol !== null && a.chart_symbol !== '') {
+    if (typeof a.chart_symbol !== 'string' || a.chart_symbol.length > 64 || /[\s=]/.test(a.chart_symbol)) {
+      throw new AccountError(`${where}: chart_symbol must be a symbol name of at most 64 characters, got ${JSON.stringify(a.chart_symbol)}`, 'e.g. --chart-symbol EURUSD.c');
+    }
+    out.chart_symbol = a.chart_symbol;
+  }
   if (a.close_only !== undefined && a.close_only !== null) {
     if (a.close_only !== true && a.close_only !== false && a.close_only !== 'true' && a.close_only !== 'false') {
       throw new AccountError(`${where}: close_only must be true or false, got ${JSON.stringify(a.close_only)}`, 'e.g. --close-only true');
