@@ -185,6 +185,7 @@ function formatAccount(a: Account): string {
   if (a.max_delay_ms !== undefined) parts.push(`max-delay=${a.max_delay_ms}ms`);
   if (a.master_offline === 'close') parts.push(`master-offline=close after ${a.master_offline_grace_ms ?? 0}ms`);
   else if (a.master_offline) parts.push(`master-offline=${a.master_offline}`);
+  if (a.path) parts.push(`path=${a.path}${a.portable ? ' portable' : ''}${a.launch === false ? ' launch=off' : ''}${a.chart_symbol ? ` chart=${a.chart_symbol}` : ''}`);
   return `${a.name.padEnd(24)} ${parts.join('  ')}`;
 }
 
