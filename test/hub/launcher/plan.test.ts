@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { validateAccount, type Account } from '../../../hub/accounts';
 import {
   backoffMs, DEFAULT_BACKOFF, eaInputs, failuresAfterExit, hubAddress, launchTargets, presetName, presetText, slavesMayStart, startupIni, terminalArgs,
@@ -59,7 +61,7 @@ test('start-up files: [Experts] allows DLLs (and trading on slaves), [StartUp] o
   const inputs = eaInputs(s, { host: '127.0.0.1', pullPort: 5556, pubPort: 5555 });
   expect(presetText(inputs)).toBe('InpHubHost=127.0.0.1\r\nInpHubPullPort=5556\r\nInpHubPubPort=5555\r\nInpAccountName=S\r\n');
   // every input the launcher sets is one the EA declares
-  const source = require('fs').readFileSync(require('path').join(__dirname, '../../../mql5/Experts/CopyBridge.mq5'), 'utf8') as string;
+  const source = readFileSync(join(__dirname, '../../../mql5/Experts/CopyBridge.mq5'), 'utf8');
   for (const [name] of inputs) expect(source).toMatch(new RegExp(`^input \\S+ +${name} =`, 'm'));
   expect(terminalArgs(s, 'C:\\data\\launch-S.ini')).toEqual(['/config:C:\\data\\launch-S.ini', '/portable']);
   expect(terminalArgs(m, 'C:\\data\\launch-M.ini')).toEqual(['/config:C:\\data\\launch-M.ini']);
