@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import { mkdirSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import type { Account } from '../accounts';
 import type { Logger } from '../log';
 import { dataFolderOf, installedDataFolders, terminalsRoot } from './folders';
@@ -154,7 +154,8 @@ export class Launcher {
       // MetaTrader writes and reads .set files as UTF-16LE with a byte order mark.
       writeFileSync(join(presets, presetName(t.name)), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(presetText(eaInputs(t, this.opts.hub)), 'utf16le')]));
       mkdirSync(this.opts.configDir, { recursive: true });
-      ini = join(this.opts.configDir, `launch-${t.name}.ini`);
+      // Absolute: the terminal runs in its own folder, where ./data means nothing.
+      ini = resolve(this.opts.configDir, `launch-${t.name}.ini`);
       writeFileSync(ini, startupIni(t));
     } catch (e) {
       s.state = 'failed';
@@ -245,10 +246,10 @@ export class Launcher {
     await s.exited;
   }
 
-  /** Windows: taskkill asks the terminal's windows to close (WM_CLOSE), /F ends it. */
+  /** Gracefully: taskkill without /F asks the terminal's windows to close (WM_CLOSE) on Windows, SIGTERM elsewhere. Forcefully: TerminateProcess / SIGKILL. */
   private signal(child: ChildProcess, force: boolean): void {
-    if (this.platform === 'win32') {
-      spawn('taskkill', [...(force ? ['/F', '/T'] : []), '/PID', String(child.pid)], { stdio: 'ignore' }).on('error', () => undefined);
+    if (this.platform === 'win32' && !force) {
+      spawn('taskkill', ['/PID', String(child.pid)], { stdio: 'ignore' }).on('error', () => undefined);
     } else {
       child.kill(force ? 'SIGKILL' : 'SIGTERM');
     }

