@@ -21,7 +21,7 @@ exit /b 64
 :install
 schtasks /Create /F /TN "%TASK%" /SC ONLOGON /RL LIMITED /TR "\"%~dp0hub.cmd\" start --launch"
 if errorlevel 1 (
-  echo could not create the task: run this from a command prompt of the user who trades
+  echo schtasks could not create the task ^(its message is above^); run this as the Windows user who trades
   exit /b 1
 )
 echo The hub now starts when you log on. Logs: %~dp0data\logs\
