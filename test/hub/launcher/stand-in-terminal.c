@@ -4,7 +4,7 @@
  * /portable: its own folder), the .set file named by ExpertParameters in MQL5\Presets. Then it
  * plays a minimal EA through MQL5\Libraries\copybridge.dll: hello until welcomed, heartbeats; a
  * master reports a buy deal when "buy" is appended to %CB_STANDIN_DIR%\<account>.ctl ("exit" ends
- * it), a slave answers every open command with a done result. A window of its own takes WM_CLOSE (taskkill),
+ * it, "crash" ends it with code 3 at once), a slave answers every open command with a done result. A window of its own takes WM_CLOSE (taskkill),
  * like the terminal's main window. Every start and event is a line in %CB_STANDIN_DIR%\launches.txt.
  */
 #include <stdio.h>
@@ -152,6 +152,13 @@ int main(void)
     char ctl[MAX_PATH], msg[4096], out[1024], role[16] = "";
     snprintf(ctl, sizeof ctl, "%s\\%s.ctl", g_dir, g_account);
     long seq = 0, ctl_seen = 0, tickets = 7000;
+    /* only lines written after this start count: a restarted stand-in must not crash again */
+    FILE *old = fopen(ctl, "rb");
+    if (old) {
+        fseek(old, 0, SEEK_END);
+        ctl_seen = ftell(old);
+        fclose(old);
+    }
     DWORD last_hello = 0, last_beat = 0;
     int welcomed = 0;
     for (;;) {
@@ -197,6 +204,10 @@ int main(void)
             /* a trade waits until the hub welcomed this terminal (PUB/SUB may drop the first welcome) */
             if (fgets(line, sizeof line, f) && (welcomed || strncmp(line, "buy", 3) != 0)) {
                 ctl_seen += (long)strlen(line);
+                if (strncmp(line, "crash", 5) == 0) {
+                    record("crash on request%s%s", "", "");
+                    ExitProcess(3);
+                }
                 if (strncmp(line, "exit", 4) == 0) {
                     fclose(f);
                     record("exit on request%s%s", "", "");
