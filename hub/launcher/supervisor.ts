@@ -71,6 +71,9 @@ interface Slot {
   exited?: Promise<void>;
 }
 
+/** A delay in seconds for a log line: tenths below a second. */
+const seconds = (ms: number) => (ms / 1000).toFixed(ms < 1000 ? 1 : 0);
+
 export class Launcher {
   private readonly slots: Slot[];
   private readonly skipped: { name: string; reason: string }[];
@@ -174,19 +177,32 @@ export class Launcher {
       this.exitedEarly(s, e as Error);
       return;
     }
+    if (child.pid === undefined) {
+      // Not started (missing file, no permission): 'error' follows and schedules the next try.
+      s.state = 'backoff';
+      s.nextStartAt = Number.MAX_SAFE_INTEGER;
+      child.once('error', (e) => this.exitedEarly(s, e));
+      return;
+    }
     s.child = child;
     s.starts++;
     s.state = 'running';
     s.detail = undefined;
     s.startedAt = Date.now();
     s.nextStartAt = undefined;
-    log.info(`launcher: started ${t.role.toLowerCase()} ${t.name}${s.starts > 1 ? ` again (restart ${s.starts - 1})` : ''}: ${t.exe} ${args.join(' ')} (pid ${child.pid ?? '?'})`);
+    log.info(`launcher: started ${t.role.toLowerCase()} ${t.name}${s.starts > 1 ? ` again (restart ${s.starts - 1})` : ''}: ${t.exe} ${args.join(' ')} (pid ${child.pid})`);
     s.exited = new Promise((resolve) => {
+      // A failed spawn may emit 'exit' after 'error': count the end once.
+      let ended = false;
       child.once('error', (e) => {
+        if (ended) return;
+        ended = true;
         this.exitedEarly(s, e);
         resolve();
       });
       child.once('exit', (code, signal) => {
+        if (ended) return;
+        ended = true;
         this.exited(s, code, signal);
         resolve();
       });
@@ -200,7 +216,7 @@ export class Launcher {
     s.state = 'backoff';
     s.nextStartAt = Date.now() + backoffMs(s.failures, this.backoff);
     s.detail = `could not start ${s.t.exe}: ${e.message}`;
-    this.opts.log.error(`launcher: ${s.t.name}: ${s.detail}; trying again in ${Math.round((s.nextStartAt - Date.now()) / 1000)} s`);
+    this.opts.log.error(`launcher: ${s.t.name}: ${s.detail}; trying again in ${seconds(s.nextStartAt - Date.now())} s`);
   }
 
   private exited(s: Slot, code: number | null, signal: string | null): void {
@@ -217,8 +233,8 @@ export class Launcher {
     const delay = backoffMs(s.failures, this.backoff);
     s.state = 'backoff';
     s.nextStartAt = at + delay;
-    s.detail = `${how}; restarting in ${(delay / 1000).toFixed(delay < 1000 ? 1 : 0)} s`;
-    this.opts.log.warn(`launcher: terminal ${s.t.name} ${how} after ${Math.round((at - (s.startedAt ?? at)) / 1000)} s; restarting in ${(delay / 1000).toFixed(delay < 1000 ? 1 : 0)} s (failure ${s.failures} in a row)`);
+    s.detail = `${how}; restarting in ${seconds(delay)} s`;
+    this.opts.log.warn(`launcher: terminal ${s.t.name} ${how} after ${Math.round((at - (s.startedAt ?? at)) / 1000)} s; restarting in ${seconds(delay)} s (failure ${s.failures} in a row)`);
   }
 
   /** Closes every terminal: gracefully, then forcefully after stopTimeoutMs. */

@@ -193,3 +193,15 @@ test('a terminal without a data folder is not started, and the reason says what 
   expect(l.status().terminals[1]).toMatchObject({ name: 'S3', state: 'waiting', detail: 'waiting for the hello of M3', restarts: 0 });
   expect(launches()).toEqual([]);
 });
+
+test('a terminal path that cannot be started is tried again with back-off, and the reason is shown', async () => {
+  const missing = join(root, 'Program Files', 'Gone MetaTrader 5', 'terminal64');
+  mkdirSync(join(root, 'Program Files', 'Gone MetaTrader 5'), { recursive: true });
+  const accounts = [validateAccount({ name: 'M5', type: 'MASTER', enabled: true, path: missing, portable: true })];
+  hub = await startTestHub(accounts);
+  const l = startLauncher(accounts);
+  await until(() => lines.filter((x) => x.startsWith('error launcher: M5: could not start')).length >= 2, { timeoutMs: 5_000, what: 'two failed starts', detail: dump });
+  expect(lines.filter((x) => x.startsWith('error launcher: M5:'))[0]).toMatch(/could not start .*terminal64: spawn .*ENOENT; trying again in 0\.3 s$/);
+  expect(l.status().terminals[0]).toMatchObject({ name: 'M5', restarts: 0 });
+  expect(l.status().terminals[0].detail).toMatch(/could not start .*ENOENT/);
+});
