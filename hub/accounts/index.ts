@@ -21,8 +21,14 @@ export interface Account extends PolicyFields {
   symbol_map?: Record<string, string>;
   /** Largest accepted |slave price - master fill| in this account's points; default from config. */
   slippage_tolerance?: number;
-  /** Terminal path, metadata only: the hub does not use it. */
+  /** The terminal's terminal64.exe: `hub start --launch` starts it (see hub/launcher). */
   path?: string;
+  /** With a path: whether `hub start --launch` starts this terminal (default true). */
+  launch?: boolean;
+  /** Start the terminal with /portable (its data folder is its installation folder). */
+  portable?: boolean;
+  /** The chart the launcher opens with the EA (default EURUSD with the account's prefix and suffix). */
+  chart_symbol?: string;
   /** Masters this slave copies; absent or empty: all masters. */
   follows?: string[];
   /**
@@ -105,6 +111,18 @@ export function validateAccount(input: unknown): Account {
     if (a.follows.length) out.follows = [...new Set(a.follows as string[])];
   }
   validatePolicy(a, where, out);
+  for (const k of ['launch', 'portable'] as const) {
+    const v = a[k];
+    if (v === undefined || v === null) continue;
+    if (v !== true && v !== false && v !== 'true' && v !== 'false') throw new AccountError(`${where}: ${k} must be true or false, got ${JSON.stringify(v)}`, `e.g. --${k} false`);
+    out[k] = v === true || v === 'true';
+  }
+  if (a.chart_symbol !== undefined && a.chart_symbol !== null && a.chart_symbol !== '') {
+    if (typeof a.chart_symbol !== 'string' || a.chart_symbol.length > 64 || /[\s=]/.test(a.chart_symbol)) {
+      throw new AccountError(`${where}: chart_symbol must be a symbol name of at most 64 characters, got ${JSON.stringify(a.chart_symbol)}`, 'e.g. --chart-symbol EURUSD.c');
+    }
+    out.chart_symbol = a.chart_symbol;
+  }
   if (a.close_only !== undefined && a.close_only !== null) {
     if (a.close_only !== true && a.close_only !== false && a.close_only !== 'true' && a.close_only !== 'false') {
       throw new AccountError(`${where}: close_only must be true or false, got ${JSON.stringify(a.close_only)}`, 'e.g. --close-only true');
@@ -140,7 +158,7 @@ export function validateAccount(input: unknown): Account {
 /** Account fields outside ./policy; a field nobody knows is a typo that would otherwise be ignored. */
 const ACCOUNT_KEYS: readonly string[] = [
   'name', 'type', 'enabled', 'suffix', 'prefix', 'symbol_map', 'slippage_tolerance', 'path', 'follows', 'close_only',
-  'max_delay_ms', 'master_offline', 'master_offline_grace_ms', 'protection', 'schedule', 'created_at', 'updated_at', '_id', ...POLICY_ACCOUNT_KEYS,
+  'max_delay_ms', 'master_offline', 'master_offline_grace_ms', 'protection', 'schedule', 'launch', 'portable', 'chart_symbol', 'created_at', 'updated_at', '_id', ...POLICY_ACCOUNT_KEYS,
 ];
 
 function checkKnownKeys(a: Record<string, unknown>, where: string): void {

@@ -15,6 +15,7 @@ import { applyPolicyArgs, policyCommands, policyOptions, propWarnings, type Poli
 import { runDemo } from './demo';
 import { protectOptions, runProtect, type ProtectArgs } from './protect';
 import * as keys from './keys';
+import { runInstallEa } from './install-ea';
 import { runStart } from './start';
 import { VERSION } from '../version';
 import { dashboardUrl, runStatus } from './status';
@@ -116,7 +117,10 @@ const accountOptions = (y: Argv) =>
     .option('volume-mode', { choices: ['same', 'multiplier', 'fixed', 'equity', 'balance', 'risk'] as const, describe: 'sizing (see docs/sizing.md)' })
     .option('volume-multiplier', { type: 'number' })
     .option('volume-fixed', { type: 'number', describe: 'lots per copy for --volume-mode fixed' })
-    .option('path', { type: 'string', describe: 'terminal path (metadata)' })
+    .option('path', { type: 'string', describe: 'the terminal64.exe that hub start --launch starts' })
+    .option('launch', { type: 'string', describe: 'true/false: whether hub start --launch starts this terminal (default true)' })
+    .option('portable', { type: 'string', describe: 'true: start the terminal with /portable (data folder = installation folder)' })
+    .option('chart-symbol', { type: 'string', describe: 'chart the launcher opens the EA on (default EURUSD with the prefix and suffix)' })
     .option('enabled', { type: 'boolean' })
     .option('close-only', { type: 'string', describe: 'true: no new copies, the open ones are managed to the end (see: accounts close-only)' })
     .option('max-delay-ms', { type: 'string', describe: 'slave: a master position older than this when it could be copied is recorded as missed (default from config maxDelayMs)' })
@@ -136,6 +140,9 @@ type AccountArgs = PolicyArgs & {
   'volume-multiplier'?: number;
   'volume-fixed'?: number;
   path?: string;
+  launch?: string;
+  portable?: string;
+  'chart-symbol'?: string;
   enabled?: boolean;
   'close-only'?: string | boolean;
   'max-delay-ms'?: string;
@@ -151,6 +158,10 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
   if (a.slippage !== undefined) next.slippage_tolerance = a.slippage;
   if (a.follows !== undefined) next.follows = a.follows.flatMap((f) => f.split(',')).filter(Boolean);
   if (a.path !== undefined) next.path = a.path;
+  // Bare --launch / --portable mean true; validateAccount quotes anything else.
+  if (a.launch !== undefined) next.launch = a.launch === '' ? true : a.launch;
+  if (a.portable !== undefined) next.portable = a.portable === '' ? true : a.portable;
+  if (a['chart-symbol'] !== undefined) next.chart_symbol = a['chart-symbol'];
   if (a.enabled !== undefined) next.enabled = a.enabled;
   // A bare --close-only means true; validateAccount says what else is wrong.
   if (a['close-only'] !== undefined) next.close_only = a['close-only'] === '' ? true : a['close-only'];
@@ -187,6 +198,7 @@ function formatAccount(a: Account): string {
   if (a.max_delay_ms !== undefined) parts.push(`max-delay=${a.max_delay_ms}ms`);
   if (a.master_offline === 'close') parts.push(`master-offline=close after ${a.master_offline_grace_ms ?? 0}ms`);
   else if (a.master_offline) parts.push(`master-offline=${a.master_offline}`);
+  if (a.path) parts.push(`path=${a.path}${a.portable ? ' portable' : ''}${a.launch === false ? ' launch=off' : ''}${a.chart_symbol ? ` chart=${a.chart_symbol}` : ''}`);
   return `${a.name.padEnd(24)} ${parts.join('  ')}`;
 }
 
@@ -224,15 +236,37 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .option('dashboard', { type: 'boolean', describe: FIELDS.dashboard.doc })
     .option('dashboard-host', { type: 'string', describe: FIELDS.dashboardHost.doc })
     .option('dashboard-port', { type: 'string', describe: FIELDS.dashboardPort.doc })
-    .command('start', 'bind the sockets and copy trades until stopped (Ctrl+C)', {}, async (argv) => {
-      process.exitCode = await runStart(configFrom(argv, io));
-    })
     .command('status', "the running hub's terminals, copies, counters and decisions (from its dashboard)", (y) => y.option('json', { type: 'boolean', describe: 'the picture as JSON' }), async (argv) => {
       await runStatus(configFrom(argv), argv.json === true, io);
     })
     .command('dashboard-url', "print the dashboard's link with its token (made in the data folder if missing)", {}, (argv) => {
       dashboardUrl(configFrom(argv), io);
     })
+    .command(
+      'start',
+      'bind the sockets and copy trades until stopped (Ctrl+C)',
+      (y) => y.option('launch', { type: 'boolean', describe: 'also start, watch and close the terminals of the accounts with a path (masters first)' }),
+      async (argv) => {
+        process.exitCode = await runStart(configFrom(argv, io), { launch: argv.launch });
+      },
+    )
+    .command(
+      'install-ea',
+      'copy the EA, its includes and the DLL into the MQL5 folder of the MetaTrader 5 terminals on this PC',
+      (y) =>
+        y
+          .option('dry-run', { type: 'boolean', describe: 'show what would be copied where, copy nothing' })
+          .option('terminal', { type: 'string', array: true, describe: 'only terminals whose data folder id or installation path contains this (repeatable)' })
+          .option('from', { type: 'string', describe: 'folder holding the MQL5 tree to copy (default: the bundle or this checkout)' }),
+      async (argv) => {
+        // Accounts only add portable terminals: without a store the installed ones are still found.
+        const accounts = await withStore(argv as GlobalArgs, (store) => store.listAccounts(), true).catch((e: Error) => {
+          io.err(`note: accounts not read (${e.message}); portable terminals named by accounts are not included`);
+          return [];
+        });
+        runInstallEa({ accounts, dryRun: argv['dry-run'], only: argv.terminal, from: argv.from }, io);
+      },
+    )
     .command(
       'demo',
       'run a hub with one simulated master and two simulated slaves and copy a few trades',
@@ -402,7 +436,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         );
       },
     )
-    .demandCommand(1, 'name a command: start, status, dashboard-url, demo, setup-db, accounts, keys, trades')
+    .demandCommand(1, 'name a command: start, status, dashboard-url, demo, setup-db, accounts, keys, trades, install-ea')
     .recommendCommands()
     .exitProcess(false)
     .strict()

@@ -7,6 +7,7 @@ import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { EngineStatus } from '../engine';
 import { CLI } from '../hints';
 import { startHub, type RunningHub } from '../hub';
+import { hubAddress, Launcher, type LauncherStatus } from '../launcher';
 import { Notifier } from '../notify/notifier';
 
 export const STATUS_EVERY_MS = 60_000;
@@ -16,19 +17,38 @@ export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** A second stop signal while stopping: exit at once with 128 + the signal's number, as shells report it. */
 const SIGNAL_NUMBER: Record<(typeof STOP_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
+export interface StartFlags {
+  /** Start, watch and stop the accounts' terminals (hub/launcher). */
+  launch?: boolean;
+  /** %APPDATA% for the launcher (tests). */
+  appData?: string;
+}
+
 /**
- * Runs the hub until a stop signal, then stops it (ledger flushed, sockets closed). Resolves to the
- * exit code: 0 after a graceful stop.
+ * Runs the hub until a stop signal, then stops it (terminals closed, ledger flushed, sockets
+ * closed). Resolves to the exit code: 0 after a graceful stop.
  */
-export async function runStart(config: HubConfig): Promise<number> {
+export async function runStart(config: HubConfig, flags: StartFlags = {}): Promise<number> {
   const hub = await startHub({ config });
   const dashboard = config.dashboard ? await openDashboard(hub) : undefined;
   const notifier = config.notifyUrl ? new Notifier({ config, log: hub.log }) : undefined;
   const unsubscribe = notifier ? hub.subscribe((e) => notifier.add(e)) : undefined;
   if (notifier) hub.log.info(`notifications (${config.notifyFormat}) of ${config.notifyEvents} to ${new URL(config.notifyUrl).host}, at most ${config.notifyMaxPerWindow} per ${config.notifyWindowMs / 1000} s, then a digest`);
+  let launcher: Launcher | undefined;
+  if (flags.launch) {
+    launcher = new Launcher({
+      accounts: await hub.store.listAccounts(),
+      hub: hubAddress(hub.pullEndpoint, hub.pubEndpoint),
+      configDir: config.dataDir,
+      appData: flags.appData,
+      log: hub.log,
+      helloed: () => new Set(hub.engine.status().terminals.filter((t) => t.online && t.broker !== undefined).map((t) => t.name)),
+    });
+    launcher.start();
+  }
   // Said once everything is up and just before the signal handlers: scripts wait for this line.
-  hub.log.info('hub started; stop with Ctrl+C. Attach the CopyBridge EA to one chart in every terminal (docs/install-windows.md)');
-  const status = setInterval(() => hub.log.info(statusLine(hub.engine.status(), hub.ledger.pending)), STATUS_EVERY_MS);
+  hub.log.info(`hub started; stop with Ctrl+C. ${launcher ? 'Terminals with a path are started by the hub' : 'Attach the CopyBridge EA to one chart in every terminal (docs/install-windows.md)'}`);
+  const status = setInterval(() => hub.log.info(statusLine(hub.engine.status(), hub.ledger.pending, launcher?.status())), STATUS_EVERY_MS);
   const handlers = new Map<string, () => void>();
   await new Promise<void>((resolve) => {
     for (const sig of STOP_SIGNALS) {
@@ -51,6 +71,7 @@ export async function runStart(config: HubConfig): Promise<number> {
     }
   });
   clearInterval(status);
+  await launcher?.stop();
   unsubscribe?.();
   await notifier?.close();
   await dashboard?.close();
@@ -72,11 +93,12 @@ async function openDashboard(hub: RunningHub): Promise<RunningDashboard | undefi
   }
 }
 
-export function statusLine(s: EngineStatus, ledgerQueue: number): string {
+export function statusLine(s: EngineStatus, ledgerQueue: number, launched?: LauncherStatus): string {
   const online = s.terminals.filter((t) => t.online).map((t) => t.name);
   const open = s.copies.filter((c) => c.status === 'open').length;
   return (
     `status: ${online.length} terminals online (${online.join(', ') || 'none'}), ${open} open copies, ${s.pending.length} commands in flight, ` +
-    `ledger queue ${ledgerQueue}, copies decided ${s.counters.decisions}, last latency ${s.counters.lastLatencyMs ?? '-'} ms`
+    `ledger queue ${ledgerQueue}, copies decided ${s.counters.decisions}, last latency ${s.counters.lastLatencyMs ?? '-'} ms` +
+    (launched ? `, launched terminals: ${launched.terminals.map((t) => `${t.name} ${t.state}`).join(', ') || 'none'}` : '')
   );
 }

@@ -43,7 +43,8 @@ mkdir -p "$CACHE"
 # ---- Debian packages ------------------------------------------------------------------------
 PACKAGES=(cmake make gcc pkg-config dpkg-dev libzmq3-dev
           gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
-          wine64)
+          wine64
+          zip unzip)  # the Windows bundle (npm run package) and its test
 APT_UPDATED=0
 SUDO=""
 if [[ "$(id -u)" != 0 ]] && command -v sudo >/dev/null; then SUDO="sudo -n"; fi

@@ -1,0 +1,2 @@
+export { Launcher, type LaunchedTerminal, type LauncherOptions, type LauncherStatus, type TerminalState } from './supervisor';
+export { hubAddress } from './plan';
