@@ -736,6 +736,14 @@ inline std::string MqlChartSymbol(long id) {
   std::string symbol;
   if (!(f >> pid >> symbol)) return std::string();
   if (kill((pid_t)pid, 0) != 0 && errno != EPERM) return std::string();
+  // A killed process whose parent is gone stays a zombie where nothing reaps orphans (a container
+  // whose first process is no init): it is gone for this purpose.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (std::getline(stat, line)) {
+    size_t paren = line.rfind(')');
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return std::string();
+  }
   return symbol;
 }
 inline std::vector<long> MqlOpenCharts() {
