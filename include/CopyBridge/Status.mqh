@@ -71,12 +71,14 @@ void CCbChartStatus::Show(CCbHubLink &link,const CCbSession &session,const int o
    if(sd>0 || rd>0)
       dropped="   DROPPED: "+IntegerToString(sd)+" sent, "+IntegerToString(rd)+" received";
    bool trade_allowed=session.TradeAllowed();
+   string protection=session.LimitsLine();
    string text="CopyBridge "+CbVersion()+"  account "+link.Account()+" ("+session.MarginMode()+")\n"+
                "Hub: "+Connection(link,session,now)+"\n"+
                "Role: "+CbRoleName(session.Role())+(session.Magic()>0 ? ", magic "+IntegerToString(session.Magic()) : "")+(trade_allowed ? "" : "  ALGO TRADING OFF")+"\n"+
                "Open copies: "+IntegerToString(open_copies)+"   commands: "+IntegerToString(m_commands)+"   deals sent: "+IntegerToString(m_deals_sent)+"\n"+
                "Last latency: "+(m_last_latency_ms>=0 ? IntegerToString(m_last_latency_ms)+" ms" : "-")+dropped+"\n"+
                "Last: "+(m_last_event!="" ? m_last_event : "-")+
+               (protection!="" ? "\n"+protection : "")+
                (trade_allowed ? "" : "\nALGO TRADING OFF: "+CbTradeProblem());
    if(text!=m_text)
      {
