@@ -361,6 +361,10 @@ export class SimTerminal {
         this.record(this.errors, msg);
         this.log(`hub error ${msg.code}: ${msg.message}`);
         break;
+      case 'notify':
+        // what the EA hands to SendNotification; kept in `received` like every message
+        this.log(`notification (${msg.event}): ${msg.text}`);
+        break;
       case 'open':
       case 'close':
       case 'close_by':

@@ -1,11 +1,12 @@
 /**
  * `hub start`: run until SIGINT, SIGTERM or SIGHUP, with a status line every minute, the dashboard
- * (unless --no-dashboard) and webhook notifications (when notifyUrl is set).
+ * (unless --no-dashboard) and notifications (to the webhook of notifyUrl, and through the EA of
+ * notifyTerminal to the MetaTrader app).
  */
 import type { HubConfig } from '../config';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { EngineStatus } from '../engine';
-import { CLI } from '../hints';
+import { CLI, hints } from '../hints';
 import { startHub, type RunningHub } from '../hub';
 import { hubAddress, Launcher, type LauncherStatus } from '../launcher';
 import { Notifier } from '../notify/notifier';
@@ -31,9 +32,7 @@ export interface StartFlags {
 export async function runStart(config: HubConfig, flags: StartFlags = {}): Promise<number> {
   const hub = await startHub({ config });
   const dashboard = config.dashboard ? await openDashboard(hub) : undefined;
-  const notifier = config.notifyUrl ? new Notifier({ config, log: hub.log }) : undefined;
-  const unsubscribe = notifier ? hub.subscribe((e) => notifier.add(e)) : undefined;
-  if (notifier) hub.log.info(`notifications (${config.notifyFormat}) of ${config.notifyEvents} to ${new URL(config.notifyUrl).host}, at most ${config.notifyMaxPerWindow} per ${config.notifyWindowMs / 1000} s, then a digest`);
+  const notifications = await startNotifier(hub);
   let launcher: Launcher | undefined;
   if (flags.launch) {
     launcher = new Launcher({
@@ -72,12 +71,34 @@ export async function runStart(config: HubConfig, flags: StartFlags = {}): Promi
   });
   clearInterval(status);
   await launcher?.stop();
-  unsubscribe?.();
-  await notifier?.close();
+  await notifications?.stop();
   await dashboard?.close();
   await hub.stop();
   for (const s of STOP_SIGNALS) process.removeAllListeners(s);
   return 0;
+}
+
+/**
+ * Notifications of the hub's events to the sinks the config names (webhook, EA of notifyTerminal),
+ * or undefined when it names none. `stop` sends what a rate window still holds.
+ */
+export async function startNotifier(hub: RunningHub): Promise<{ notifier: Notifier; stop(): Promise<void> } | undefined> {
+  const { config, log } = hub;
+  const notifier = new Notifier({ config, log, sendTo: (account, body) => hub.sendTo(account, body) });
+  if (!notifier.destinations) return undefined;
+  const unsubscribe = hub.subscribe((e) => notifier.add(e));
+  log.info(`notifications${config.notifyUrl ? ` (${config.notifyFormat})` : ''} of ${config.notifyEvents} ${notifier.destinations}, at most ${config.notifyMaxPerWindow} per ${config.notifyWindowMs / 1000} s, then a digest`);
+  const name = config.notifyTerminal;
+  if (name && !(await hub.store.listAccounts()).some((a) => a.name === name)) {
+    log.warn(`notifyTerminal ${name} is not a registered account: its notifications reach no EA until it is (${hints.addAccount(name)})`);
+  }
+  return {
+    notifier,
+    async stop() {
+      unsubscribe();
+      await notifier.close();
+    },
+  };
 }
 
 /** The dashboard, or a logged error: copying goes on without it (a busy port must not stop the hub). */

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'fs';
 import { join, resolve } from 'path';
 import { ConfigError } from '../errors';
-import { closest, hints } from '../hints';
+import { CLI, closest, hints } from '../hints';
 import { credentialProblem, redactUri } from '../ledger/uri';
 
 export type StoreKind = 'embedded' | 'mongodb' | 'memory';
@@ -47,6 +47,7 @@ export interface HubConfig {
   notifyEvents: string;
   notifyMaxPerWindow: number;
   notifyWindowMs: number;
+  notifyTerminal: string;
 }
 
 export type NotifyFormat = 'json' | 'telegram' | 'discord';
@@ -100,6 +101,7 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
   notifyEvents: NOTIFY_EVENTS.join(','),
   notifyMaxPerWindow: 5,
   notifyWindowMs: 60_000,
+  notifyTerminal: '',
 });
 
 export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
@@ -137,6 +139,11 @@ export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
   notifyEvents: { kind: 'string', env: 'COPYBRIDGE_NOTIFY_EVENTS', doc: `events notified, comma-separated from ${NOTIFY_EVENTS.join(', ')}` },
   notifyMaxPerWindow: { kind: 'int', env: 'COPYBRIDGE_NOTIFY_MAX', min: 1, max: 1_000, doc: 'notifications sent one by one per window; the rest go in one digest at its end' },
   notifyWindowMs: { kind: 'int', env: 'COPYBRIDGE_NOTIFY_WINDOW_MS', min: 1_000, max: 86_400_000, doc: 'the notification rate window' },
+  notifyTerminal: {
+    kind: 'string',
+    env: 'COPYBRIDGE_NOTIFY_TERMINAL',
+    doc: 'account whose EA sends the notifications to the MetaTrader app on your phone (SendNotification, MetaQuotes ID set in that terminal); empty: none',
+  },
 };
 
 export type ConfigInput = Partial<Record<keyof HubConfig, unknown>>;
@@ -249,8 +256,17 @@ export function notifyEvents(c: Pick<HubConfig, 'notifyEvents'>): Set<NotifyEven
   return new Set(names as NotifyEvent[]);
 }
 
+/** An account name as the accounts take it (hub/accounts). */
+const ACCOUNT_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
 function validateNotify(c: HubConfig): void {
   notifyEvents(c);
+  if (c.notifyTerminal && !ACCOUNT_NAME.test(c.notifyTerminal)) {
+    throw new ConfigError(
+      `notifyTerminal "${c.notifyTerminal}" is not an account name (1-64 letters, digits and . _ @ -)`,
+      `give the name of the account whose terminal has your MetaQuotes ID (as \`${CLI} accounts list\` shows it), or leave it empty`,
+    );
+  }
   if (!c.notifyUrl) return;
   let url: URL;
   try {

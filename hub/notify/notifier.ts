@@ -1,14 +1,17 @@
 /**
- * Notifications to a webhook: refusals, expiries, terminals going offline and coming back, ledger
- * outages, each switched on or off by notifyEvents. At most notifyMaxPerWindow go out one by one
- * per window; the rest are held and sent as one digest when the window ends, so a storm of
- * refusals sends a handful of messages. Sends go one at a time, in order, off the copy path; a
- * webhook that fails is logged (without its URL, which may hold a bot token) and not retried.
+ * Notifications: refusals, expiries, terminals going offline and coming back, ledger outages,
+ * each switched on or off by notifyEvents. At most notifyMaxPerWindow go out one by one per
+ * window; the rest are held and sent as one digest when the window ends, so a storm of refusals
+ * sends a handful of messages. Each message goes to every sink: the webhook (notifyUrl) and the
+ * EA of notifyTerminal, which hands it to the MetaTrader app (SendNotification). Sends go one at
+ * a time, in order, off the copy path; a sink that fails is logged (a webhook without its URL,
+ * which may hold a bot token) and not retried.
  */
 import { notifyEvents, type HubConfig, type NotifyEvent } from '../config';
 import type { HubEvent } from '../hub';
 import type { Logger } from '../log';
-import { body, type Digest, type Note } from './format';
+import type { Body, HubMessage } from '../protocol';
+import { body, notifyMessage, type Digest, type Note } from './format';
 
 /** Notes kept as examples in a digest. */
 const DIGEST_EXAMPLES = 10;
@@ -46,30 +49,75 @@ export const postJson: Post = async (url, payload) => {
   if (!res.ok) throw new Error(`HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
 };
 
+/** Where notifications go; `send` rejects with what went wrong, logged with `what` and `fix`. */
+export interface NotifySink {
+  what: string;
+  fix: string;
+  send(message: Note | Digest): Promise<void>;
+}
+
+type SinkConfig = Pick<HubConfig, 'notifyUrl' | 'notifyFormat' | 'notifyTelegramChat'>;
+
+/** The webhook of notifyUrl; named by its host only (a Telegram URL holds the bot's token). */
+export function webhookSink(config: SinkConfig, post: Post = postJson): NotifySink {
+  const { notifyUrl, notifyFormat, notifyTelegramChat } = config;
+  const host = URL.canParse(notifyUrl) ? new URL(notifyUrl).host : 'the webhook';
+  return {
+    what: `notification to ${host}`,
+    fix: `check notifyUrl (${notifyFormat})`,
+    send: (message) => post(notifyUrl, body(notifyFormat, notifyTelegramChat, message)),
+  };
+}
+
+/** The EA of one account: a notify message on its topic, which it passes to SendNotification. */
+export function terminalSink(account: string, sendTo: (account: string, body: Body<HubMessage>) => void): NotifySink {
+  return {
+    what: `notification through the EA of ${account}`,
+    fix: 'check notifyTerminal',
+    // a publish that throws becomes a rejection, logged like a failed webhook
+    send: (message) => new Promise<void>((resolve) => resolve(sendTo(account, notifyMessage(message)))),
+  };
+}
+
 export interface NotifierOptions {
-  config: Pick<HubConfig, 'notifyUrl' | 'notifyFormat' | 'notifyTelegramChat' | 'notifyEvents' | 'notifyMaxPerWindow' | 'notifyWindowMs'>;
+  config: Pick<HubConfig, 'notifyUrl' | 'notifyFormat' | 'notifyTelegramChat' | 'notifyEvents' | 'notifyMaxPerWindow' | 'notifyWindowMs' | 'notifyTerminal'>;
   log: Logger;
   post?: Post;
+  /** Publishes to a terminal (the running hub's sendTo): with notifyTerminal, its EA is a sink. */
+  sendTo?: (account: string, body: Body<HubMessage>) => void;
   now?: () => number;
+}
+
+/** The sinks the configuration asks for. */
+export function sinksOf(opts: NotifierOptions): NotifySink[] {
+  const sinks: NotifySink[] = [];
+  if (opts.config.notifyUrl) sinks.push(webhookSink(opts.config, opts.post));
+  if (opts.config.notifyTerminal && opts.sendTo) sinks.push(terminalSink(opts.config.notifyTerminal, opts.sendTo));
+  return sinks;
 }
 
 export class Notifier {
   private readonly on: Set<NotifyEvent>;
-  private readonly post: Post;
+  private readonly sinks: NotifySink[];
   private readonly now: () => number;
   private windowStart = -Infinity;
   private sentInWindow = 0;
   private held: Digest | undefined;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
-  /** Messages POSTed and failed (for status and tests). */
+  /** Messages delivered to a sink and failed there (for status and tests). */
   sent = 0;
   failed = 0;
 
   constructor(private readonly opts: NotifierOptions) {
     this.on = notifyEvents(opts.config);
-    this.post = opts.post ?? postJson;
+    this.sinks = sinksOf(opts);
     this.now = opts.now ?? Date.now;
+  }
+
+  /** Where the notifications go, for the log line at start ("" when nowhere). */
+  get destinations(): string {
+    return this.sinks.map((s) => s.what.replace(/^notification /, '')).join(', and ');
   }
 
   add(e: HubEvent): void {
@@ -114,17 +162,16 @@ export class Notifier {
   }
 
   private send(what: Note | Digest): void {
-    const { notifyUrl, notifyFormat, notifyTelegramChat } = this.opts.config;
-    const payload = body(notifyFormat, notifyTelegramChat, what);
-    this.chain = this.chain.then(() =>
-      this.post(notifyUrl, payload).then(
-        () => void this.sent++,
-        (e: Error) => {
-          this.failed++;
-          const host = URL.canParse(notifyUrl) ? new URL(notifyUrl).host : 'the webhook';
-          this.opts.log.warn(`notification to ${host} failed (${e.message}); check notifyUrl (${notifyFormat})`);
-        },
-      ),
-    );
+    for (const sink of this.sinks) {
+      this.chain = this.chain.then(() =>
+        sink.send(what).then(
+          () => void this.sent++,
+          (e: Error) => {
+            this.failed++;
+            this.opts.log.warn(`${sink.what} failed (${e.message}); ${sink.fix}`);
+          },
+        ),
+      );
+    }
   }
 }

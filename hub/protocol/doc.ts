@@ -77,6 +77,7 @@ export function renderProtocolDoc(): string {
       '- `ttl_ms` on commands: the terminal measures a command\'s life from its receipt on its own clock instead of comparing its clock with the hub\'s `expires_ms`.',
       '- `snapshot_id`, `part`, `parts` on `snapshot`: snapshots of any size, in parts under the size limit.',
       '- `login` and `max_message_bytes` on `welcome`: the welcome names the login it answers (a terminal that switched accounts waits for the welcome of its new login) and the size limit the parts must fit.',
+      '- `notify` (hub to terminal): a notification for the MetaTrader app, sent only to the terminal the hub\'s `notifyTerminal` names; an older EA logs it as an unknown type and goes on.',
     ].join('\n'),
   );
   out.push('');

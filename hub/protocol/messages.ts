@@ -385,8 +385,22 @@ export const ErrorMsg = message(
   { account: 'Apex-9', seq: 1, ts: 1763900000100, code: 'E_UNKNOWN_ACCOUNT', message: 'account "Apex-9" is not registered on this hub; run: npx hub accounts add Apex-9 --type SLAVE', ref_type: 'hello', ref_seq: 1 },
 );
 
+/** SendNotification's limit on a notification's length (MQL5 reference). */
+export const NOTIFY_TEXT_MAX = 255;
+
+export const Notify = message(
+  'notify',
+  'hub-to-terminal',
+  'A notification for the trader\'s phone, sent only to the account named in the hub\'s notifyTerminal: the EA passes the text to SendNotification (the MetaTrader app; the MetaQuotes ID is set in the terminal), at most 2 a second and 10 a minute as MetaTrader allows; beyond that it queues a few and drops the rest with a count. An EA older than this message logs it as an unknown type.',
+  {
+    event: Str('what it is about: refusal, expiry, offline, online, ledger, or digest (what a rate window held back)', { maxLength: 32 }),
+    text: Str('the notification (SendNotification takes at most 255 characters)', { minLength: 1, maxLength: NOTIFY_TEXT_MAX }),
+  },
+  { account: 'FTMO-Slave', seq: 40, ts: 1763900040000, event: 'offline', text: 'CopyBridge offline FTMO-1: terminal FTMO-1 silent for 6000 ms (3 heartbeats)' },
+);
+
 export const TERMINAL_MESSAGES = [Hello, Heartbeat, Snapshot, Deal, PositionChange, Symbols, Tick, Result] as const;
-export const HUB_MESSAGES = [Welcome, Open, Close, CloseBy, Modify, SnapshotRequest, Watch, Ping, ErrorMsg] as const;
+export const HUB_MESSAGES = [Welcome, Open, Close, CloseBy, Modify, SnapshotRequest, Watch, Ping, ErrorMsg, Notify] as const;
 export const ALL_MESSAGES = [...TERMINAL_MESSAGES, ...HUB_MESSAGES] as const;
 
 type StaticOf<M> = M extends { schema: infer S extends TSchema } ? Static<S> : never;
@@ -411,6 +425,7 @@ export type CloseByMsg = MessageOf<'close_by'>;
 export type ModifyMsg = MessageOf<'modify'>;
 export type WatchMsg = MessageOf<'watch'>;
 export type ErrorMessage = MessageOf<'error'>;
+export type NotifyMsg = MessageOf<'notify'>;
 export type CommandMsg = OpenMsg | CloseMsg | CloseByMsg | ModifyMsg;
 
 /** Messages without the envelope fields the sender stamps (v, seq, ts, account). */

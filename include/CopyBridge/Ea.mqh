@@ -6,7 +6,8 @@
 //| the session (Session.mqh: hello, welcome, heartbeats, timers),   |
 //| the reporter (Reporter.mqh: deals, positions, snapshots, symbols,|
 //| ticks), the executor (Executor.mqh: commands) with the journal   |
-//| (Journal.mqh) and the chart status (Status.mqh). It reads the    |
+//| (Journal.mqh), the notifier (Notify.mqh: the hub's notifications |
+//| to the phone) and the chart status (Status.mqh). It reads the    |
 //| hub's messages, parses each once and dispatches it by type.      |
 //| See docs/protocol.md for every message.                          |
 //+------------------------------------------------------------------+
@@ -26,6 +27,7 @@
 #include "Market.mqh"
 #include "Executor.mqh"
 #include "Lock.mqh"
+#include "Notify.mqh"
 
 //--- a snapshot waits at most this long for the position list to show the deals reported
 #define CB_SNAPSHOT_HOLD_MS 2000
@@ -58,6 +60,7 @@ private:
    CCbExecutor       m_executor;
    CCbChartStatus    m_status;
    CCbInstanceLock   m_lock;
+   CCbNotifier       m_notifier;
    int               m_timer_ms;
    //--- the account name is <server>-<login>: it names another account after a switch
    bool              m_name_from_login;
@@ -135,7 +138,10 @@ void CCopyBridgeEA::ReportDeals(const bool scan)
 void CCopyBridgeEA::UpdateStatus(const bool force)
   {
    if(m_status.Due(m_link.NowMs(),force))
+     {
+      m_status.Notifications(m_notifier.Line());
       m_status.Show(m_link,m_session,m_copies.OpenCount(m_journal,m_session.Magic()));
+     }
   }
 
 void CCopyBridgeEA::OnWelcome(void)
@@ -247,6 +253,9 @@ void CCopyBridgeEA::Dispatch(const string json,const ulong received_tick)
       case CB_MSG_MODIFY:
          OnCommand(type,received_tick);
          break;
+      case CB_MSG_NOTIFY:
+         m_notifier.Add(CbParseNotify(m_in));
+         break;
       default:
          CbLogWarn("unknown message type \""+name+"\" from the hub ignored (newer hub?)");
      }
@@ -335,6 +344,8 @@ void CCopyBridgeEA::Pump(void)
   {
    if(!m_started)
       return;
+   //--- queued notifications go out within MetaTrader's limits, with or without the hub
+   m_notifier.Pump();
    if(!m_link.IsOpen())
      {
       if(m_link.Reopen())

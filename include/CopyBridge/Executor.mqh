@@ -84,6 +84,8 @@ private:
    ulong             Target(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o,const bool with_remaining);
    //--- each true when positions may have changed (a snapshot follows soon)
    bool              ExecOpen(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o,const long now);
+   //--- true with the outcome refused when an open of lots would break the welcome's protection limits
+   bool              RefuseBeyondLimits(const CCbSession &session,const CbCommand &cmd,const double lots,CbOutcome &o);
    bool              ExecClose(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o,const long now);
    bool              ExecCloseBy(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o);
    bool              ExecModify(CCbJournal &journal,const CCbSession &session,const CbCommand &cmd,CbOutcome &o);
@@ -397,6 +399,8 @@ bool CCbExecutor::ExecOpen(CCbJournal &journal,const CCbSession &session,const C
       CbRefuse(o,error);
       return(false);
      }
+   if(RefuseBeyondLimits(session,cmd,lots,o))
+      return(false);
    MqlTradeRequest request;
    ZeroMemory(request);
    request.action=TRADE_ACTION_DEAL;
@@ -490,6 +494,15 @@ bool CCbExecutor::ExecOpen(CCbJournal &journal,const CCbSession &session,const C
    o.ticket=ticket;
    if(unstopped)
       StopsAfterOpen(symbol,identifier,magic,want_sl,want_tp,o);
+   return(true);
+  }
+
+bool CCbExecutor::RefuseBeyondLimits(const CCbSession &session,const CbCommand &cmd,const double lots,CbOutcome &o)
+  {
+   string why=session.OpenRefusal(cmd.symbol,lots,!cmd.increase);
+   if(why=="")
+      return(false);
+   CbRefuse(o,why);
    return(true);
   }
 
@@ -742,7 +755,8 @@ void CCbExecutor::Report(CCbChartStatus &status,const CbCommand &cmd,CbOutcome &
       default:
          CbLogEvent(line);
      }
-   status.CommandDone(detail+" -> "+CbStatusName(o.status),total_ms);
+   //--- a refusal says why on the chart too: the user may have to act (limits, settings)
+   status.CommandDone(detail+" -> "+CbStatusName(o.status)+(o.status==CB_STATUS_REFUSED ? ": "+o.message : ""),total_ms);
   }
 
 bool CCbExecutor::Execute(CCbHubLink &link,CCbJournal &journal,CCbSession &session,CCbChartStatus &status,const CbCommand &cmd)

@@ -36,7 +36,8 @@ enum ENUM_CB_MESSAGE
    CB_MSG_OPEN=6,
    CB_MSG_CLOSE=7,
    CB_MSG_CLOSE_BY=8,
-   CB_MSG_MODIFY=9
+   CB_MSG_MODIFY=9,
+   CB_MSG_NOTIFY=10
   };
 
 //--- status of a command's result
@@ -102,6 +103,8 @@ string CbMessageName(const ENUM_CB_MESSAGE type)
          return("close_by");
       case CB_MSG_MODIFY:
          return("modify");
+      case CB_MSG_NOTIFY:
+         return("notify");
       default:
          return("");
      }
@@ -109,7 +112,7 @@ string CbMessageName(const ENUM_CB_MESSAGE type)
 
 ENUM_CB_MESSAGE CbParseMessage(const string name)
   {
-   for(int t=CB_MSG_WELCOME; t<=CB_MSG_MODIFY; t++)
+   for(int t=CB_MSG_WELCOME; t<=CB_MSG_NOTIFY; t++)
       if(name==CbMessageName((ENUM_CB_MESSAGE)t))
          return((ENUM_CB_MESSAGE)t);
    return(CB_MSG_UNKNOWN);
@@ -169,6 +172,46 @@ string CbTradeModeName(const long mode)
   }
 
 //+------------------------------------------------------------------+
+//| The protection limits of a welcome: what the EA checks itself    |
+//| before every open (closes never). A limit not given is none.     |
+//+------------------------------------------------------------------+
+struct CbLimits
+  {
+   bool              any;                  // the welcome had limits (the slave is protected)
+   bool              has_floor;
+   double            equity_floor;         // refuse while ACCOUNT_EQUITY is at or below it
+   string            blocked;              // a loss limit tripped: the reason; "" when none
+   long              max_positions;        // -1: none
+   double            max_lots;             // <0: none
+   double            max_lots_per_symbol;  // <0: none
+  };
+
+void CbLimitsReset(CbLimits &l)
+  {
+   l.any=false;
+   l.has_floor=false;
+   l.equity_floor=0.0;
+   l.blocked="";
+   l.max_positions=-1;
+   l.max_lots=-1.0;
+   l.max_lots_per_symbol=-1.0;
+  }
+
+void CbParseLimits(const CJsonReader &in,CbLimits &l)
+  {
+   CbLimitsReset(l);
+   if(in.Kind("limits")!=CB_JSON_OBJECT)
+      return;
+   l.any=true;
+   l.has_floor=(in.Kind("limits.equity_floor")==CB_JSON_NUMBER);
+   l.equity_floor=in.GetDouble("limits.equity_floor",0.0);
+   l.blocked=in.GetString("limits.blocked","");
+   l.max_positions=(in.Kind("limits.max_positions")==CB_JSON_NUMBER ? in.GetLong("limits.max_positions",0) : -1);
+   l.max_lots=(in.Kind("limits.max_lots")==CB_JSON_NUMBER ? in.GetDouble("limits.max_lots",0.0) : -1.0);
+   l.max_lots_per_symbol=(in.Kind("limits.max_lots_per_symbol")==CB_JSON_NUMBER ? in.GetDouble("limits.max_lots_per_symbol",0.0) : -1.0);
+  }
+
+//+------------------------------------------------------------------+
 //| welcome: the hub's answer to hello                               |
 //+------------------------------------------------------------------+
 struct CbWelcome
@@ -181,6 +224,7 @@ struct CbWelcome
    long              login;             // the login of the hello it answers; 0: not said (older hub)
    long              max_message_bytes; // 0: not said (older hub: it takes no snapshot in parts)
    int               tick_max_age_ms;   // a quote older than this is not a price to check against; 0: no limit
+   CbLimits          limits;            // protection: checked before every open
   };
 
 void CbParseWelcome(const CJsonReader &in,CbWelcome &w)
@@ -193,6 +237,7 @@ void CbParseWelcome(const CJsonReader &in,CbWelcome &w)
    w.login=in.GetLong("login",0);
    w.max_message_bytes=in.GetLong("max_message_bytes",0);
    w.tick_max_age_ms=(int)in.GetLong("tick_max_age_ms",5000);
+   CbParseLimits(in,w.limits);
   }
 
 //+------------------------------------------------------------------+
@@ -210,6 +255,14 @@ void CbParseHubError(const CJsonReader &in,CbHubError &e)
    e.code=in.GetString("code","");
    e.message=in.GetString("message","");
    e.ref_type=in.GetString("ref_type","");
+  }
+
+//+------------------------------------------------------------------+
+//| notify: a text for the trader's phone (SendNotification)         |
+//+------------------------------------------------------------------+
+string CbParseNotify(const CJsonReader &in)
+  {
+   return(in.GetString("text",""));
   }
 
 //+------------------------------------------------------------------+

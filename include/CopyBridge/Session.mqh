@@ -13,6 +13,7 @@
 #include "Util.mqh"
 #include "Protocol.mqh"
 #include "Link.mqh"
+#include "Guard.mqh"
 
 #define CB_HELLO_INTERVAL_MS        1000
 #define CB_HELLO_AFTER_ERROR_MS     10000
@@ -90,6 +91,9 @@ private:
    long              m_login;
    bool              m_switched;
    long              m_max_message_bytes;
+   //--- the protection limits of the last welcome: kept while the hub is away, replaced by the
+   //--- next welcome (which every session starts with, so they are not saved across restarts)
+   CbLimits          m_limits;
 
 public:
    //--- a new session: nothing welcomed, no timer running; magic_input 0 takes the hub's
@@ -115,6 +119,10 @@ public:
    long              LastRxMs(void) const { return(m_last_rx_ms); }
    //--- a quote older than this is no price to check a copy's deviation against (the hub's tickMaxAgeMs)
    int               TickMaxAgeMs(void) const { return(m_tick_max_age_ms); }
+   //--- why an open of lots on symbol may not be made under the last welcome's limits ("" when it may)
+   string            OpenRefusal(const string symbol,const double lots,const bool new_position) const;
+   //--- the chart's protection line ("" when the account has no limits)
+   string            LimitsLine(void) const { return(CbLimitsLine(m_limits)); }
    //--- reads the terminal's permissions; logs when they change (or always, announce)
    void              CheckTradeAllowed(const bool announce);
    //--- before the welcome every hello interval; after it once when the hub restarted
@@ -156,6 +164,16 @@ void CCbSession::Reset(const long magic_input)
    m_login=0;
    m_switched=false;
    m_max_message_bytes=0;
+   CbLimitsReset(m_limits);
+  }
+
+string CCbSession::OpenRefusal(const string symbol,const double lots,const bool new_position) const
+  {
+   if(!m_limits.any)
+      return("");
+   CbExposure e;
+   CbReadExposure(symbol,e);
+   return(CbLimitsRefusal(m_limits,e,symbol,lots,new_position));
   }
 
 bool CCbSession::AccountSwitched(void)
@@ -276,6 +294,15 @@ bool CCbSession::OnWelcome(const CbWelcome &welcome)
    m_hello_interval_ms=CB_HELLO_INTERVAL_MS;
    CbLogEvent("welcome from hub "+welcome.hub_version+(changed ? "" : " again (hub restarted or reconnected)")+": role "+CbRoleName(m_role)+", magic "+IntegerToString(m_magic)+
               ", heartbeat "+IntegerToString(m_heartbeat_ms)+" ms, snapshot every "+IntegerToString(m_snapshot_ms)+" ms; sending symbols and positions");
+   string limits=CbLimitsText(welcome.limits);
+   if(limits!=CbLimitsText(m_limits))
+     {
+      if(limits=="")
+         CbLogEvent("protection limits removed by the hub");
+      else
+         CbLogEvent("protection limits from the hub, checked before every open: "+limits);
+     }
+   m_limits=welcome.limits;
    if(m_role==CB_ROLE_DISABLED)
       CbLogWarn("the hub has this account disabled: nothing is copied to or from it until it is enabled on the hub");
    return(true);

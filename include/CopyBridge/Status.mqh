@@ -32,16 +32,19 @@ private:
    long              m_deals_sent;
    string            m_text;
    long              m_shown_ms;
+   string            m_notifications;
 
    string            Connection(CCbHubLink &link,const CCbSession &session,const long now);
 
 public:
-                     CCbChartStatus(void) : m_last_event(""), m_last_latency_ms(-1), m_commands(0), m_deals_sent(0), m_text(""), m_shown_ms(0) {}
+                     CCbChartStatus(void) : m_last_event(""), m_last_latency_ms(-1), m_commands(0), m_deals_sent(0), m_text(""), m_shown_ms(0), m_notifications("") {}
    //--- a new session has no last event yet
    void              ForgetLastEvent(void) { m_last_event=""; }
    void              Event(const string line) { m_last_event=line; }
    void              DealSent(const string line) { m_deals_sent++; m_last_event=line; }
    void              CommandDone(const string line,const long latency_ms) { m_commands++; m_last_latency_ms=latency_ms; m_last_event=line; }
+   //--- the notifier's line (Notify.mqh); "" shows none
+   void              Notifications(const string line) { m_notifications=line; }
    //--- true when the text is to be shown again now
    bool              Due(const long now,const bool force) const { return(force || now-m_shown_ms>=CB_STATUS_INTERVAL_MS); }
    void              Show(CCbHubLink &link,const CCbSession &session,const int open_copies);
@@ -71,12 +74,15 @@ void CCbChartStatus::Show(CCbHubLink &link,const CCbSession &session,const int o
    if(sd>0 || rd>0)
       dropped="   DROPPED: "+IntegerToString(sd)+" sent, "+IntegerToString(rd)+" received";
    bool trade_allowed=session.TradeAllowed();
+   string protection=session.LimitsLine();
    string text="CopyBridge "+CbVersion()+"  account "+link.Account()+" ("+session.MarginMode()+")\n"+
                "Hub: "+Connection(link,session,now)+"\n"+
                "Role: "+CbRoleName(session.Role())+(session.Magic()>0 ? ", magic "+IntegerToString(session.Magic()) : "")+(trade_allowed ? "" : "  ALGO TRADING OFF")+"\n"+
                "Open copies: "+IntegerToString(open_copies)+"   commands: "+IntegerToString(m_commands)+"   deals sent: "+IntegerToString(m_deals_sent)+"\n"+
                "Last latency: "+(m_last_latency_ms>=0 ? IntegerToString(m_last_latency_ms)+" ms" : "-")+dropped+"\n"+
                "Last: "+(m_last_event!="" ? m_last_event : "-")+
+               (protection!="" ? "\n"+protection : "")+
+               (m_notifications!="" ? "\n"+m_notifications : "")+
                (trade_allowed ? "" : "\nALGO TRADING OFF: "+CbTradeProblem());
    if(text!=m_text)
      {

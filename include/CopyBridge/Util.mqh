@@ -78,6 +78,14 @@ string CbErrorText(const int code)
          return("deal not found");
       case ERR_TRADE_SEND_FAILED:
          return("trade request sending failed");
+      case ERR_NOTIFICATION_SEND_FAILED:
+         return("failed to send the notification");
+      case ERR_NOTIFICATION_WRONG_PARAMETER:
+         return("invalid notification text (empty or too long)");
+      case ERR_NOTIFICATION_WRONG_SETTINGS:
+         return("no MetaQuotes ID set or push notifications not enabled in the terminal");
+      case ERR_NOTIFICATION_TOO_FREQUENT:
+         return("notifications sent too often");
       case ERR_TOO_MANY_FILES:
          return("too many files open");
       case ERR_WRONG_FILENAME:

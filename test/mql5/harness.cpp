@@ -29,13 +29,18 @@
 //                                    ms later (default 0; -1 never); timer events run meanwhile
 //   latency MS                       every OrderSend blocks the EA for MS ms (server round trip)
 //   globals                          the terminal's global variables
+//   mqid on|off                      a MetaQuotes ID is set for push notifications (Tools >
+//                                    Options > Notifications) or not (--no-mqid at the start)
+//   pushfail COUNT                   the next COUNT SendNotification calls fail (no connection)
+//   notifications                    what SendNotification delivered, the times of every call,
+//                                    and how many it refused
 //   restart                          terminal restart: OnDeinit(REASON_CLOSE), broker state saved,
 //                                    the process re-executes itself (fresh EA, same account/files)
 //   quit
 //
 // Options: --account NAME  --login N  --netting  --tickets BASE  --suffix S  --rename A=B
 //          --symbols A,B,...  --extra-symbols N  --files DIR  --state FILE  --input Name=Value
-//          --no-dlls  --no-ea-dlls  --no-algo  --balance N  --server NAME
+//          --no-dlls  --no-ea-dlls  --no-algo  --no-mqid  --balance N  --server NAME
 //          --terminal DIR    the terminal this chart belongs to (global variables, open charts;
 //                            default: the files folder): processes with the same one are charts
 //                            of one terminal
@@ -428,6 +433,19 @@ bool Command(const std::string &line) {
         return false;
       });
       Reply(o + "}}");
+    } else if (c == "mqid") {
+      g_terminal.mqid = w.at(1) == "on";
+      Reply("{\"ok\":true}");
+    } else if (c == "pushfail") {
+      g_terminal.push_failures = (int)D(1, 1);
+      Reply("{\"ok\":true}");
+    } else if (c == "notifications") {
+      std::string o = "{\"ok\":true,\"pushed\":[";
+      for (size_t i = 0; i < g_terminal.pushed.size(); i++)
+        o += (i ? "," : "") + std::string("{\"ms\":") + std::to_string(g_terminal.pushed[i].first) + ",\"text\":" + JsonStr(g_terminal.pushed[i].second) + "}";
+      o += "],\"calls\":[";
+      for (size_t i = 0; i < g_terminal.push_calls.size(); i++) o += (i ? "," : "") + std::to_string(g_terminal.push_calls[i]);
+      Reply(o + "],\"refused\":" + std::to_string(g_terminal.push_refused) + "}");
     } else if (c == "chartchange") {
       StopEa(REASON_CHARTCHANGE);
       StartEa();
@@ -520,6 +538,7 @@ int main(int argc, char **argv) {
     else if (a == "--no-dlls") b.terminal_dlls = false;
     else if (a == "--no-ea-dlls") b.ea_dlls = false;
     else if (a == "--no-algo") b.terminal_algo = false;
+    else if (a == "--no-mqid") g_terminal.mqid = false;
     else if (a == "--balance") b.balance = std::stod(next());
     else if (a == "--seed") b.rng.seed((ulong)std::stoull(next()));
     else if (a == "--reorder") g_reorder = std::stoi(next());

@@ -37,6 +37,8 @@ export interface TerminalOptions {
   inputs?: Record<string, string | number>;
   noDlls?: boolean;
   noAlgo?: boolean;
+  /** no MetaQuotes ID set in the terminal: SendNotification fails with ERR_NOTIFICATION_WRONG_SETTINGS */
+  noMqid?: boolean;
   /**
    * MetaTrader's asynchrony (harness.cpp): `live` switches on all of it with the seed;
    * `reorder`/`lag` (event-loop turns) and `queueLimit` switch one part each.
@@ -150,6 +152,7 @@ export class Terminal {
     for (const [k, v] of Object.entries(o.inputs ?? {})) a.push('--input', `${k}=${v}`);
     if (o.noDlls) a.push('--no-dlls');
     if (o.noAlgo) a.push('--no-algo');
+    if (o.noMqid) a.push('--no-mqid');
     if (o.live) a.push('--live', '--seed', String(o.live.seed));
     if (o.reorder !== undefined) a.push('--reorder', String(o.reorder));
     if (o.lag !== undefined) a.push('--lag', String(o.lag));

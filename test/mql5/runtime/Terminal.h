@@ -58,6 +58,14 @@ struct MqlTerminal {
   long clock_offset_ms = 0;
   // A trade server round trip: OrderSend blocks the EA this long
   int order_latency_ms = 0;
+  // Push notifications (SendNotification): the MetaQuotes ID set in Tools > Options >
+  // Notifications (with push enabled), the next calls the server fails, what reached the phone,
+  // the times of the calls MetaTrader counts against its limits, and the calls refused
+  bool mqid = true;
+  int push_failures = 0;
+  std::vector<std::pair<long, std::string>> pushed;
+  std::vector<long> push_calls;
+  long push_refused = 0;
 };
 inline MqlTerminal g_terminal;
 
@@ -327,9 +335,32 @@ inline int TerminalInfoInteger(ENUM_TERMINAL_INFO_INTEGER p) {
     case TERMINAL_CONNECTED: return b.connected ? 1 : 0;
     case TERMINAL_DLLS_ALLOWED: return b.terminal_dlls ? 1 : 0;
     case TERMINAL_TRADE_ALLOWED: return b.terminal_algo ? 1 : 0;
+    case TERMINAL_NOTIFICATIONS_ENABLED:
+    case TERMINAL_MQID: return g_terminal.mqid ? 1 : 0;
     default: return 0;
   }
 }
+// The MQL5 reference: at most 255 characters; no more than 2 calls a second and 10 a minute;
+// errors ERR_NOTIFICATION_WRONG_PARAMETER, _WRONG_SETTINGS (no MetaQuotes ID or push not
+// enabled), _TOO_FREQUENT, _SEND_FAILED. Every call that reaches the limits counts against them.
+inline bool SendNotification(const string &text) {
+  MqlTerminal &t = g_terminal;
+  size_t n = text.s_.size();
+  if (n == 0 || n > 255) { t.push_refused++; MqlSetError(ERR_NOTIFICATION_WRONG_PARAMETER); return false; }
+  if (!t.mqid) { t.push_refused++; MqlSetError(ERR_NOTIFICATION_WRONG_SETTINGS); return false; }
+  long now = (long)GetTickCount64();
+  int last_second = 0, last_minute = 0;
+  for (long at : t.push_calls) {
+    if (now - at < 1000) last_second++;
+    if (now - at < 60000) last_minute++;
+  }
+  t.push_calls.push_back(now);
+  if (last_second >= 2 || last_minute >= 10) { t.push_refused++; MqlSetError(ERR_NOTIFICATION_TOO_FREQUENT); return false; }
+  if (t.push_failures > 0) { t.push_failures--; MqlSetError(ERR_NOTIFICATION_SEND_FAILED); return false; }
+  t.pushed.push_back({fb::WallMs(), text.utf8()});
+  return true;
+}
+
 inline string TerminalInfoString(ENUM_TERMINAL_INFO_STRING p) {
   if (p == TERMINAL_DATA_PATH) return MqlString(g_terminal.files_dir);
   return MqlString("MetaTrader 5 stand-in");
