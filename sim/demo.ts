@@ -9,12 +9,15 @@ import { SimTerminal } from './terminal';
 const MASTER = 'Demo-Master';
 const SUFFIX = 'Demo-Suffix';
 const MAPPED = 'Demo-Mapped';
+const RISK = 'Demo-Risk';
 
 export const demo: DemoScript = {
   accounts: [
     { name: MASTER, type: 'MASTER', enabled: true },
     { name: SUFFIX, type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 },
     { name: MAPPED, type: 'SLAVE', enabled: true, symbol_map: { ...MAPPED_SYMBOL_MAP }, volume_mode: 'multiplier', volume_multiplier: 0.5, slippage_tolerance: 50 },
+    // Risk 0.5% of equity per trade at the master's stop; gold is filtered out.
+    { name: RISK, type: 'SLAVE', enabled: true, volume_mode: 'risk', risk_percent: 0.5, risk_without_sl: 'refuse', symbols_exclude: ['XAU*'], slippage_tolerance: 50 },
   ],
 
   async play(hub, { say, out, pause }) {
@@ -23,21 +26,28 @@ export const demo: DemoScript = {
     const master = mk(MASTER, MASTER_PRESET);
     const suffix = mk(SUFFIX, SUFFIX_PRESET);
     const mapped = mk(MAPPED, MAPPED_PRESET);
-    const terminals = [master, suffix, mapped];
+    const risk = mk(RISK, MASTER_PRESET);
+    const terminals = [master, suffix, mapped, risk];
     try {
-      say(`hub on ${hub.pubEndpoint} (PUB) / ${hub.pullEndpoint} (PULL); accounts: ${MASTER} (master), ${SUFFIX} (suffix ".c", 1:1), ${MAPPED} (symbol map, x0.5)`);
+      say(
+        `hub on ${hub.pubEndpoint} (PUB) / ${hub.pullEndpoint} (PULL); accounts: ${MASTER} (master), ${SUFFIX} (suffix ".c", 1:1), ${MAPPED} (symbol map, x0.5), ` +
+          `${RISK} (0.5% of equity at risk at the master's stop; XAU* filtered out)`,
+      );
       await Promise.all(terminals.map((t) => t.start()));
       await Promise.all(terminals.map((t) => t.waitFor(() => t.role, 5000, `${t.account} welcome`)));
       const copies = (n: number, what: string) =>
         Promise.all([suffix, mapped].map((t) => t.waitFor(() => t.positions().length === n || undefined, 5000, `${t.account}: ${what}`)));
       await pause();
 
-      say(`${MASTER} buys 1.00 EURUSD with SL and TP`);
+      say(`${MASTER} buys 1.00 EURUSD with SL and TP; ${RISK} sizes its copy so that the stop loses 0.5% of its equity`);
       const eur = master.buy('EURUSD', 1, { sl: 1.07, tp: 1.1 });
       await copies(1, 'EURUSD copy');
+      const riskCopy = await risk.waitFor(() => risk.positions()[0], 5000, `${RISK}: EURUSD copy`);
+      const atRisk = (riskCopy.price_open - 1.07) * riskCopy.volume * 100_000;
+      out(`   ${RISK}: ${riskCopy.volume} lots; at the stop it loses ${atRisk.toFixed(2)} USD of ${risk.broker.account().equity.toFixed(2)} (${((atRisk / risk.broker.account().equity) * 100).toFixed(2)}%)`);
       await pause();
 
-      say(`${MASTER} sells 0.30 XAUUSD`);
+      say(`${MASTER} sells 0.30 XAUUSD: ${RISK} does not copy it (filtered: XAU*)`);
       const xau = master.sell('XAUUSD', 0.3);
       await copies(2, 'XAUUSD copy');
       await pause();
@@ -63,6 +73,7 @@ export const demo: DemoScript = {
       say(`${MASTER} closes everything`);
       for (const p of [eur, xau, gbp]) master.close(p.position);
       await copies(0, 'all closed');
+      await risk.waitFor(() => risk.positions().length === 0 || undefined, 5000, `${RISK}: all closed`);
       await pause();
 
       say(`${SUFFIX} gets a daily-loss guard of 200 USD on equity (hub accounts protect ${SUFFIX} --daily-loss 200); the hub takes the anchor from its next heartbeat`);

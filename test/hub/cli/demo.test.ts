@@ -19,6 +19,10 @@ describe('hub demo', () => {
     expect(text).toMatch(/REFUSE open Demo-Master#\d+ sell 0\.1 XAUUSD -> Demo-Suffix: protection: daily loss limit/);
     expect(text).toMatch(/COPY open Demo-Master#\d+ sell 0\.1 XAUUSD -> Demo-Mapped GOLD 0\.05 lots/);
     expect(text).toMatch(/== done/);
-    expect(r).toEqual({ trades: 10, refusals: 2 });
+    // Risk sizing from the master's stop, and a filtered symbol.
+    expect(text).toMatch(/COPY open Demo-Master#\d+ buy 1 EURUSD -> Demo-Risk EURUSD 0\.35 lots \(exact, risk 0\.5% of 100000 = 500, \d+ per lot to the stop/);
+    expect(text).toMatch(/Demo-Risk: 0\.35 lots; at the stop it loses \d+\.\d{2} USD of \d+\.\d{2} \(0\.\d+%\)/);
+    expect(text).toMatch(/FILTER open Demo-Master#\d+ sell 0\.3 XAUUSD -> Demo-Risk: filtered: symbol XAUUSD is excluded by symbols_exclude XAU\*/);
+    expect(r).toEqual({ trades: 15, refusals: 6 });
   });
 });
