@@ -51,7 +51,7 @@ export interface HubConfig {
 
 export type NotifyFormat = 'json' | 'telegram' | 'discord';
 /** What can be notified; notifyEvents is a comma-separated list of these. */
-export const NOTIFY_EVENTS = ['refusal', 'expiry', 'offline', 'online', 'ledger'] as const;
+export const NOTIFY_EVENTS = ['refusal', 'expiry', 'offline', 'online', 'ledger', 'guard'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 interface FieldSpec {

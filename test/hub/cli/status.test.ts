@@ -4,6 +4,7 @@ import { join } from 'path';
 import { main } from '../../../hub/cli/main';
 import { readToken } from '../../../hub/dashboard/token';
 import { freePort, portOpen, tempDir, until } from '../../helpers';
+import { SUFFIX_PRESET } from '../../../sim';
 import { dashWorld } from '../dashboard/world';
 
 jest.setTimeout(90_000);
@@ -41,6 +42,40 @@ describe('hub status (in process, against a running hub)', () => {
 
       // Read from another data folder: said, not hidden.
       expect((await run(['status', '--dashboard-port', String(w.dash.port), '--data-dir', tempDir()])).out).toMatch(/^note: that hub uses the data folder /m);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('prints each guard: state, equity against the floor, anchor, settings, the trip in force; --json too', async () => {
+    const w = await dashWorld({}, { S1: { protection: { daily_loss: { value: 200, unit: 'money' }, max_lots: 3 } } });
+    try {
+      const args = ['--dashboard-port', String(w.dash.port), '--data-dir', w.hub.config.dataDir];
+      await until(() => w.hub.engine.guards()[0]?.state, { what: 'the guard anchor' });
+      await until(async () => (await run(['status', ...args])).out.includes('guards (1 protected slaves):') || undefined, { what: 'the guard in the view' });
+      let r = await run(['status', ...args]);
+      expect(r.out).toMatch(/^ {2}account +state +equity +floor +headroom +daily floor +drawdown floor +anchor +anchor read +at a limit$/m);
+      expect(r.out).toMatch(/^ {2}S1 +ok +100000\.00 +99800\.00 +200\.00 +99800\.00 +- +100000\.00 +\d{4}-\S+Z +block$/m);
+      expect(r.out).toMatch(/^ {2}S1: daily loss 200; anchor balance at the reset 00:00 UTC; .*max lots 3; at a loss limit: block new copies; /m);
+
+      w.m.buy('EURUSD', 1);
+      await w.s1.waitFor(() => w.s1.positions().length === 1 || undefined, 5000, 'copy');
+      const q = SUFFIX_PRESET.quotes['EURUSD.c'];
+      w.s1.setQuote('EURUSD.c', q.bid - 0.003, q.ask - 0.003);
+      await until(() => w.hub.engine.guards()[0]?.trip, { what: 'the trip' });
+      await until(async () => (await run(['status', ...args])).out.includes('TRIPPED') || undefined, { what: 'the trip in the view' });
+      r = await run(['status', ...args]);
+      expect(r.out).toMatch(/^ {2}S1 +TRIPPED +\d+\.\d\d +99800\.00 +-\d+\.\d\d /m);
+      expect(r.out).toMatch(/^ {4}TRIPPED \S+Z: daily loss limit: equity \d+\.\d\d \(balance 100000\.00\) at or below the floor 99800\.00 = /m);
+      expect(r.out).toMatch(/^ {4}trip \S+Z: protection S1: daily loss limit: .*new copies blocked until the next reset/m);
+      const json = JSON.parse((await run(['status', '--json', ...args])).out);
+      expect(json.guards).toEqual([
+        expect.objectContaining({
+          account: 'S1', state: 'tripped', action: 'block', anchor: 100000, floor: 99800, floors: { daily: 99800 }, headroom: expect.any(Number),
+          trip: expect.objectContaining({ rule: 'daily_loss', reason: expect.stringMatching(/^daily loss limit/) }), trips: [expect.objectContaining({ message: expect.stringMatching(/^protection S1/) })],
+        }),
+      ]);
+      expect(json.guards[0].headroom).toBeLessThanOrEqual(0);
     } finally {
       await w.stop();
     }
