@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { validateAccount, type Account } from '../accounts';
-import { describeProtection, PRESETS, presetNamed, type Protection } from '../accounts/protection';
+import { describeProtection, PRESETS, type Protection } from '../accounts/protection';
 import { AccountError, NotFoundError } from '../errors';
 import { CLI } from '../hints';
 import { GUARD_STATE_EVENT, guardStateFrom } from '../engine/protect';
