@@ -12,7 +12,8 @@ function ago(ms: number, now: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
-function table(rows: string[][]): string[] {
+/** Rows as aligned columns (two spaces apart), the first row the header. */
+export function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
 }

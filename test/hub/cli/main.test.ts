@@ -59,7 +59,7 @@ describe('hub accounts', () => {
     expect(badMap.err).toMatch(/--map XAUUSD is not MASTER=SLAVE/);
     const usage = await run(['accounts', 'frobnicate', ...d]);
     expect(usage.code).toBe(64);
-    const badConfig = await run(['accounts', 'list', '--pub', 'tcp://0.0.0.0:5555', ...d]);
+    const badConfig = await run(['start', '--pub', 'tcp://0.0.0.0:5555', ...d]);
     expect(badConfig).toMatchObject({ code: 2 });
     expect(badConfig.err).toMatch(/not a loopback address[\s\S]*what to do: bind 127\.0\.0\.1, or pass --curve and --allow-remote/);
   });
@@ -191,6 +191,31 @@ describe('hub trades', () => {
     expect((await run(['trades', '--account', 'S1', '--status', 'closed', ...d])).out).toMatch(/\(58 trades/);
     const json = await run(['trades', '--json', '--limit', '2', ...d]);
     expect(JSON.parse(json.out.split('\n')[0])).toMatchObject({ master_ticket: '1119', slave_name: 'S1' });
+  });
+});
+
+describe('tables align with long names', () => {
+  it('accounts list and trades line their columns up whatever the names', async () => {
+    const dir = dataDir();
+    const d = ['--data-dir', dir];
+    const long = 'A-Prop-Firm-Challenge-Account-Number-0001';
+    await run(['accounts', 'add', 'M', '--type', 'MASTER', ...d]);
+    await run(['accounts', 'add', long, '--type', 'SLAVE', ...d]);
+    const list = (await run(['accounts', 'list', ...d])).out.split('\n');
+    expect(list.map((l) => /(MASTER|SLAVE) /.exec(l)!.index)).toEqual([long.length + 1, long.length + 1]);
+
+    const store = new EmbeddedStore(dir);
+    await store.open();
+    await store.upsertTrades([
+      { key: { master_name: 'M', master_ticket: '1', slave_name: long }, set: { symbol: 'EURUSD.cash-long-suffix', master_symbol: 'EURUSD', direction: 'BUY', status: 'open', open_time: new Date(Date.UTC(2026, 0, 1)).toISOString(), updated_at: new Date().toISOString(), volume: 12.25, slave_ticket: '123456789012345' } },
+      { key: { master_name: 'A-Master-With-A-Long-Name-Too', master_ticket: '2', slave_name: 'S' }, set: { symbol: 'X', master_symbol: 'X', direction: 'SELL', status: 'refused', reason: 'no', open_time: new Date(Date.UTC(2026, 0, 2)).toISOString(), updated_at: new Date().toISOString(), volume: 0.1 } },
+    ]);
+    await store.close();
+    const lines = (await run(['trades', ...d])).out.split('\n').slice(0, 3);
+    for (const col of ['master', 'slave', 's.ticket', 'symbol', 'status']) {
+      const at = lines[0].indexOf(` ${col} `) + 1;
+      for (const l of lines.slice(1)) expect({ col, line: l, before: l[at - 1], start: l[at] }).toMatchObject({ before: ' ', start: expect.stringMatching(/\S/) });
+    }
   });
 });
 
