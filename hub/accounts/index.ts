@@ -1,7 +1,7 @@
 /** Account records: the documents of the `accounts` collection, validated. */
 import { AccountError } from '../errors';
 import { validateProtection, validateSchedule, type Protection, type Schedule } from './protection';
-import { closest } from '../hints';
+import { CLI, closest } from '../hints';
 import { POLICY_ACCOUNT_KEYS, validatePolicy, type PolicyFields } from './policy';
 
 export type { CopyPolicy, Direction, PolicyFields, RiskWithoutSl, SlTpMode, VolumeMode } from './policy';
@@ -149,7 +149,7 @@ function checkKnownKeys(a: Record<string, unknown>, where: string): void {
   const guesses = unknown.map((k) => closest(k, ACCOUNT_KEYS)).filter(Boolean);
   throw new AccountError(
     `${where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}`,
-    guesses.length ? `did you mean ${guesses.join(', ')}? (the fields: npx hub accounts show ${a.name as string})` : `remove ${unknown.length > 1 ? 'them' : 'it'}; the fields are listed by: npx hub accounts show ${a.name as string}`,
+    guesses.length ? `did you mean ${guesses.join(', ')}? (the fields: ${CLI} accounts show ${a.name as string})` : `remove ${unknown.length > 1 ? 'them' : 'it'}; the fields are listed by: ${CLI} accounts show ${a.name as string}`,
   );
 }
 

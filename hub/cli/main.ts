@@ -6,7 +6,7 @@ import { existsSync } from 'fs';
 import { resolve } from 'path';
 import yargs, { type Argv } from 'yargs';
 import { SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
-import { DEFAULTS, FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
+import { configFileOf, DEFAULTS, FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
 import { AccountError, ConfigError, CopyBridgeError, EXIT_CODES, NotFoundError, UsageError } from '../errors';
 import { CLI, hints } from '../hints';
 import { openStore } from '../ledger/open';
@@ -257,7 +257,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .usage('$0 <command> [options]')
     .option('config', { type: 'string', describe: 'JSON config file (default ./copybridge.json if present)' })
     .command('start', 'bind the sockets and copy trades until stopped (Ctrl+C)', (y) => logOptions(dashboardOptions(connectionOptions(storeOptions(y)), true)), async (argv) => {
-      process.exitCode = await runStart(configFrom(argv, io));
+      process.exitCode = await runStart(configFrom(argv, io), configFileOf(argv.config));
     })
     .command('status', "the running hub's terminals, guards, copies, counters and decisions (from its dashboard)", (y) => dashboardOptions(dataDirOption(y), false).option('json', { type: 'boolean', describe: 'the picture as JSON' }), async (argv) => {
       await runStatus(configFrom(argv), argv.json === true, io);
@@ -305,7 +305,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
           await withStore(argv as GlobalArgs, async (store) => {
             const a = argv as unknown as AccountArgs;
             if (await store.getAccount(a.name)) {
-              throw new AccountError(`account ${a.name} already exists`, `change it with: npx hub accounts set ${a.name} ...`);
+              throw new AccountError(`account ${a.name} already exists`, `change it with: ${CLI} accounts set ${a.name} ...`);
             }
             const now = new Date().toISOString();
             const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now });
@@ -441,7 +441,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .version(VERSION)
     .alias('v', 'version')
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg, 'see: npx hub --help');
+      throw err ?? new UsageError(msg, `see: ${CLI} --help`);
     });
   return cli;
 }

@@ -2,11 +2,15 @@
  * `hub start`: run until SIGINT, SIGTERM or SIGHUP, with a status line every minute, the dashboard
  * (unless --no-dashboard) and webhook notifications (when notifyUrl is set).
  */
+import { resolve } from 'path';
 import type { HubConfig } from '../config';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { EngineStatus } from '../engine';
 import { CLI } from '../hints';
 import { startHub, type RunningHub } from '../hub';
+import { redactUri } from '../ledger/uri';
+import { createLogger } from '../log';
+import { VERSION } from '../version';
 import { Notifier } from '../notify/notifier';
 
 export const STATUS_EVERY_MS = 60_000;
@@ -20,8 +24,11 @@ const SIGNAL_NUMBER: Record<(typeof STOP_SIGNALS)[number], number> = { SIGHUP: 1
  * Runs the hub until a stop signal, then stops it (ledger flushed, sockets closed). Resolves to the
  * exit code: 0 after a graceful stop.
  */
-export async function runStart(config: HubConfig): Promise<number> {
-  const hub = await startHub({ config });
+export async function runStart(config: HubConfig, configFile?: string): Promise<number> {
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile || undefined, retentionDays: config.logRetentionDays });
+  // Said before the slow steps (opening the store, binding), so a first start shows what it is doing.
+  log.info(startingLine(config, configFile));
+  const hub = await startHub({ config, logger: log });
   const dashboard = config.dashboard ? await openDashboard(hub) : undefined;
   const notifier = config.notifyUrl ? new Notifier({ config, log: hub.log }) : undefined;
   const unsubscribe = notifier ? hub.subscribe((e) => notifier.add(e)) : undefined;
@@ -70,6 +77,15 @@ async function openDashboard(hub: RunningHub): Promise<RunningDashboard | undefi
     hub.log.error(`dashboard not started on ${dashboardHost}:${dashboardPort}: ${(e as Error).message}; copying goes on. Choose another --dashboard-port, or --no-dashboard`);
     return undefined;
   }
+}
+
+/** What the hub is about to run with: version, config file, data folder, store, endpoints. */
+export function startingLine(config: HubConfig, configFile: string | undefined): string {
+  const store = config.store === 'mongodb' ? `mongodb ${redactUri(config.mongoUri)} database ${config.mongoDb}` : config.store;
+  return (
+    `CopyBridge hub ${VERSION} (Node ${process.version}) starting: config file ${configFile ?? 'none (defaults, environment, flags)'}; data folder ${resolve(config.dataDir)}; ` +
+    `store ${store}; opening the store, then binding PUB ${config.pubEndpoint} and PULL ${config.pullEndpoint}`
+  );
 }
 
 export function statusLine(s: EngineStatus, ledgerQueue: number): string {

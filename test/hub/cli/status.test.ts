@@ -85,7 +85,7 @@ describe('hub status (in process, against a running hub)', () => {
     const port = await freePort();
     const r = await run(['status', '--dashboard-port', String(port), '--data-dir', tempDir()]);
     expect(r.code).toBe(4);
-    expect(r.err).toMatch(new RegExp(`^error: no running hub answers on http://127\\.0\\.0\\.1:${port}/ \\(.*ECONNREFUSED.*\\)\\n {2}what to do: start it with \`npx hub start\``));
+    expect(r.err).toMatch(new RegExp(`^error: no running hub answers on http://127\\.0\\.0\\.1:${port}/ \\(.*ECONNREFUSED.*\\)\\n {2}what to do: start it with \`npm start\``));
   });
 
   it('dashboard-url prints the link with the data folder\'s token, making it once', async () => {
@@ -127,7 +127,7 @@ describe('hub start (child process) and its dashboard', () => {
     const hub = await start(['--dashboard-port', String(port)], { COPYBRIDGE_NOTIFY_URL: 'https://hooks.example:8443/x?secret=1', COPYBRIDGE_NOTIFY_EVENTS: 'offline,ledger' });
     try {
       await until(() => /dashboard on /.test(hub.out()) || undefined, { what: 'the dashboard line', detail: hub.out });
-      expect(hub.out()).toContain(`dashboard on http://127.0.0.1:${port}/ (read-only there; the link with its token for the controls: \`npx hub dashboard-url\`)`);
+      expect(hub.out()).toContain(`dashboard on http://127.0.0.1:${port}/ (read-only there; the link with its token for the controls: \`npm run hub -- dashboard-url\`)`);
       expect(hub.out()).not.toContain(readToken(hub.dir)!);
       expect(hub.out()).toContain('notifications (json) of offline,ledger to hooks.example:8443, at most 5 per 60 s, then a digest');
       expect(hub.out()).not.toContain('secret');
