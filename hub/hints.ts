@@ -3,6 +3,8 @@
  * log lines and in error messages to terminals change with it.
  */
 export const CLI = 'npm run hub --';
+/** `hub start` as the README gives it (npx keeps a cache an interrupted first run can break). */
+export const START = 'npm start';
 
 export const hints = {
   /** Registers the account a terminal names itself by. */

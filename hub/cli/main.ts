@@ -5,7 +5,7 @@
 import { existsSync } from 'fs';
 import { resolve } from 'path';
 import yargs, { type Argv } from 'yargs';
-import { SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
+import { checkAmong, SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
 import { configFileOf, DEFAULTS, FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
 import { AccountError, ConfigError, CopyBridgeError, EXIT_CODES, NotFoundError, UsageError } from '../errors';
 import { CLI, hints } from '../hints';
@@ -308,7 +308,8 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
               throw new AccountError(`account ${a.name} already exists`, `change it with: ${CLI} accounts set ${a.name} ...`);
             }
             const now = new Date().toISOString();
-            const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now });
+            const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now }, { strict: true });
+            checkAmong(acc, await store.listAccounts());
             await store.upsertAccount(acc);
             io.out(`added ${formatAccount(acc)}`);
             for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);
@@ -317,7 +318,9 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         .command('set <name>', 'change an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }), async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const a = argv as unknown as AccountArgs;
-            const acc = validateAccount({ ...applyAccountArgs(await existingAccount(store, a.name), a), updated_at: new Date().toISOString() });
+            const acc = validateAccount({ ...applyAccountArgs(await existingAccount(store, a.name), a), updated_at: new Date().toISOString() }, { strict: true });
+            // The masters this edit names; one followed before and since removed does not block other changes.
+            checkAmong(acc, await store.listAccounts(), [...(acc.follows && a.follows ? acc.follows : []), ...(a['for-master'] ? [a['for-master']] : [])]);
             await store.upsertAccount(acc);
             io.out(`updated ${formatAccount(acc)}`);
             for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);

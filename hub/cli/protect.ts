@@ -71,7 +71,8 @@ const changes = (a: ProtectArgs) => a.clear || a.off || a.window !== undefined |
 
 /** The account with the options applied; validateAccount says what is wrong. */
 export function applyProtectArgs(base: Account, a: ProtectArgs, now = new Date()): Account {
-  if (base.type !== 'SLAVE') throw new AccountError(`${base.name} is a master: protection and schedule apply to slaves, which take the copies`, `see: ${CLI} accounts list`);
+  // --off stays allowed on a master: it removes settings a master has no use for.
+  if (base.type !== 'SLAVE' && !a.off) throw new AccountError(`${base.name} is a master: protection and schedule apply to slaves, which take the copies`, `see: ${CLI} accounts list`);
   if (a.off) return validateAccount({ ...base, protection: undefined, schedule: undefined, updated_at: now.toISOString() });
   const p: Record<string, unknown> = { ...(base.protection ?? {}) };
   for (const [flag, field] of PROTECTION_FLAGS) {

@@ -29,7 +29,7 @@ describe('hub status (in process, against a running hub)', () => {
       const r = await run(['status', ...args]);
       expect(r).toMatchObject({ code: 0, err: '' });
       expect(r.out).toMatch(/^hub \S+ pid \d+, up \d+s; memory store \(.*\); ledger ok, queue \d+$/m);
-      expect(r.out).toMatch(/^ {2}S1 +slave +online +\d+s +Sim Broker Ltd +5000000 +Sim-Server +100000\.00 +100000\.00 +0\.00 +1\.0\.0-sim +\w+ \d+s ago +\d+$/m);
+      expect(r.out).toMatch(/^ {2}S1 +slave +online +\d+s +Sim Broker Ltd +5000000 +Sim-Server +100000\.00 +\d+\.\d\d +\d+\.\d\d +1\.0\.0-sim +\w+ \d+s ago +\d+$/m);
       expect(r.out).toMatch(/^open copies \(2 on 1 master positions\):$/m);
       expect(r.out).toMatch(/^ {2}M1#\d+ +EURUSD +buy +1$/m);
       expect(r.out).toMatch(/^ {10,}EURUSDm +buy +S2 +open +\d+ +0\.5 +1\.08414 +\d+ +\d+$/m);
