@@ -2,14 +2,16 @@
  * Commands the hub suggests to the operator, in one place: when the CLI changes, the hints in
  * log lines and in error messages to terminals change with it.
  */
-export const CLI = 'npx hub';
+export const CLI = 'npm run hub --';
+/** `hub start` as the README gives it (npx keeps a cache an interrupted first run can break). */
+export const START = 'npm start';
 
 export const hints = {
   /** Registers the account a terminal names itself by. */
   addAccount: (name: string) => `${CLI} accounts add ${name} --type SLAVE   (or --type MASTER)`,
   /** Registers an account, for when no name is known yet. */
   addAnyAccount: `${CLI} accounts add NAME --type MASTER|SLAVE`,
-  /** Maps a master symbol to a slave's name for it; worded without `npx`, as refusal reasons always were. */
+  /** Maps a master symbol to a slave's name for it; worded as the bare command, as refusal reasons always were. */
   mapSymbol: (slave: string, base: string, target: string) => `hub accounts set ${slave} --map ${base}=${target}`,
   /** Allows reverse copying between two prop-firm accounts for one link. */
   allowPropReverse: (slave: string, master: string) => `hub accounts set ${slave} --for-master ${master} --allow-prop-reverse true`,

@@ -139,7 +139,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
     const { accounts, errors } = loadAccounts(await store.listAccounts(), loaded);
     const now = new Set<string>();
     for (const { name, error, kept } of errors) {
-      const line = `account ${name} in the ${store.kind} store is invalid: ${error.message}; ${kept ? 'its last valid settings stay in force' : 'not loaded'} (what to do: ${error.hint ?? `npx hub accounts set ${name} ...`})`;
+      const line = `account ${name} in the ${store.kind} store is invalid: ${error.message}; ${kept ? 'its last valid settings stay in force' : 'not loaded'} (what to do: ${error.hint ?? `${CLI} accounts set ${name} ...`})`;
       now.add(line);
       if (!reported.has(line)) log.error(line);
     }

@@ -110,7 +110,7 @@ export const demo: DemoScript = {
       for (const t of trades.reverse()) {
         out(`   ${t.master_name}#${t.master_ticket} -> ${t.slave_name} ${t.direction} ${t.volume ?? ''} ${t.symbol} ${t.status}${t.slippage_points !== undefined ? ` slip ${t.slippage_points} pts` : ''}${t.latency_ms !== undefined ? ` ${t.latency_ms} ms` : ''}${t.reason ? ` (${t.reason})` : ''}`);
       }
-      say('done: every decision above is one hub log line with its reason. Next: `npx hub start` and attach the EA (docs/install-windows.md).');
+      say('done: every decision above is one hub log line with its reason. Next: `npm start` and attach the EA (docs/install-windows.md).');
       return { trades: trades.length, refusals: hub.engine.stats.refusals };
     } finally {
       await Promise.all(terminals.map((t) => t.stop()));

@@ -1,8 +1,8 @@
 /** Account records: the documents of the `accounts` collection, validated. */
 import { AccountError } from '../errors';
 import { validateProtection, validateSchedule, type Protection, type Schedule } from './protection';
-import { closest } from '../hints';
-import { POLICY_ACCOUNT_KEYS, validatePolicy, type PolicyFields } from './policy';
+import { CLI, closest } from '../hints';
+import { POLICY_ACCOUNT_KEYS, POLICY_KEYS, refuseUnusedPolicy, validatePolicy, type PolicyFields } from './policy';
 
 export type { CopyPolicy, Direction, PolicyFields, RiskWithoutSl, SlTpMode, VolumeMode } from './policy';
 export type AccountType = 'MASTER' | 'SLAVE';
@@ -61,8 +61,23 @@ function millis(v: unknown): number | undefined {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_MS ? n : undefined;
 }
 
+export interface ValidateOptions {
+  /**
+   * Also refuse settings that do not apply to the account's type or modes (a master with a slave's
+   * settings, volume_fixed without volume_mode fixed, ...): for what an operator gives (accounts
+   * add, set, import). Records already in the store load without it, so a hub never drops an
+   * account it copied with before.
+   */
+  strict?: boolean;
+}
+
+/** Fields that mean something on a slave only: how copies are made, from whom, and its guard. */
+const SLAVE_ONLY: readonly string[] = [
+  ...POLICY_KEYS, 'masters', 'symbol_map', 'slippage_tolerance', 'follows', 'max_delay_ms', 'master_offline', 'master_offline_grace_ms', 'protection', 'schedule',
+];
+
 /** Validates and normalises an account record; throws AccountError saying what to fix. */
-export function validateAccount(input: unknown): Account {
+export function validateAccount(input: unknown, opts: ValidateOptions = {}): Account {
   if (input === null || typeof input !== 'object') throw new AccountError('account must be an object', 'write it as {"name": "Apex-2", "type": "SLAVE", ...}, as accounts export does');
   const a = input as Record<string, unknown>;
   const name = a.name;
@@ -150,9 +165,53 @@ export function validateAccount(input: unknown): Account {
   out.schedule = validateSchedule(a.schedule, where);
   if (typeof a.created_at === 'string') out.created_at = a.created_at;
   if (typeof a.updated_at === 'string') out.updated_at = a.updated_at;
+  if (opts.strict) refuseInapplicable(stripUndefined(out), where);
   // A master never copies: whom it follows means nothing.
   if (out.type === 'MASTER') out.follows = undefined;
   return stripUndefined(out);
+}
+
+function refuseInapplicable(a: Account, where: string): void {
+  if (a.type === 'MASTER') {
+    const extra = SLAVE_ONLY.filter((k) => a[k as keyof Account] !== undefined);
+    if (extra.length) {
+      const guard = extra.filter((k) => k === 'protection' || k === 'schedule');
+      const rest = extra.filter((k) => k !== 'protection' && k !== 'schedule');
+      throw new AccountError(
+        `${where}: ${extra.join(', ')} ${extra.length > 1 ? 'apply' : 'applies'} to slaves only, and ${a.name} is a master (its positions are copied as they are; each slave's settings say how)`,
+        [rest.length ? `remove ${rest.length > 1 ? 'them' : 'it'} with --unset ${rest.join(' ')}` : '', guard.length ? `${CLI} accounts protect ${a.name} --off` : '', 'or keep the account a slave (--type SLAVE)'].filter(Boolean).join('; '),
+      );
+    }
+    return;
+  }
+  refuseUnusedPolicy(a, where);
+  if (a.master_offline_grace_ms !== undefined && a.master_offline !== 'close') {
+    throw new AccountError(`${where}: master_offline_grace_ms ${a.master_offline_grace_ms} does not apply: master_offline is ${a.master_offline ?? 'keep'}`, 'set --master-offline close, or remove it with --unset master_offline_grace_ms');
+  }
+}
+
+/**
+ * Checks an account against the others it will be stored with: a name equal to another's except
+ * for case (two terminals an operator cannot tell apart), and masters it follows or has settings
+ * for that are not registered masters (`only`: just these names, those an edit gives). Throws
+ * AccountError with the masters there are.
+ */
+export function checkAmong(a: Account, all: readonly Account[], only?: readonly string[]): void {
+  const twin = all.find((x) => x.name !== a.name && x.name.toLowerCase() === a.name.toLowerCase());
+  if (twin) {
+    throw new AccountError(`account ${a.name}: the name differs from the existing account ${twin.name} only in case`, `use ${twin.name} (${CLI} accounts set ${twin.name} ...), or a name that differs in more than case`);
+  }
+  const masters = all.filter((x) => x.type === 'MASTER' && x.name !== a.name).map((x) => x.name);
+  const named = [...(a.follows ?? []).map((m) => ({ m, how: 'follows' })), ...Object.keys(a.masters ?? {}).map((m) => ({ m, how: 'has settings for master' }))];
+  for (const { m, how } of named) {
+    if (masters.includes(m) || (only && !only.includes(m))) continue;
+    const other = all.find((x) => x.name === m);
+    const guess = closest(m, masters);
+    throw new AccountError(
+      `account ${a.name} ${how} ${m}, ${other ? `which is a ${other.type.toLowerCase()}, not a master` : 'which is not a registered account'}`,
+      `${guess ? `did you mean ${guess}? ` : ''}${masters.length ? `the masters: ${masters.join(', ')}` : `no master is registered yet: ${CLI} accounts add NAME --type MASTER`}`,
+    );
+  }
 }
 
 /** Account fields outside ./policy; a field nobody knows is a typo that would otherwise be ignored. */
@@ -167,7 +226,7 @@ function checkKnownKeys(a: Record<string, unknown>, where: string): void {
   const guesses = unknown.map((k) => closest(k, ACCOUNT_KEYS)).filter(Boolean);
   throw new AccountError(
     `${where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}`,
-    guesses.length ? `did you mean ${guesses.join(', ')}? (the fields: npx hub accounts show ${a.name as string})` : `remove ${unknown.length > 1 ? 'them' : 'it'}; the fields are listed by: npx hub accounts show ${a.name as string}`,
+    guesses.length ? `did you mean ${guesses.join(', ')}? (the fields: ${CLI} accounts show ${a.name as string})` : `remove ${unknown.length > 1 ? 'them' : 'it'}; the fields are listed by: ${CLI} accounts show ${a.name as string}`,
   );
 }
 

@@ -227,6 +227,44 @@ function checkLink(p: CopyPolicy, where: string): void {
   if (p.sltp === 'offset' && p.sltp_offset_points === undefined) throw new AccountError(`${where}: sltp offset needs sltp_offset_points`, 'e.g. --sltp-offset-points 50 (wider by 50 points; negative: closer)');
 }
 
+/** Modes whose lots are scaled by volume_multiplier. */
+const MULTIPLIED: readonly string[] = ['multiplier', 'equity', 'balance'];
+
+/**
+ * The fields of a link's settings (a slave's own, or merged with its override for one master)
+ * that its modes do not use, each with the setting that would use it: set and ignored, they would
+ * mislead whoever reads the account.
+ */
+export function unusedPolicy(p: CopyPolicy): { field: keyof CopyPolicy; why: string; use: string }[] {
+  const mode = p.volume_mode ?? 'same';
+  const fallback = mode === 'risk' ? (p.risk_without_sl ?? 'refuse') : undefined;
+  const sizing = `volume_mode is ${mode}${fallback ? ` with risk_without_sl ${fallback}` : ''}`;
+  const out: { field: keyof CopyPolicy; why: string; use: string }[] = [];
+  if (p.volume_multiplier !== undefined && !MULTIPLIED.includes(mode) && !MULTIPLIED.includes(fallback ?? '')) out.push({ field: 'volume_multiplier', why: sizing, use: '--volume-mode multiplier (or equity, balance)' });
+  if (p.volume_fixed !== undefined && mode !== 'fixed' && fallback !== 'fixed') out.push({ field: 'volume_fixed', why: sizing, use: '--volume-mode fixed' });
+  if (p.risk_percent !== undefined && mode !== 'risk') out.push({ field: 'risk_percent', why: sizing, use: '--volume-mode risk' });
+  if (p.risk_without_sl !== undefined && mode !== 'risk') out.push({ field: 'risk_without_sl', why: sizing, use: '--volume-mode risk' });
+  if (p.sltp_offset_points !== undefined && p.sltp !== 'offset') out.push({ field: 'sltp_offset_points', why: `sltp is ${p.sltp ?? 'copy'}`, use: '--sltp offset' });
+  return out;
+}
+
+/**
+ * Refuses a slave's policy fields that apply to none of its links: its own settings, and each
+ * override per master merged over them (a field of its own that an override's mode uses applies).
+ */
+export function refuseUnusedPolicy(a: PolicyFields, where: string): void {
+  const own = stripPolicy(a);
+  const overrides = Object.entries(a.masters ?? {});
+  for (const u of unusedPolicy(own)) {
+    if (overrides.some(([, o]) => o[u.field] === undefined && !unusedPolicy({ ...own, ...o }).some((x) => x.field === u.field))) continue;
+    throw new AccountError(`${where}: ${u.field} ${JSON.stringify(own[u.field])} does not apply: ${u.why}`, `set ${u.use}, or remove it with --unset ${u.field}`);
+  }
+  for (const [m, o] of overrides) {
+    const u = unusedPolicy({ ...own, ...o }).find((x) => o[x.field] !== undefined);
+    if (u) throw new AccountError(`${where}, settings for master ${m}: ${u.field} ${JSON.stringify(o[u.field])} does not apply: ${u.why}`, `set --for-master ${m} ${u.use}, or remove it with --for-master ${m} --unset ${u.field}`);
+  }
+}
+
 /**
  * Validates the policy fields of an account record into `out`; throws AccountError saying what to
  * fix. A master's copy settings are checked the same way and unused (its firm is used).

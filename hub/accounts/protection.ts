@@ -214,3 +214,26 @@ export function withPreset(p: Protection): Protection {
   if (!p.preset) return p;
   return { ...presetNamed(p.preset).protection, ...p };
 }
+
+/** The settings in force, one line each. */
+export function describeProtection(p: Protection | undefined, s: Schedule | undefined): string[] {
+  const out: string[] = [];
+  if (p) {
+    const e = withPreset(p);
+    if (p.preset) {
+      const pr = presetNamed(p.preset);
+      out.push(`preset ${pr.name}: ${pr.firm}; source ${pr.source}, checked ${pr.checked}; ${pr.note} Verify with your firm.`);
+    }
+    const reset = `reset ${e.reset_time ?? '00:00'} ${e.reset_zone ?? 'UTC'}`;
+    if (e.daily_loss) out.push(`daily loss ${formatAmount(e.daily_loss)}${e.daily_loss.unit === 'percent' ? ` of the ${e.daily_loss_of ?? 'anchor'}` : ''}; anchor ${e.daily_basis ?? 'balance'} at the ${reset}`);
+    else out.push(`no daily loss limit (${reset})`);
+    if (e.max_drawdown) out.push(`max drawdown ${formatAmount(e.max_drawdown)}${e.max_drawdown.unit === 'percent' ? ' of the initial balance' : ''}, ${e.drawdown_mode ?? 'static'}`);
+    out.push(`initial balance ${e.initial_balance ?? 'the first balance the hub sees'}`);
+    const exp = [['max positions', e.max_positions], ['max lots', e.max_lots], ['max lots per symbol', e.max_lots_per_symbol]].filter(([, v]) => v !== undefined);
+    if (exp.length) out.push(exp.map(([k, v]) => `${k} ${v}`).join(', '));
+    out.push(`at a loss limit: ${e.action === 'close_all' ? 'block new copies and close every copy' : 'block new copies'}`);
+  } else out.push('no protection');
+  if (s?.windows?.length) out.push(`new copies only ${s.windows.join(', ')} (${s.zone ?? 'UTC'})`);
+  out.push(s?.blackouts === false ? 'blackout file ignored' : 'blackout file honoured (hub config blackoutFile)');
+  return out;
+}

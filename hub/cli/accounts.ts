@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { extname } from 'path';
 import type { Argv } from 'yargs';
-import { validateAccount, type Account } from '../accounts';
+import { checkAmong, validateAccount, type Account } from '../accounts';
 import { effective, POLICY_FIELDS, POLICY_KEYS, type CopyPolicy } from '../accounts/policy';
 import type { HubConfig } from '../config';
 import { MASTER_OFFLINE_GRACE_MS } from '../engine/converge';
@@ -174,21 +174,36 @@ export function parseAccountsFile(file: string): unknown[] {
  * Validates every record of an import and the set as a whole (names unique); throws one
  * AccountError listing every problem, so nothing is written unless all are good.
  */
-export function validateImport(list: unknown[], file: string): Account[] {
+export function validateImport(list: unknown[], file: string, stored: readonly Account[] = []): Account[] {
   const out: Account[] = [];
-  const problems: string[] = [];
+  const found: { i: number; text: string }[] = [];
   const seen = new Set<string>();
+  const at = new Map<Account, number>();
+  const problem = (i: number, e: unknown) => {
+    if (!(e instanceof AccountError)) throw e;
+    found.push({ i, text: `#${i + 1}: ${e.message}${e.hint ? ` (${e.hint})` : ''}` });
+  };
   list.forEach((doc, i) => {
     try {
-      const a = validateAccount(doc);
+      const a = validateAccount(doc, { strict: true });
       if (seen.has(a.name)) throw new AccountError(`account ${a.name} appears twice`);
       seen.add(a.name);
       out.push(a);
+      at.set(a, i);
     } catch (e) {
-      if (!(e instanceof AccountError)) throw e;
-      problems.push(`#${i + 1}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+      problem(i, e);
     }
   });
+  // Against the accounts there will be: the stored ones, replaced by those of the file.
+  const after = [...stored.filter((s) => !seen.has(s.name)), ...out];
+  for (const a of out) {
+    try {
+      checkAmong(a, after);
+    } catch (e) {
+      problem(at.get(a)!, e);
+    }
+  }
+  const problems = found.sort((x, y) => x.i - y.i).map((p) => p.text);
   if (problems.length) {
     throw new AccountError(`${file}: ${problems.length} of ${list.length} accounts are invalid, nothing was imported:\n  ${problems.join('\n  ')}`, `fix them in ${file} and import again`);
   }
@@ -257,7 +272,7 @@ export function policyCommands<T>(
       async (argv) => {
         await withStore(argv, async (store) => {
           const a = argv as unknown as AccountsArgs;
-          const accounts = validateImport(parseAccountsFile(a.file!), a.file!);
+          const accounts = validateImport(parseAccountsFile(a.file!), a.file!, await store.listAccounts());
           const now = new Date().toISOString();
           let added = 0;
           for (const acc of accounts) {

@@ -5,8 +5,8 @@
 import { existsSync } from 'fs';
 import { resolve } from 'path';
 import yargs, { type Argv } from 'yargs';
-import { SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
-import { FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
+import { checkAmong, SAMPLE_ACCOUNTS, validateAccount, type Account } from '../accounts';
+import { configFileOf, DEFAULTS, FIELDS, loadConfig, type ConfigInput, type HubConfig } from '../config';
 import { AccountError, ConfigError, CopyBridgeError, EXIT_CODES, NotFoundError, UsageError } from '../errors';
 import { CLI, hints } from '../hints';
 import { openStore } from '../ledger/open';
@@ -19,6 +19,7 @@ import { runInstallEa } from './install-ea';
 import { runStart } from './start';
 import { VERSION } from '../version';
 import { dashboardUrl, runStatus } from './status';
+import { table } from '../dashboard/render';
 
 /** Output goes through here so tests can capture it. */
 export interface Io {
@@ -105,6 +106,55 @@ async function withStore<T>(argv: GlobalArgs, fn: (store: Store, config: HubConf
   }
 }
 
+/*
+ * Options by what they mean, each given only to the commands it applies to (so a command's help
+ * lists its own flags): the config file is everyone's; the store is the commands that read or
+ * write accounts and trades; sockets, logging and the dashboard's serving are `start`'s.
+ */
+const STORE_GROUP = 'Store:';
+
+function dataDirOption<T>(y: Argv<T>) {
+  return y.option('data-dir', { type: 'string', describe: `the hub's data folder: embedded store, dashboard token, CURVE keys (default ${DEFAULTS.dataDir})` }).group('data-dir', STORE_GROUP);
+}
+
+function storeOptions<T>(y: Argv<T>) {
+  return dataDirOption(y)
+    .option('store', { choices: ['embedded', 'mongodb', 'memory'] as const, describe: FIELDS.store.doc })
+    .option('mongo-uri', { type: 'string', describe: FIELDS.mongoUri.doc })
+    .option('mongo-db', { type: 'string', describe: FIELDS.mongoDb.doc })
+    .group(['store', 'mongo-uri', 'mongo-db'], STORE_GROUP);
+}
+
+function connectionOptions<T>(y: Argv<T>) {
+  return y
+    .option('pub', { type: 'string', describe: FIELDS.pubEndpoint.doc })
+    .option('pull', { type: 'string', describe: FIELDS.pullEndpoint.doc })
+    .option('allow-remote', { type: 'boolean', describe: FIELDS.allowRemote.doc })
+    .option('curve', { type: 'boolean', describe: FIELDS.curve.doc })
+    // Numbers are read as text and checked by the config loader, which can then quote what was typed.
+    .option('magic', { type: 'string', describe: FIELDS.magic.doc })
+    .option('default-slippage', { type: 'string', describe: FIELDS.defaultSlippagePoints.doc })
+    .group(['pub', 'pull', 'allow-remote', 'curve', 'magic', 'default-slippage'], 'Terminals:');
+}
+
+function logOptions<T>(y: Argv<T>) {
+  return y
+    .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const, describe: FIELDS.logLevel.doc })
+    .option('log-format', { choices: ['text', 'json'] as const, describe: FIELDS.logFormat.doc })
+    .option('log-file', { type: 'string', describe: FIELDS.logFile.doc })
+    .option('log-retention-days', { type: 'string', describe: FIELDS.logRetentionDays.doc })
+    .group(['log-level', 'log-format', 'log-file', 'log-retention-days'], 'Log:');
+}
+
+/** Where the dashboard is served (`start`) or asked (`status`, `dashboard-url`); `serving`: also whether to serve it. */
+function dashboardOptions<T>(y: Argv<T>, serving: boolean) {
+  const out = y
+    .option('dashboard-host', { type: 'string', describe: FIELDS.dashboardHost.doc })
+    .option('dashboard-port', { type: 'string', describe: FIELDS.dashboardPort.doc })
+    .group(['dashboard-host', 'dashboard-port'], 'Dashboard:');
+  return serving ? out.option('dashboard', { type: 'boolean', describe: FIELDS.dashboard.doc }).group('dashboard', 'Dashboard:') : out;
+}
+
 const accountOptions = (y: Argv) =>
   policyOptions(y)
     .option('type', { choices: ['MASTER', 'SLAVE', 'master', 'slave'] as const, describe: 'role of the account' })
@@ -115,13 +165,13 @@ const accountOptions = (y: Argv) =>
     .option('slippage', { type: 'number', describe: 'slippage tolerance in points' })
     .option('follows', { type: 'string', array: true, describe: 'masters this slave copies (default all)' })
     .option('volume-mode', { choices: ['same', 'multiplier', 'fixed', 'equity', 'balance', 'risk'] as const, describe: 'sizing (see docs/sizing.md)' })
-    .option('volume-multiplier', { type: 'number' })
+    .option('volume-multiplier', { type: 'number', describe: 'lots = master lots x this, for --volume-mode multiplier' })
     .option('volume-fixed', { type: 'number', describe: 'lots per copy for --volume-mode fixed' })
     .option('path', { type: 'string', describe: 'the terminal64.exe that hub start --launch starts' })
     .option('launch', { type: 'string', describe: 'true/false: whether hub start --launch starts this terminal (default true)' })
     .option('portable', { type: 'string', describe: 'true: start the terminal with /portable (data folder = installation folder)' })
     .option('chart-symbol', { type: 'string', describe: 'chart the launcher opens the EA on (default EURUSD with the prefix and suffix)' })
-    .option('enabled', { type: 'boolean' })
+    .option('enabled', { type: 'boolean', describe: 'false: a slave takes no copies, a master is not copied (see: accounts disable)' })
     .option('close-only', { type: 'string', describe: 'true: no new copies, the open ones are managed to the end (see: accounts close-only)' })
     .option('max-delay-ms', { type: 'string', describe: 'slave: a master position older than this when it could be copied is recorded as missed (default from config maxDelayMs)' })
     .option('master-offline', { type: 'string', describe: "slave: its copies while their master is offline: keep (default) or close (after --master-offline-grace-ms)" })
@@ -180,7 +230,7 @@ function applyAccountArgs(base: Partial<Account>, a: AccountArgs): Partial<Accou
   return next;
 }
 
-function formatAccount(a: Account): string {
+function formatAccount(a: Account, width = 24): string {
   const parts: string[] = [a.type, a.enabled ? 'enabled' : 'DISABLED'];
   if (a.close_only) parts.push('CLOSE-ONLY');
   if (a.prefix) parts.push(`prefix=${a.prefix}`);
@@ -199,16 +249,16 @@ function formatAccount(a: Account): string {
   if (a.master_offline === 'close') parts.push(`master-offline=close after ${a.master_offline_grace_ms ?? 0}ms`);
   else if (a.master_offline) parts.push(`master-offline=${a.master_offline}`);
   if (a.path) parts.push(`path=${a.path}${a.portable ? ' portable' : ''}${a.launch === false ? ' launch=off' : ''}${a.chart_symbol ? ` chart=${a.chart_symbol}` : ''}`);
-  return `${a.name.padEnd(24)} ${parts.join('  ')}`;
+  return `${a.name.padEnd(width)} ${parts.join('  ')}`;
 }
 
 /** A stored record as listed: one the hub would not load (edited by hand) says why and what to do. */
-function formatStored(a: Account): string {
+function formatStored(a: Account, width: number): string {
   try {
-    return formatAccount(validateAccount(a));
+    return formatAccount(validateAccount(a), width);
   } catch (e) {
     if (!(e instanceof AccountError)) throw e;
-    return `${String(a.name).padEnd(24)} INVALID, not loaded by the hub: ${e.message}${e.hint ? ` (what to do: ${e.hint})` : ''}`;
+    return `${String(a.name).padEnd(width)} INVALID, not loaded by the hub: ${e.message}${e.hint ? ` (what to do: ${e.hint})` : ''}`;
   }
 }
 
@@ -218,43 +268,29 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .scriptName('hub')
     .usage('$0 <command> [options]')
     .option('config', { type: 'string', describe: 'JSON config file (default ./copybridge.json if present)' })
-    .option('pub', { type: 'string', describe: FIELDS.pubEndpoint.doc })
-    .option('pull', { type: 'string', describe: FIELDS.pullEndpoint.doc })
-    .option('allow-remote', { type: 'boolean', describe: FIELDS.allowRemote.doc })
-    .option('curve', { type: 'boolean', describe: FIELDS.curve.doc })
-    .option('store', { choices: ['embedded', 'mongodb', 'memory'] as const, describe: FIELDS.store.doc })
-    .option('data-dir', { type: 'string', describe: FIELDS.dataDir.doc })
-    .option('mongo-uri', { type: 'string', describe: FIELDS.mongoUri.doc })
-    .option('mongo-db', { type: 'string', describe: FIELDS.mongoDb.doc })
-    // Numbers are read as text and checked by the config loader, which can then quote what was typed.
-    .option('magic', { type: 'string', describe: FIELDS.magic.doc })
-    .option('default-slippage', { type: 'string', describe: FIELDS.defaultSlippagePoints.doc })
-    .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const, describe: FIELDS.logLevel.doc })
-    .option('log-format', { choices: ['text', 'json'] as const, describe: FIELDS.logFormat.doc })
-    .option('log-file', { type: 'string', describe: FIELDS.logFile.doc })
-    .option('log-retention-days', { type: 'string', describe: FIELDS.logRetentionDays.doc })
-    .option('dashboard', { type: 'boolean', describe: FIELDS.dashboard.doc })
-    .option('dashboard-host', { type: 'string', describe: FIELDS.dashboardHost.doc })
-    .option('dashboard-port', { type: 'string', describe: FIELDS.dashboardPort.doc })
-    .command('status', "the running hub's terminals, copies, counters and decisions (from its dashboard)", (y) => y.option('json', { type: 'boolean', describe: 'the picture as JSON' }), async (argv) => {
-      await runStatus(configFrom(argv), argv.json === true, io);
-    })
-    .command('dashboard-url', "print the dashboard's link with its token (made in the data folder if missing)", {}, (argv) => {
-      dashboardUrl(configFrom(argv), io);
-    })
     .command(
       'start',
       'bind the sockets and copy trades until stopped (Ctrl+C)',
-      (y) => y.option('launch', { type: 'boolean', describe: 'also start, watch and close the terminals of the accounts with a path (masters first)' }),
+      (y) =>
+        logOptions(dashboardOptions(connectionOptions(storeOptions(y)), true)).option('launch', {
+          type: 'boolean',
+          describe: 'also start, watch and close the terminals of the accounts with a path (masters first)',
+        }),
       async (argv) => {
-        process.exitCode = await runStart(configFrom(argv, io), { launch: argv.launch });
+        process.exitCode = await runStart(configFrom(argv, io), { launch: argv.launch, configFile: configFileOf(argv.config) });
       },
     )
+    .command('status', "the running hub's terminals, guards, copies, counters and decisions (from its dashboard)", (y) => dashboardOptions(dataDirOption(y), false).option('json', { type: 'boolean', describe: 'the picture as JSON' }), async (argv) => {
+      await runStatus(configFrom(argv), argv.json === true, io);
+    })
+    .command('dashboard-url', "print the dashboard's link with its token (made in the data folder if missing)", (y) => dashboardOptions(dataDirOption(y), false), (argv) => {
+      dashboardUrl(configFrom(argv), io);
+    })
     .command(
       'install-ea',
       'copy the EA, its includes and the DLL into the MQL5 folder of the MetaTrader 5 terminals on this PC',
       (y) =>
-        y
+        storeOptions(y)
           .option('dry-run', { type: 'boolean', describe: 'show what would be copied where, copy nothing' })
           .option('terminal', { type: 'string', array: true, describe: 'only terminals whose data folder id or installation path contains this (repeatable)' })
           .option('from', { type: 'string', describe: 'folder holding the MQL5 tree to copy (default: the bundle or this checkout)' }),
@@ -278,7 +314,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .command(
       'setup-db',
       'create indexes and the sample accounts (existing accounts are kept)',
-      (y) => y.option('samples', { type: 'boolean', default: true, describe: 'add the sample accounts (--no-samples: indexes only)' }),
+      (y) => storeOptions(y).option('samples', { type: 'boolean', default: true, describe: 'add the sample accounts (--no-samples: indexes only)' }),
       async (argv) => {
       await withStore(argv as GlobalArgs, async (store) => {
         await store.ensureIndexes();
@@ -294,22 +330,24 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       },
     )
     .command('accounts', 'list and edit accounts', (y) =>
-      policyCommands(y, io, (argv, fn, readOnly) => withStore(argv as GlobalArgs, fn, readOnly), existingAccount)
+      policyCommands(storeOptions(y), io, (argv, fn, readOnly) => withStore(argv as GlobalArgs, fn, readOnly), existingAccount)
         .command('list', 'list accounts', {}, async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const list = await store.listAccounts();
             if (!list.length) io.out(`no accounts; add one with: ${hints.addAnyAccount}`);
-            for (const a of list) io.out(formatStored(a));
+            const width = Math.max(0, ...list.map((a) => String(a.name).length));
+            for (const a of list) io.out(formatStored(a, width));
           });
         })
         .command('add <name>', 'register an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }).demandOption('type'), async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const a = argv as unknown as AccountArgs;
             if (await store.getAccount(a.name)) {
-              throw new AccountError(`account ${a.name} already exists`, `change it with: npx hub accounts set ${a.name} ...`);
+              throw new AccountError(`account ${a.name} already exists`, `change it with: ${CLI} accounts set ${a.name} ...`);
             }
             const now = new Date().toISOString();
-            const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now });
+            const acc = validateAccount({ ...applyAccountArgs({ name: a.name, enabled: true }, a), created_at: now, updated_at: now }, { strict: true });
+            checkAmong(acc, await store.listAccounts());
             await store.upsertAccount(acc);
             io.out(`added ${formatAccount(acc)}`);
             for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);
@@ -318,7 +356,9 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
         .command('set <name>', 'change an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }), async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const a = argv as unknown as AccountArgs;
-            const acc = validateAccount({ ...applyAccountArgs(await existingAccount(store, a.name), a), updated_at: new Date().toISOString() });
+            const acc = validateAccount({ ...applyAccountArgs(await existingAccount(store, a.name), a), updated_at: new Date().toISOString() }, { strict: true });
+            // The masters this edit names; one followed before and since removed does not block other changes.
+            checkAmong(acc, await store.listAccounts(), [...(acc.follows && a.follows ? acc.follows : []), ...(a['for-master'] ? [a['for-master']] : [])]);
             await store.upsertAccount(acc);
             io.out(`updated ${formatAccount(acc)}`);
             for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);
@@ -379,15 +419,15 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     )
     .command('keys', "CURVE keys: the hub's, and one per account's terminal (docs/remote.md)", (y) =>
       y
-        .command('show', "print the hub's public key (made on first use)", {}, (argv) => keys.showKey(configFrom(argv, io), (l) => io.out(l)))
-        .command('issue <name>', "make a key pair for an account's terminal and print the EA inputs", (yy) => yy.positional('name', { type: 'string', demandOption: true }), async (argv) => {
+        .command('show', "print the hub's public key (made on first use)", (yy) => dataDirOption(yy).option('curve', { type: 'boolean', describe: FIELDS.curve.doc }), (argv) => keys.showKey(configFrom(argv, io), (l) => io.out(l)))
+        .command('issue <name>', "make a key pair for an account's terminal and print the EA inputs", (yy) => storeOptions(yy).positional('name', { type: 'string', demandOption: true }), async (argv) => {
           await withStore(argv as GlobalArgs, (store, config) => keys.issue(config, store, argv.name, (l) => io.out(l)), true);
         })
-        .command('list', 'list the registered and the revoked keys', {}, (argv) => keys.list(configFrom(argv, io), (l) => io.out(l)))
+        .command('list', 'list the registered and the revoked keys', dataDirOption, (argv) => keys.list(configFrom(argv, io), (l) => io.out(l)))
         .command(
           'revoke <name>',
           "revoke an account's keys (all, or --key one); a running hub refuses them without a restart",
-          (yy) => yy.positional('name', { type: 'string', demandOption: true }).option('key', { type: 'string', describe: 'only this public key' }),
+          (yy) => dataDirOption(yy).positional('name', { type: 'string', demandOption: true }).option('key', { type: 'string', describe: 'only this public key' }),
           (argv) => keys.revoke(configFrom(argv, io), argv.name, argv.key, (l) => io.out(l)),
         )
         .demandCommand(1, 'name a subcommand: show, issue, list, revoke'),
@@ -396,10 +436,10 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       'trades',
       'show copied trades, newest first',
       (y) =>
-        y
+        storeOptions(y)
           .option('open', { type: 'boolean', describe: 'only pending and open copies' })
           .option('account', { type: 'string', describe: 'only this master or slave' })
-          .option('status', { choices: ['pending', 'open', 'closed', 'refused', 'failed', 'expired', 'missed'] as const })
+          .option('status', { choices: ['pending', 'open', 'closed', 'refused', 'failed', 'expired', 'missed'] as const, describe: 'only copies in this state' })
           .option('limit', { type: 'string', default: '50', describe: 'trades per page, 1 to 10000' })
           .option('page', { type: 'string', default: '1', describe: 'page number, 1 = newest' })
           .option('json', { type: 'boolean', describe: 'one JSON document per line' }),
@@ -420,15 +460,12 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
               for (const r of rows) io.out(JSON.stringify(r));
               return;
             }
-            io.out(['open_time'.padEnd(24), 'master'.padEnd(16), 'm.ticket'.padEnd(10), 'slave'.padEnd(16), 's.ticket'.padEnd(10), 'symbol'.padEnd(10), 'dir '.padEnd(5), 'volume'.padStart(8), 'status'.padEnd(8), 'slip', 'ms', 'reason'].join(' '));
-            for (const t of rows) {
-              io.out(
-                [
-                  (t.open_time ?? '').padEnd(24), t.master_name.padEnd(16), t.master_ticket.padEnd(10), t.slave_name.padEnd(16), (t.slave_ticket ?? '-').padEnd(10),
-                  t.symbol.padEnd(10), t.direction.padEnd(5), String(t.volume ?? '').padStart(8), t.status.padEnd(8), String(t.slippage_points ?? '-'), String(t.latency_ms ?? '-'), t.reason ?? '',
-                ].join(' '),
-              );
-            }
+            const head = ['open time', 'master', 'm.ticket', 'slave', 's.ticket', 'symbol', 'dir', 'volume', 'status', 'slip', 'ms', 'reason'];
+            const cells = rows.map((t) => [
+              t.open_time ?? '-', t.master_name, t.master_ticket, t.slave_name, t.slave_ticket ?? '-', t.symbol, t.direction,
+              String(t.volume ?? '-'), t.status, String(t.slippage_points ?? '-'), String(t.latency_ms ?? '-'), t.reason ?? '',
+            ]);
+            for (const line of table([head, ...cells])) io.out(line);
             const pages = Math.max(1, Math.ceil(total / limit));
             io.out(`page ${page} of ${pages} (${total} trades${page < pages ? `; next: --page ${page + 1}` : ''})`);
           },
@@ -445,7 +482,7 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .version(VERSION)
     .alias('v', 'version')
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg, 'see: npx hub --help');
+      throw err ?? new UsageError(msg, `see: ${CLI} --help`);
     });
   return cli;
 }

@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { validateAccount, type Account } from '../accounts';
-import { formatAmount, PRESETS, presetNamed, withPreset, type Protection, type Schedule } from '../accounts/protection';
+import { describeProtection, PRESETS, type Protection } from '../accounts/protection';
 import { AccountError, NotFoundError } from '../errors';
 import { CLI } from '../hints';
 import { GUARD_STATE_EVENT, guardStateFrom } from '../engine/protect';
@@ -71,7 +71,8 @@ const changes = (a: ProtectArgs) => a.clear || a.off || a.window !== undefined |
 
 /** The account with the options applied; validateAccount says what is wrong. */
 export function applyProtectArgs(base: Account, a: ProtectArgs, now = new Date()): Account {
-  if (base.type !== 'SLAVE') throw new AccountError(`${base.name} is a master: protection and schedule apply to slaves, which take the copies`, `see: ${CLI} accounts list`);
+  // --off stays allowed on a master: it removes settings a master has no use for.
+  if (base.type !== 'SLAVE' && !a.off) throw new AccountError(`${base.name} is a master: protection and schedule apply to slaves, which take the copies`, `see: ${CLI} accounts list`);
   if (a.off) return validateAccount({ ...base, protection: undefined, schedule: undefined, updated_at: now.toISOString() });
   const p: Record<string, unknown> = { ...(base.protection ?? {}) };
   for (const [flag, field] of PROTECTION_FLAGS) {
@@ -86,29 +87,6 @@ export function applyProtectArgs(base: Account, a: ProtectArgs, now = new Date()
   if (a['window-zone'] !== undefined) s.zone = a['window-zone'];
   if (a.blackouts !== undefined) s.blackouts = a.blackouts;
   return validateAccount({ ...base, protection: p, schedule: s, updated_at: now.toISOString() });
-}
-
-/** The settings in force, one line each. */
-export function describeProtection(p: Protection | undefined, s: Schedule | undefined): string[] {
-  const out: string[] = [];
-  if (p) {
-    const e = withPreset(p);
-    if (p.preset) {
-      const pr = presetNamed(p.preset);
-      out.push(`preset ${pr.name}: ${pr.firm}; source ${pr.source}, checked ${pr.checked}; ${pr.note} Verify with your firm.`);
-    }
-    const reset = `reset ${e.reset_time ?? '00:00'} ${e.reset_zone ?? 'UTC'}`;
-    if (e.daily_loss) out.push(`daily loss ${formatAmount(e.daily_loss)}${e.daily_loss.unit === 'percent' ? ` of the ${e.daily_loss_of ?? 'anchor'}` : ''}; anchor ${e.daily_basis ?? 'balance'} at the ${reset}`);
-    else out.push(`no daily loss limit (${reset})`);
-    if (e.max_drawdown) out.push(`max drawdown ${formatAmount(e.max_drawdown)}${e.max_drawdown.unit === 'percent' ? ' of the initial balance' : ''}, ${e.drawdown_mode ?? 'static'}`);
-    out.push(`initial balance ${e.initial_balance ?? 'the first balance the hub sees'}`);
-    const exp = [['max positions', e.max_positions], ['max lots', e.max_lots], ['max lots per symbol', e.max_lots_per_symbol]].filter(([, v]) => v !== undefined);
-    if (exp.length) out.push(exp.map(([k, v]) => `${k} ${v}`).join(', '));
-    out.push(`at a loss limit: ${e.action === 'close_all' ? 'block new copies and close every copy' : 'block new copies'}`);
-  } else out.push('no protection');
-  if (s?.windows?.length) out.push(`new copies only ${s.windows.join(', ')} (${s.zone ?? 'UTC'})`);
-  out.push(s?.blackouts === false ? 'blackout file ignored' : 'blackout file honoured (hub config blackoutFile)');
-  return out;
 }
 
 export async function runProtect(store: Store, a: ProtectArgs, out: (line: string) => void): Promise<void> {

@@ -3,12 +3,16 @@
  * (unless --no-dashboard) and notifications (to the webhook of notifyUrl, and through the EA of
  * notifyTerminal to the MetaTrader app).
  */
+import { resolve } from 'path';
 import type { HubConfig } from '../config';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { EngineStatus } from '../engine';
 import { CLI, hints } from '../hints';
 import { startHub, type RunningHub } from '../hub';
 import { hubAddress, Launcher, type LauncherStatus } from '../launcher';
+import { redactUri } from '../ledger/uri';
+import { createLogger } from '../log';
+import { VERSION } from '../version';
 import { Notifier } from '../notify/notifier';
 
 export const STATUS_EVERY_MS = 60_000;
@@ -23,6 +27,8 @@ export interface StartFlags {
   launch?: boolean;
   /** %APPDATA% for the launcher (tests). */
   appData?: string;
+  /** The config file read, for the first line (undefined: none). */
+  configFile?: string;
 }
 
 /**
@@ -30,7 +36,10 @@ export interface StartFlags {
  * closed). Resolves to the exit code: 0 after a graceful stop.
  */
 export async function runStart(config: HubConfig, flags: StartFlags = {}): Promise<number> {
-  const hub = await startHub({ config });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile || undefined, retentionDays: config.logRetentionDays });
+  // Said before the slow steps (opening the store, binding), so a first start shows what it is doing.
+  log.info(startingLine(config, flags.configFile));
+  const hub = await startHub({ config, logger: log });
   const dashboard = config.dashboard ? await openDashboard(hub) : undefined;
   const notifications = await startNotifier(hub);
   let launcher: Launcher | undefined;
@@ -112,6 +121,15 @@ async function openDashboard(hub: RunningHub): Promise<RunningDashboard | undefi
     hub.log.error(`dashboard not started on ${dashboardHost}:${dashboardPort}: ${(e as Error).message}; copying goes on. Choose another --dashboard-port, or --no-dashboard`);
     return undefined;
   }
+}
+
+/** What the hub is about to run with: version, config file, data folder, store, endpoints. */
+export function startingLine(config: HubConfig, configFile: string | undefined): string {
+  const store = config.store === 'mongodb' ? `mongodb ${redactUri(config.mongoUri)} database ${config.mongoDb}` : config.store;
+  return (
+    `CopyBridge hub ${VERSION} (Node ${process.version}) starting: config file ${configFile ?? 'none (defaults, environment, flags)'}; data folder ${resolve(config.dataDir)}; ` +
+    `store ${store}; opening the store, then binding PUB ${config.pubEndpoint} and PULL ${config.pullEndpoint}`
+  );
 }
 
 export function statusLine(s: EngineStatus, ledgerQueue: number, launched?: LauncherStatus): string {

@@ -8,7 +8,7 @@ import { renderView } from '../dashboard/render';
 import { ensureToken, readToken } from '../dashboard/token';
 import type { DashboardView } from '../dashboard/view';
 import { NotFoundError } from '../errors';
-import { CLI } from '../hints';
+import { START } from '../hints';
 
 export interface Out {
   out(line: string): void;
@@ -28,7 +28,7 @@ export function dashboardUrl(config: HubConfig, io: Out): void {
 export async function fetchView(config: HubConfig): Promise<DashboardView> {
   const base = dashboardBase(config);
   const token = readToken(config.dataDir);
-  const hint = `start it with \`${CLI} start\` (with its dashboard: no --no-dashboard), or pass the --dashboard-port it uses`;
+  const hint = `start it with \`${START}\` (with its dashboard: no --no-dashboard), or pass the --dashboard-port it uses`;
   let res: Response;
   try {
     res = await fetch(new URL('api/status', base), { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5_000) });

@@ -52,7 +52,7 @@ export interface HubConfig {
 
 export type NotifyFormat = 'json' | 'telegram' | 'discord';
 /** What can be notified; notifyEvents is a comma-separated list of these. */
-export const NOTIFY_EVENTS = ['refusal', 'expiry', 'offline', 'online', 'ledger'] as const;
+export const NOTIFY_EVENTS = ['refusal', 'expiry', 'offline', 'online', 'ledger', 'guard'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 interface FieldSpec {
@@ -338,11 +338,16 @@ export interface LoadOptions {
   cwd?: string;
 }
 
+/** The config file loadConfig reads: the one named, else ./copybridge.json if it exists; undefined: none. */
+export function configFileOf(named: string | undefined, cwd = process.cwd()): string | undefined {
+  const file = resolve(cwd, named ?? CONFIG_FILE_NAME);
+  return named || existsSync(file) ? file : undefined;
+}
+
 export function loadConfig(opts: LoadOptions = {}): HubConfig {
   const config: HubConfig = { ...DEFAULTS };
-  const cwd = opts.cwd ?? process.cwd();
-  const file = opts.file ? resolve(cwd, opts.file) : resolve(cwd, CONFIG_FILE_NAME);
-  if (opts.file || existsSync(file)) merge(config, readFileLayer(file), `config file ${file}`, 'file');
+  const file = configFileOf(opts.file, opts.cwd);
+  if (file) merge(config, readFileLayer(file), `config file ${file}`, 'file');
   const env = opts.env ?? process.env;
   for (const w of unknownEnv(env)) opts.onWarning?.(w);
   merge(config, envLayer(env), 'environment', 'env');

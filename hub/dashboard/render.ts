@@ -1,4 +1,5 @@
 /** The dashboard's picture as terminal text, for `hub status`. Pure. */
+import { CLI } from '../hints';
 import type { DashboardView } from './view';
 
 const n = (v: number | undefined, digits?: number) => (v === undefined ? '-' : digits === undefined ? String(v) : v.toFixed(digits));
@@ -11,7 +12,8 @@ function ago(ms: number, now: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
-function table(rows: string[][]): string[] {
+/** Rows as aligned columns (two spaces apart), the first row the header. */
+export function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
 }
@@ -53,9 +55,29 @@ export function renderView(v: DashboardView, decisions = 10): string[] {
   for (const [reason, k] of Object.entries(counters.refusalsByReason).sort((a, b) => b[1] - a[1])) out.push(`  ${String(k).padStart(5)}  ${reason}`);
   const { bucketsMs, counts } = v.latency;
   out.push(`latency: ${counts.map((k, i) => `${i < bucketsMs.length ? `<=${bucketsMs[i]}` : `>${bucketsMs[bucketsMs.length - 1]}`}ms ${k}`).join('  ')}`);
-  out.push(`guards: ${v.guards === null ? 'none in this hub version' : JSON.stringify(v.guards)}`);
+  out.push('', ...renderGuards(v));
   const last = v.decisions.slice(-decisions);
   out.push('', `last ${last.length} decisions:`);
   for (const d of last) out.push(`  ${new Date(d.time).toISOString().slice(11, 23)} ${d.kind.toUpperCase()} ${d.message}`);
+  return out;
+}
+
+/** One line per protected slave (state, equity against the floor, anchor), then its settings, trip and latest trips. */
+function renderGuards(v: DashboardView): string[] {
+  const out = [`guards (${v.guards.length} protected slaves):`];
+  if (!v.guards.length) return [...out, `  none: protect a slave with \`${CLI} accounts protect NAME ...\``];
+  const rows = [['account', 'state', 'equity', 'floor', 'headroom', 'daily floor', 'drawdown floor', 'anchor', 'anchor read', 'at a limit']];
+  for (const g of v.guards) {
+    rows.push([
+      g.account, g.state === 'tripped' ? 'TRIPPED' : g.state, n(g.equity, 2), n(g.floor, 2), n(g.headroom, 2), n(g.floors.daily, 2), n(g.floors.drawdown, 2),
+      n(g.anchor, 2), g.anchorAt === undefined ? '-' : new Date(g.anchorAt).toISOString(), g.action === 'close_all' ? 'block, close all' : 'block',
+    ]);
+  }
+  out.push(...table(rows).map((l) => `  ${l}`));
+  for (const g of v.guards) {
+    out.push(`  ${g.account}: ${g.limits.join('; ')}`);
+    if (g.trip) out.push(`    TRIPPED ${new Date(g.trip.at).toISOString()}: ${g.trip.reason}`);
+    for (const t of g.trips) out.push(`    trip ${new Date(t.time).toISOString()}: ${t.message}`);
+  }
   return out;
 }

@@ -12,6 +12,8 @@ export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500] as 
 export const DECISIONS_KEPT = 500;
 /** Latencies kept per slave. */
 const LATENCIES_KEPT = 5;
+/** Trips kept per slave (the guards panel's latest trips). */
+const TRIPS_KEPT = 5;
 /** Distinct refusal reasons counted; beyond, they count as "other reasons". */
 const REASONS_MAX = 50;
 
@@ -57,6 +59,7 @@ export class Tally {
   private seq = 0;
   private readonly rows: DecisionRow[] = [];
   private readonly latencies = new Map<string, number[]>();
+  private readonly trips = new Map<string, { time: number; message: string }[]>();
   private readonly counts: TallyCounts = {
     copies: 0, refusals: 0, refusalsByReason: {}, expired: 0, opened: 0, latencyBuckets: LATENCY_BUCKETS_MS.map(() => 0).concat(0), ledgerDown: false,
   };
@@ -84,6 +87,11 @@ export class Tally {
     return [...(this.latencies.get(slave) ?? [])];
   }
 
+  /** The latest protection trips of a slave since the hub started, newest last. */
+  tripsOf(slave: string): { time: number; message: string }[] {
+    return [...(this.trips.get(slave) ?? [])];
+  }
+
   add(e: HubEvent): void {
     switch (e.type) {
       case 'decision':
@@ -92,6 +100,7 @@ export class Tally {
         if (e.kind === 'copy') this.counts.copies++;
         else if (e.kind === 'expire') this.counts.expired++;
         else if (REFUSING.has(e.kind)) this.refused(reasonOf(e.message));
+        else if (e.kind === 'trip') keep(this.trips, e.account, { time: e.time, message: e.message }, TRIPS_KEPT);
         return;
       case 'result':
         if (e.command !== 'open') return;
@@ -101,7 +110,7 @@ export class Tally {
         }
         this.counts.opened++;
         this.counts.latencyBuckets[bucketOf(e.latencyMs)]++;
-        this.pushLatency(e.slave, e.latencyMs);
+        keep(this.latencies, e.slave, e.latencyMs, LATENCIES_KEPT);
         return;
       case 'ledger':
         this.counts.ledgerDown = !e.ok;
@@ -117,13 +126,14 @@ export class Tally {
     const key = reason in by || Object.keys(by).length < REASONS_MAX ? reason : 'other reasons';
     by[key] = (by[key] ?? 0) + 1;
   }
+}
 
-  private pushLatency(slave: string, ms: number): void {
-    let list = this.latencies.get(slave);
-    if (!list) this.latencies.set(slave, (list = []));
-    list.push(ms);
-    if (list.length > LATENCIES_KEPT) list.shift();
-  }
+/** Appends to a per-account list that keeps its last `max` items. */
+function keep<T>(lists: Map<string, T[]>, key: string, item: T, max: number): void {
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = []));
+  list.push(item);
+  if (list.length > max) list.shift();
 }
 
 export function bucketOf(ms: number): number {

@@ -4,7 +4,9 @@
  */
 import { resolve } from 'path';
 import type { Account } from '../accounts';
+import { describeProtection } from '../accounts/protection';
 import type { EngineStatus } from '../engine';
+import type { GuardStatus } from '../engine/protect';
 import type { RunningHub } from '../hub';
 import { VERSION } from '../version';
 import { LATENCY_BUCKETS_MS, type DecisionRow, type Tally, type TallyCounts } from './tally';
@@ -55,6 +57,32 @@ export interface PositionView {
   copies: CopyView[];
 }
 
+/** A protected slave's guard: its settings, the day's anchor, equity against the floor, the trip in force. */
+export interface GuardPanel {
+  account: string;
+  /** The settings in force, one line each (as `hub accounts protect NAME` prints them). */
+  limits: string[];
+  /** At a loss limit: block new copies, or also close every copy. */
+  action: 'block' | 'close_all';
+  /** ok; tripped (a loss limit reached: `trip`); waiting (no balance and equity from the terminal yet). */
+  state: 'ok' | 'tripped' | 'waiting';
+  balance?: number;
+  equity?: number;
+  /** The day's anchor, when it was read and the reset it belongs to; the initial balance and trailing peak in use. */
+  anchor?: number;
+  anchorAt?: number;
+  day?: number;
+  initial?: number;
+  peak?: number;
+  floors: { daily?: number; drawdown?: number };
+  /** The higher floor, and the equity above it (negative: below). */
+  floor?: number;
+  headroom?: number;
+  trip?: { rule: string; at: number; reason: string };
+  /** The latest trips since the hub started, newest last. */
+  trips: { time: number; message: string }[];
+}
+
 export interface DashboardView {
   hub: {
     version: string;
@@ -72,8 +100,8 @@ export interface DashboardView {
   positions: PositionView[];
   counters: Omit<TallyCounts, 'latencyBuckets' | 'ledgerDown'> & { resends: number; commandsSent: number; results: number; inFlight: number };
   latency: { bucketsMs: readonly number[]; counts: number[] };
-  /** The protection guards: none exist yet. */
-  guards: null;
+  /** Every protected slave's guard, by name. */
+  guards: GuardPanel[];
   /** The decision ids' numbering (Tally.id): it changes when the hub or its dashboard restarts. */
   stream: string;
   decisions: DecisionRow[];
@@ -96,7 +124,7 @@ export function buildView(hub: RunningHub, tally: Tally, decisions = 200, s: Eng
       resends: s.counters.resends, commandsSent: s.counters.commandsSent, results: s.counters.results, inFlight: s.pending.length,
     },
     latency: { bucketsMs: LATENCY_BUCKETS_MS, counts: counts.latencyBuckets },
-    guards: null,
+    guards: guards(hub.engine.guards(), hub.engine.accounts(), s, tally),
     stream: tally.id,
     decisions: tally.recent(decisions),
   };
@@ -145,4 +173,23 @@ function positions(s: EngineStatus, live: EngineStatus['copies']): PositionView[
     });
   }
   return [...byKey.values()].sort((a, b) => a.master.localeCompare(b.master) || a.position.localeCompare(b.position, undefined, { numeric: true }));
+}
+
+function guards(list: GuardStatus[], accounts: Account[], s: EngineStatus, tally: Tally): GuardPanel[] {
+  const byName = new Map(accounts.map((a) => [a.name, a]));
+  const terminal = new Map(s.terminals.map((t) => [t.name, t]));
+  return list.map((g): GuardPanel => {
+    const a = byName.get(g.account);
+    const t = terminal.get(g.account);
+    const { daily, drawdown } = g.floors;
+    const floor = daily === undefined && drawdown === undefined ? undefined : Math.max(daily ?? -Infinity, drawdown ?? -Infinity);
+    const st = g.state;
+    return {
+      account: g.account, limits: describeProtection(a?.protection, a?.schedule), action: a?.protection?.action ?? 'block',
+      state: g.trip ? 'tripped' : st && t?.equity !== undefined ? 'ok' : 'waiting',
+      balance: t?.balance, equity: t?.equity, anchor: st?.anchor, anchorAt: st?.anchorAt, day: st?.day, initial: st?.initial, peak: st?.peak,
+      floors: g.floors, floor, headroom: floor !== undefined && t?.equity !== undefined ? Number((t.equity - floor).toFixed(2)) : undefined,
+      trip: g.trip && { rule: g.trip.rule, at: g.trip.at, reason: g.trip.reason }, trips: tally.tripsOf(g.account),
+    };
+  }).sort((x, y) => x.account.localeCompare(y.account));
 }

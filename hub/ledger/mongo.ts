@@ -22,6 +22,7 @@ import {
 } from 'mongodb';
 import type { Account } from '../accounts';
 import { ConfigError, CopyBridgeError, StoreError } from '../errors';
+import { CLI } from '../hints';
 import { tradeKeyString, type EventQuery, type LedgerEvent, type Store, type Trade, type TradeQuery, type TradeUpdate } from './types';
 import { hostsOf, redactUri } from './uri';
 
@@ -255,7 +256,7 @@ export class MongoStore implements Store {
           if ((e as { code?: unknown }).code === 11000) {
             throw new StoreError(
               `cannot create the unique index of ${this.dbName}.${name}: it holds duplicates (${(e as Error).message})`,
-              `remove the duplicate documents from ${name} (the message names one key), then run \`npx hub setup-db\` again`,
+              `remove the duplicate documents from ${name} (the message names one key), then run \`${CLI} setup-db\` again`,
               { cause: e },
             );
           }

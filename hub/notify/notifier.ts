@@ -1,6 +1,6 @@
 /**
  * Notifications: refusals, expiries, terminals going offline and coming back, ledger outages,
- * each switched on or off by notifyEvents. At most notifyMaxPerWindow go out one by one per
+ * protection guards tripping, each switched on or off by notifyEvents. At most notifyMaxPerWindow go out one by one per
  * window; the rest are held and sent as one digest when the window ends, so a storm of refusals
  * sends a handful of messages. Each message goes to every sink: the webhook (notifyUrl) and the
  * EA of notifyTerminal, which hands it to the MetaTrader app (SendNotification). Sends go one at
@@ -25,6 +25,7 @@ export function noteOf(e: HubEvent): Note | undefined {
     case 'decision':
       if (e.kind === 'refuse' || e.kind === 'miss') return { event: 'refusal', time: e.time, account: e.account, message: `${e.kind.toUpperCase()} ${e.message}` };
       if (e.kind === 'expire') return { event: 'expiry', time: e.time, account: e.account, message: e.message };
+      if (e.kind === 'trip') return { event: 'guard', time: e.time, account: e.account, message: `TRIP ${e.message}` };
       return undefined;
     case 'result':
       if (e.command === 'open' && (e.status === 'refused' || e.status === 'rejected')) return { event: 'refusal', time: e.time, account: e.slave, message: `slave ${e.message}` };

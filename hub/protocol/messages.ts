@@ -382,7 +382,7 @@ export const ErrorMsg = message(
     ref_type: Type.Optional(Str('type of the offending message', { maxLength: 64 })),
     ref_seq: Type.Optional(Int('seq of the offending message')),
   },
-  { account: 'Apex-9', seq: 1, ts: 1763900000100, code: 'E_UNKNOWN_ACCOUNT', message: 'account "Apex-9" is not registered on this hub; run: npx hub accounts add Apex-9 --type SLAVE', ref_type: 'hello', ref_seq: 1 },
+  { account: 'Apex-9', seq: 1, ts: 1763900000100, code: 'E_UNKNOWN_ACCOUNT', message: 'account "Apex-9" is not registered on this hub; run: npm run hub -- accounts add Apex-9 --type SLAVE', ref_type: 'hello', ref_seq: 1 },
 );
 
 /** SendNotification's limit on a notification's length (MQL5 reference). */

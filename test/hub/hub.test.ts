@@ -309,8 +309,8 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
       const { w } = await standard();
       const stranger = await w.term('Stranger-9', SUFFIX_PRESET);
       const e = await stranger.waitFor(() => stranger.errors.find((x) => x.code === 'E_UNKNOWN_ACCOUNT'), 5000, 'unknown account error');
-      expect(e.message).toMatch(/npx hub accounts add Stranger-9 --type SLAVE/);
-      await w.logged(/unknown terminal "Stranger-9" sent hello; register it with: npx hub accounts add Stranger-9/);
+      expect(e.message).toMatch(/npm run hub -- accounts add Stranger-9 --type SLAVE/);
+      await w.logged(/unknown terminal "Stranger-9" sent hello; register it with: npm run hub -- accounts add Stranger-9/);
     });
 
     it('refuses a deal for a symbol no slave can trade and records why', async () => {

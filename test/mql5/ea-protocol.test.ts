@@ -194,8 +194,8 @@ test('oversized, malformed and unknown messages from the hub', async () => {
   await hub.send('P5', fancy);
   expect(await hub.waitFor('P5', 'result', (x) => x.cmd_id === fancy.cmd_id)).toMatchObject({ status: 'done' });
   // the hub does not know this account
-  await hub.send('P5', { type: 'error', code: 'E_UNKNOWN_ACCOUNT', message: 'account "P5" is not registered on this hub; on the hub run: npx hub accounts add P5 --type SLAVE', ref_type: 'hello', ref_seq: 1 });
-  await t.waitLog(/ERROR hub: E_UNKNOWN_ACCOUNT: account "P5" is not registered on this hub; on the hub run: npx hub accounts add P5/, 5000, mark);
+  await hub.send('P5', { type: 'error', code: 'E_UNKNOWN_ACCOUNT', message: 'account "P5" is not registered on this hub; on the hub run: npm run hub -- accounts add P5 --type SLAVE', ref_type: 'hello', ref_seq: 1 });
+  await t.waitLog(/ERROR hub: E_UNKNOWN_ACCOUNT: account "P5" is not registered on this hub; on the hub run: npm run hub -- accounts add P5/, 5000, mark);
   expect(await t.status()).toMatch(/Hub: ERROR E_UNKNOWN_ACCOUNT/);
 });
 

@@ -158,7 +158,25 @@
       bar((100 * k) / max),
       el('span', { class: 'num' }, k),
     ]));
-    $('#guards').textContent = view.guards === null ? 'No protection guards in this hub version.' : JSON.stringify(view.guards);
+  }
+
+  // One row per protected slave: state, equity against the higher floor, the day's anchor, its settings, the trip in force and the latest trips.
+  function renderGuards() {
+    const when = (ms) => `${clock(ms)} (${ago(ms, view.hub.now)} ago)`;
+    const floors = (g) => [g.floors.daily !== undefined ? `daily ${num(g.floors.daily, 2)}` : '', g.floors.drawdown !== undefined ? `drawdown ${num(g.floors.drawdown, 2)}` : ''].filter(Boolean).join(', ');
+    $('#guards-count').textContent = `${view.guards.length} protected`;
+    $('#guards tbody').replaceChildren(...(view.guards.length ? view.guards.map((g) => el('tr', { 'data-guard': g.account },
+      el('td', {}, el('b', {}, g.account), g.action === 'close_all' ? el('span', { class: 'tag warn', title: 'at a loss limit every copy is closed' }, 'closes all') : ''),
+      el('td', { class: `state state-${g.state}`, title: g.trip ? new Date(g.trip.at).toISOString() : '' }, g.state === 'tripped' ? `tripped ${clock(g.trip.at)}` : g.state),
+      el('td', { class: 'num' }, num(g.equity, 2)),
+      el('td', { class: 'num', title: floors(g) }, num(g.floor, 2)),
+      el('td', { class: `num${g.headroom !== undefined && g.headroom <= 0 ? ' neg' : ''}` }, num(g.headroom, 2)),
+      el('td', { class: 'num', title: g.anchorAt ? `read ${new Date(g.anchorAt).toISOString()}` : '' }, num(g.anchor, 2)),
+      el('td', { class: 'limits' }, ...g.limits.map((l) => el('div', {}, l))),
+      el('td', { class: 'trips' },
+        g.trip ? el('div', { class: 'state-tripped', 'data-trip': g.trip.rule }, `${when(g.trip.at)}: ${g.trip.reason}`) : '',
+        ...g.trips.slice().reverse().map((t) => el('div', { class: 'muted' }, `${when(t.time)}: ${t.message}`)),
+        g.trip || g.trips.length ? '' : el('span', { class: 'muted' }, 'none')))) : [el('tr', {}, el('td', { colSpan: 8, class: 'muted' }, 'No protected slave (docs/protection.md: accounts protect NAME).'))]));
   }
 
   // Set through the CSSOM: the page's CSP allows no style attributes.
@@ -201,6 +219,7 @@
     const h = view.hub;
     $('#hub-info').textContent = `hub ${h.version} · pid ${h.pid} · up ${ago(h.startedAt, h.now)} · ${h.store} store`;
     renderTerminals();
+    renderGuards();
     renderCopies();
     renderCounters();
   }

@@ -111,6 +111,57 @@ describe('hub accounts: copy policy', () => {
     expect(readFileSync(join(dir, 'accounts.json'), 'utf8')).toMatch(/"name": "S1"/);
   });
 
+  it('refuses --follows of a name that is not a master, settings that do not apply, and names equal but for case: add, set, import', async () => {
+    const dir = tempDir('cb-policy-');
+    const d = ['--data-dir', dir];
+    await run(['accounts', 'add', 'FTMO-1', '--type', 'MASTER', ...d]);
+    await run(['accounts', 'add', 'Apex-2', '--type', 'SLAVE', ...d]);
+    const said: string[] = [];
+    const refused = async (args: string[], code = 3) => {
+      const r = await run([...args, ...d]);
+      expect({ args, code: r.code }).toEqual({ args, code });
+      said.push(`${args.join(' ')}\n${r.err}`);
+      return r.err;
+    };
+    expect(await refused(['accounts', 'add', 'S1', '--type', 'SLAVE', '--follows', 'FTMO-2'])).toBe(
+      'error: account S1 follows FTMO-2, which is not a registered account\n  what to do: did you mean FTMO-1? the masters: FTMO-1',
+    );
+    expect(await refused(['accounts', 'add', 'S1', '--type', 'SLAVE', '--follows', 'Apex-2'])).toMatch(/^error: account S1 follows Apex-2, which is a slave, not a master\n {2}what to do: the masters: FTMO-1$/);
+    expect(await refused(['accounts', 'set', 'Apex-2', '--follows', 'FTMO-1,Nope'])).toMatch(/^error: account Apex-2 follows Nope, which is not a registered account/);
+    expect(await refused(['accounts', 'set', 'Apex-2', '--for-master', 'Nope', '--reverse'])).toMatch(/^error: account Apex-2 has settings for master Nope, which is not a registered account/);
+    expect(await refused(['accounts', 'add', 'apex-2', '--type', 'SLAVE'])).toBe(
+      'error: account apex-2: the name differs from the existing account Apex-2 only in case\n  what to do: use Apex-2 (npm run hub -- accounts set Apex-2 ...), or a name that differs in more than case',
+    );
+    expect(await refused(['accounts', 'add', 'M2', '--type', 'MASTER', '--volume-mode', 'multiplier', '--volume-multiplier', '2'])).toMatch(
+      /^error: account M2: volume_mode, volume_multiplier apply to slaves only, and M2 is a master .*\n {2}what to do: remove them with --unset volume_mode volume_multiplier; or keep the account a slave \(--type SLAVE\)$/,
+    );
+    expect(await refused(['accounts', 'add', 'M2', '--type', 'MASTER', '--follows', 'FTMO-1'])).toMatch(/^error: account M2: follows applies to slaves only/);
+    expect(await refused(['accounts', 'set', 'Apex-2', '--volume-fixed', '0.1'])).toBe(
+      'error: account Apex-2: volume_fixed 0.1 does not apply: volume_mode is same\n  what to do: set --volume-mode fixed, or remove it with --unset volume_fixed',
+    );
+    expect(await refused(['accounts', 'set', 'Apex-2', '--sltp-offset-points', '10'])).toMatch(/sltp_offset_points 10 does not apply: sltp is copy/);
+    expect(await refused(['accounts', 'set', 'Apex-2', '--master-offline-grace-ms', '5000'])).toMatch(/master_offline_grace_ms 5000 does not apply: master_offline is keep/);
+    // The way out each message gives works.
+    expect((await run(['accounts', 'set', 'Apex-2', '--volume-mode', 'fixed', '--volume-fixed', '0.1', '--follows', 'FTMO-1', ...d])).code).toBe(0);
+    expect((await run(['accounts', 'set', 'Apex-2', '--type', 'MASTER', ...d])).err).toMatch(/volume_mode, volume_fixed, follows apply to slaves only/);
+    expect((await run(['accounts', 'set', 'Apex-2', '--type', 'MASTER', '--unset', 'volume_mode', 'volume_fixed', 'follows', ...d])).code).toBe(0);
+
+    const file = join(dir, 'in.json');
+    writeFileSync(file, JSON.stringify([
+      { name: 'S7', type: 'SLAVE', follows: ['FTMO-9'] },
+      { name: 'ftmo-1', type: 'MASTER' },
+      { name: 'S8', type: 'SLAVE', volume_mode: 'same', volume_multiplier: 2 },
+      { name: 'S9', type: 'SLAVE', follows: ['M9'] },
+      { name: 'M9', type: 'MASTER' },
+    ]));
+    const err = await refused(['accounts', 'import', file]);
+    expect(err).toMatch(/in\.json: 3 of 5 accounts are invalid, nothing was imported:/);
+    expect(err).toMatch(/\n {2}#1: account S7 follows FTMO-9, which is not a registered account \(did you mean FTMO-1\?.*\n {2}#2: account ftmo-1: the name differs from the existing account FTMO-1 only in case.*\n {2}#3: account S8: volume_multiplier 2 does not apply: volume_mode is same \(set --volume-mode multiplier/);
+    // S9 follows M9 of the same file: fine.
+    expect(err).not.toMatch(/#[45]:/);
+    if (process.env.SHOW_REFUSALS) console.log(said.join('\n\n'));
+  });
+
   it('lists a record edited by hand into something invalid as INVALID, with what to do', async () => {
     const dir = tempDir('cb-policy-');
     const d = ['--data-dir', dir];

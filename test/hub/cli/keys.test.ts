@@ -42,7 +42,7 @@ describe('hub keys', () => {
     const second = await run(['keys', 'issue', 'FTMO-1', ...d]);
     const pub2 = input(second.out, 'InpClientPublicKey')!;
     expect(second.out).toContain(`FTMO-1 still has key ${pub1}`);
-    expect(second.out).toContain(`revoke it with: npx hub keys revoke FTMO-1 --key ${pub1}`);
+    expect(second.out).toContain(`revoke it with: npm run hub -- keys revoke FTMO-1 --key ${pub1}`);
 
     expect((await run(['keys', 'revoke', 'FTMO-1', '--key', pub1, ...d])).out).toMatch(new RegExp(`^revoked FTMO-1's key ${pub1.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     const list = await run(['keys', 'list', ...d]);
@@ -56,13 +56,13 @@ describe('hub keys', () => {
     await run(['accounts', 'add', 'Apex-2', '--type', 'SLAVE', ...d]);
     const unknown = await run(['keys', 'issue', 'Apex2', ...d]);
     expect(unknown.code).toBe(4);
-    expect(unknown.err).toMatch(/no account named Apex2 \(did you mean Apex-2\?\)\n {2}what to do: register it first \(npx hub accounts add Apex2/);
+    expect(unknown.err).toMatch(/no account named Apex2 \(did you mean Apex-2\?\)\n {2}what to do: register it first \(npm run hub -- accounts add Apex2/);
     const none = await run(['keys', 'revoke', 'Apex-2', ...d]);
     expect(none.code).toBe(4);
-    expect(none.err).toMatch(/Apex-2 has no registered key\n {2}what to do: see: npx hub keys list/);
+    expect(none.err).toMatch(/Apex-2 has no registered key\n {2}what to do: see: npm run hub -- keys list/);
     const bare = await run(['keys', ...d]);
     expect(bare.code).toBe(64);
     expect(bare.err).toMatch(/name a subcommand: show, issue, list, revoke/);
-    expect((await run(['keys', 'list', ...d])).out).toMatch(/no hub key yet[\s\S]*no terminal keys; issue one with: npx hub keys issue NAME/);
+    expect((await run(['keys', 'list', ...d])).out).toMatch(/no hub key yet[\s\S]*no terminal keys; issue one with: npm run hub -- keys issue NAME/);
   });
 });

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Publisher } from 'zeromq';
 import { main } from '../../../hub/cli/main';
+import { VERSION } from '../../../hub/version';
 import { EmbeddedStore } from '../../../hub/ledger/embedded';
 import type { TradeUpdate } from '../../../hub/ledger/types';
 import { removeTempDirs, sleep, tempDir, until } from '../../helpers';
@@ -27,7 +28,7 @@ afterAll(() => removeTempDirs());
 describe('hub accounts', () => {
   it('adds, lists, changes, disables, enables and removes accounts in the embedded store', async () => {
     const d = ['--data-dir', dataDir()];
-    expect((await run(['accounts', 'list', ...d])).out).toMatch(/no accounts; add one with: npx hub accounts add NAME/);
+    expect((await run(['accounts', 'list', ...d])).out).toMatch(/no accounts; add one with: npm run hub -- accounts add NAME/);
     const add = await run(['accounts', 'add', 'FTMO-1', '--type', 'MASTER', ...d]);
     expect(add).toMatchObject({ code: 0 });
     expect(add.out).toMatch(/added FTMO-1 +MASTER {2}enabled/);
@@ -46,7 +47,7 @@ describe('hub accounts', () => {
     await run(['accounts', 'add', 'A1', '--type', 'SLAVE', ...d]);
     const dup = await run(['accounts', 'add', 'A1', '--type', 'SLAVE', ...d]);
     expect(dup).toMatchObject({ code: 3 });
-    expect(dup.err).toMatch(/account A1 already exists\n {2}what to do: change it with: npx hub accounts set A1/);
+    expect(dup.err).toMatch(/account A1 already exists\n {2}what to do: change it with: npm run hub -- accounts set A1/);
     const missing = await run(['accounts', 'set', 'Nope', '--suffix', '.c', ...d]);
     expect(missing).toMatchObject({ code: 4 });
     expect(missing.err).toMatch(/no account named Nope/);
@@ -59,7 +60,7 @@ describe('hub accounts', () => {
     expect(badMap.err).toMatch(/--map XAUUSD is not MASTER=SLAVE/);
     const usage = await run(['accounts', 'frobnicate', ...d]);
     expect(usage.code).toBe(64);
-    const badConfig = await run(['accounts', 'list', '--pub', 'tcp://0.0.0.0:5555', ...d]);
+    const badConfig = await run(['start', '--pub', 'tcp://0.0.0.0:5555', ...d]);
     expect(badConfig).toMatchObject({ code: 2 });
     expect(badConfig.err).toMatch(/not a loopback address[\s\S]*what to do: bind 127\.0\.0\.1, or pass --curve and --allow-remote/);
   });
@@ -99,7 +100,7 @@ describe('hub accounts with open copies', () => {
     expect(slave.code).toBe(3);
     expect(slave.err).toBe(
       'error: S1 has 2 open copies; if you disable it, it takes no new copies and executes no commands: its 2 open copies stay open and are not closed with their masters until it is enabled again\n' +
-        '  what to do: add --force to disable it anyway, or wind it down first with: npx hub accounts close-only S1',
+        '  what to do: add --force to disable it anyway, or wind it down first with: npm run hub -- accounts close-only S1',
     );
     const master = await run(['accounts', 'disable', 'M1', ...d]);
     expect(master.code).toBe(3);
@@ -131,7 +132,7 @@ describe('hub accounts with open copies', () => {
     const set = await run(['accounts', 'close-only', 'S1', ...d]);
     expect(set).toMatchObject({
       code: 0,
-      out: 'S1 is close-only: it takes no new copies; its 2 open copies are managed to the end (closes, partial closes, SL/TP). Undo with: npx hub accounts set S1 --close-only false',
+      out: 'S1 is close-only: it takes no new copies; its 2 open copies are managed to the end (closes, partial closes, SL/TP). Undo with: npm run hub -- accounts set S1 --close-only false',
     });
     expect((await run(['accounts', 'close-only', 'M1', ...d])).out).toMatch(/^M1 is close-only: its new positions are not copied; its 2 open copies/);
     expect((await run(['accounts', 'list', ...d])).out).toMatch(/S1 +SLAVE {2}enabled {2}CLOSE-ONLY/);
@@ -194,6 +195,31 @@ describe('hub trades', () => {
   });
 });
 
+describe('tables align with long names', () => {
+  it('accounts list and trades line their columns up whatever the names', async () => {
+    const dir = dataDir();
+    const d = ['--data-dir', dir];
+    const long = 'A-Prop-Firm-Challenge-Account-Number-0001';
+    await run(['accounts', 'add', 'M', '--type', 'MASTER', ...d]);
+    await run(['accounts', 'add', long, '--type', 'SLAVE', ...d]);
+    const list = (await run(['accounts', 'list', ...d])).out.split('\n');
+    expect(list.map((l) => /(MASTER|SLAVE) /.exec(l)!.index)).toEqual([long.length + 1, long.length + 1]);
+
+    const store = new EmbeddedStore(dir);
+    await store.open();
+    await store.upsertTrades([
+      { key: { master_name: 'M', master_ticket: '1', slave_name: long }, set: { symbol: 'EURUSD.cash-long-suffix', master_symbol: 'EURUSD', direction: 'BUY', status: 'open', open_time: new Date(Date.UTC(2026, 0, 1)).toISOString(), updated_at: new Date().toISOString(), volume: 12.25, slave_ticket: '123456789012345' } },
+      { key: { master_name: 'A-Master-With-A-Long-Name-Too', master_ticket: '2', slave_name: 'S' }, set: { symbol: 'X', master_symbol: 'X', direction: 'SELL', status: 'refused', reason: 'no', open_time: new Date(Date.UTC(2026, 0, 2)).toISOString(), updated_at: new Date().toISOString(), volume: 0.1 } },
+    ]);
+    await store.close();
+    const lines = (await run(['trades', ...d])).out.split('\n').slice(0, 3);
+    for (const col of ['master', 'slave', 's.ticket', 'symbol', 'status']) {
+      const at = lines[0].indexOf(` ${col} `) + 1;
+      for (const l of lines.slice(1)) expect({ col, line: l, before: l[at - 1], start: l[at] }).toMatchObject({ before: ' ', start: expect.stringMatching(/\S/) });
+    }
+  });
+});
+
 describe('hub start (child process)', () => {
   // bin/hub.js runs the compiled dist/; compile what is tested now.
   beforeAll(() => {
@@ -205,6 +231,13 @@ describe('hub start (child process)', () => {
     return spawn(process.execPath, [BIN, 'start', ...args], { cwd: dataDir(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
+  it('runs as `npm run hub -- ...` and `npm start` (the commands the README and every hint give)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts).toMatchObject({ start: 'node bin/hub.js start', hub: 'node bin/hub.js' });
+    const r = spawnSync('npm', ['run', '-s', 'hub', '--', '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect({ status: r.status, out: r.stdout.trim() }).toEqual({ status: 0, out: VERSION });
+  });
+
   it('binds, reports, and stops cleanly on SIGINT', async () => {
     const dir = dataDir();
     const child = startChild(['--pub', 'tcp://127.0.0.1:*', '--pull', 'tcp://127.0.0.1:*', '--data-dir', dir]);
@@ -213,7 +246,10 @@ describe('hub start (child process)', () => {
     child.stderr.on('data', (b) => (out += b));
     await until(() => /hub started/.test(out) || child.exitCode !== null, { timeoutMs: 20_000, what: '"hub started"', everyMs: 50, detail: () => out });
     expect(out).toMatch(/hub listening: PUB tcp:\/\/127\.0\.0\.1:\d+, PULL tcp:\/\/127\.0\.0\.1:\d+; store embedded/);
-    expect(out).toMatch(/no accounts registered: add them with `npx hub accounts add NAME/);
+    // The first line says what it starts with, before the store opens and the sockets bind.
+    const first = out.split('\n')[0];
+    expect(first).toContain(`info  CopyBridge hub ${VERSION} (Node ${process.version}) starting: config file none (defaults, environment, flags); data folder ${dir}; store embedded; opening the store, then binding PUB tcp://127.0.0.1:* and PULL tcp://127.0.0.1:*`);
+    expect(out).toMatch(/no accounts registered: add them with `npm run hub -- accounts add NAME/);
     child.kill('SIGINT');
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
     // A rare failure here was an exit by signal with no message: say which one, with the output.

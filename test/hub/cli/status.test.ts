@@ -4,6 +4,7 @@ import { join } from 'path';
 import { main } from '../../../hub/cli/main';
 import { readToken } from '../../../hub/dashboard/token';
 import { freePort, portOpen, tempDir, until } from '../../helpers';
+import { SUFFIX_PRESET } from '../../../sim';
 import { dashWorld } from '../dashboard/world';
 
 jest.setTimeout(90_000);
@@ -28,7 +29,7 @@ describe('hub status (in process, against a running hub)', () => {
       const r = await run(['status', ...args]);
       expect(r).toMatchObject({ code: 0, err: '' });
       expect(r.out).toMatch(/^hub \S+ pid \d+, up \d+s; memory store \(.*\); ledger ok, queue \d+$/m);
-      expect(r.out).toMatch(/^ {2}S1 +slave +online +\d+s +Sim Broker Ltd +5000000 +Sim-Server +100000\.00 +100000\.00 +0\.00 +1\.0\.0-sim +\w+ \d+s ago +\d+$/m);
+      expect(r.out).toMatch(/^ {2}S1 +slave +online +\d+s +Sim Broker Ltd +5000000 +Sim-Server +100000\.00 +\d+\.\d\d +\d+\.\d\d +1\.0\.0-sim +\w+ \d+s ago +\d+$/m);
       expect(r.out).toMatch(/^open copies \(2 on 1 master positions\):$/m);
       expect(r.out).toMatch(/^ {2}M1#\d+ +EURUSD +buy +1$/m);
       expect(r.out).toMatch(/^ {10,}EURUSDm +buy +S2 +open +\d+ +0\.5 +1\.08414 +\d+ +\d+$/m);
@@ -46,11 +47,45 @@ describe('hub status (in process, against a running hub)', () => {
     }
   });
 
+  it('prints each guard: state, equity against the floor, anchor, settings, the trip in force; --json too', async () => {
+    const w = await dashWorld({}, { S1: { protection: { daily_loss: { value: 200, unit: 'money' }, max_lots: 3 } } });
+    try {
+      const args = ['--dashboard-port', String(w.dash.port), '--data-dir', w.hub.config.dataDir];
+      await until(() => w.hub.engine.guards()[0]?.state, { what: 'the guard anchor' });
+      await until(async () => (await run(['status', ...args])).out.includes('guards (1 protected slaves):') || undefined, { what: 'the guard in the view' });
+      let r = await run(['status', ...args]);
+      expect(r.out).toMatch(/^ {2}account +state +equity +floor +headroom +daily floor +drawdown floor +anchor +anchor read +at a limit$/m);
+      expect(r.out).toMatch(/^ {2}S1 +ok +100000\.00 +99800\.00 +200\.00 +99800\.00 +- +100000\.00 +\d{4}-\S+Z +block$/m);
+      expect(r.out).toMatch(/^ {2}S1: daily loss 200; anchor balance at the reset 00:00 UTC; .*max lots 3; at a loss limit: block new copies; /m);
+
+      w.m.buy('EURUSD', 1);
+      await w.s1.waitFor(() => w.s1.positions().length === 1 || undefined, 5000, 'copy');
+      const q = SUFFIX_PRESET.quotes['EURUSD.c'];
+      w.s1.setQuote('EURUSD.c', q.bid - 0.003, q.ask - 0.003);
+      await until(() => w.hub.engine.guards()[0]?.trip, { what: 'the trip' });
+      await until(async () => (await run(['status', ...args])).out.includes('TRIPPED') || undefined, { what: 'the trip in the view' });
+      r = await run(['status', ...args]);
+      expect(r.out).toMatch(/^ {2}S1 +TRIPPED +\d+\.\d\d +99800\.00 +-\d+\.\d\d /m);
+      expect(r.out).toMatch(/^ {4}TRIPPED \S+Z: daily loss limit: equity \d+\.\d\d \(balance 100000\.00\) at or below the floor 99800\.00 = /m);
+      expect(r.out).toMatch(/^ {4}trip \S+Z: protection S1: daily loss limit: .*new copies blocked until the next reset/m);
+      const json = JSON.parse((await run(['status', '--json', ...args])).out);
+      expect(json.guards).toEqual([
+        expect.objectContaining({
+          account: 'S1', state: 'tripped', action: 'block', anchor: 100000, floor: 99800, floors: { daily: 99800 }, headroom: expect.any(Number),
+          trip: expect.objectContaining({ rule: 'daily_loss', reason: expect.stringMatching(/^daily loss limit/) }), trips: [expect.objectContaining({ message: expect.stringMatching(/^protection S1/) })],
+        }),
+      ]);
+      expect(json.guards[0].headroom).toBeLessThanOrEqual(0);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('says what to do when no hub answers', async () => {
     const port = await freePort();
     const r = await run(['status', '--dashboard-port', String(port), '--data-dir', tempDir()]);
     expect(r.code).toBe(4);
-    expect(r.err).toMatch(new RegExp(`^error: no running hub answers on http://127\\.0\\.0\\.1:${port}/ \\(.*ECONNREFUSED.*\\)\\n {2}what to do: start it with \`npx hub start\``));
+    expect(r.err).toMatch(new RegExp(`^error: no running hub answers on http://127\\.0\\.0\\.1:${port}/ \\(.*ECONNREFUSED.*\\)\\n {2}what to do: start it with \`npm start\``));
   });
 
   it('dashboard-url prints the link with the data folder\'s token, making it once', async () => {
@@ -92,7 +127,7 @@ describe('hub start (child process) and its dashboard', () => {
     const hub = await start(['--dashboard-port', String(port)], { COPYBRIDGE_NOTIFY_URL: 'https://hooks.example:8443/x?secret=1', COPYBRIDGE_NOTIFY_EVENTS: 'offline,ledger' });
     try {
       await until(() => /dashboard on /.test(hub.out()) || undefined, { what: 'the dashboard line', detail: hub.out });
-      expect(hub.out()).toContain(`dashboard on http://127.0.0.1:${port}/ (read-only there; the link with its token for the controls: \`npx hub dashboard-url\`)`);
+      expect(hub.out()).toContain(`dashboard on http://127.0.0.1:${port}/ (read-only there; the link with its token for the controls: \`npm run hub -- dashboard-url\`)`);
       expect(hub.out()).not.toContain(readToken(hub.dir)!);
       expect(hub.out()).toContain('notifications (json) of offline,ledger to hooks.example:8443, at most 5 per 60 s, then a digest');
       expect(hub.out()).not.toContain('secret');

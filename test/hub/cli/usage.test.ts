@@ -35,6 +35,25 @@ describe('help and version', () => {
     expect(v.out.trim()).toBe(VERSION);
   });
 
+  it("each command's help lists only its own flags, each with a description", async () => {
+    const flags = (help: string) => [...help.matchAll(/^ {2,6}(?:-\w, )?--([\w-]+)(.*)$/gm)].map((m) => ({ flag: m[1], rest: m[2] }));
+    const start = (await run(['start', '--help'])).out;
+    for (const f of ['pub', 'pull', 'curve', 'magic', 'log-level', 'log-file', 'dashboard', 'dashboard-port', 'store', 'data-dir', 'mongo-uri', 'config']) expect(start).toContain(`--${f} `);
+    const list = (await run(['accounts', 'list', '--help'])).out;
+    expect(flags(list).map((f) => f.flag).sort()).toEqual(['config', 'data-dir', 'help', 'mongo-db', 'mongo-uri', 'store', 'version']);
+    const status = (await run(['status', '--help'])).out;
+    expect(flags(status).map((f) => f.flag).sort()).toEqual(['config', 'dashboard-host', 'dashboard-port', 'data-dir', 'help', 'json', 'version']);
+    // Every flag of every command says what it does (a type alone is not a description).
+    for (const cmd of [['start'], ['status'], ['dashboard-url'], ['setup-db'], ['trades'], ['accounts', 'add', 'X'], ['accounts', 'set', 'X'], ['accounts', 'protect', 'X'], ['keys', 'issue', 'X'], ['demo']]) {
+      const help = (await run([...cmd, '--help'])).out;
+      for (const f of flags(help)) expect({ cmd: cmd.join(' '), flag: f.flag, described: !/^\s*\[\w+\]/.test(f.rest) && f.rest.trim() !== '' }).toMatchObject({ described: true });
+    }
+    // A flag that does not apply to a command is refused, not ignored.
+    const r = await run(['accounts', 'list', '--pub', 'tcp://127.0.0.1:5555', '--data-dir', tempDir('cb-usage-')]);
+    expect(r.code).toBe(64);
+    expect(r.err).toMatch(/Unknown argument: pub/);
+  });
+
   it('suggests the command that was meant', async () => {
     const r = await run(['strat']);
     expect(r.code).toBe(64);
@@ -44,7 +63,7 @@ describe('help and version', () => {
 
 describe('numbers typed wrong', () => {
   it('--magic abc quotes what was typed (not "null")', async () => {
-    const r = await run(['accounts', 'list', '--magic', 'abc', '--data-dir', tempDir('cb-usage-')]);
+    const r = await run(['start', '--magic', 'abc', '--data-dir', tempDir('cb-usage-')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/command line: --magic must be a whole number, got "abc"/);
     expect(r.err).not.toMatch(/null/);
@@ -67,7 +86,7 @@ describe('numbers typed wrong', () => {
   });
 
   it('the default slippage is --default-slippage, not the account setting --slippage', async () => {
-    const r = await run(['accounts', 'list', '--default-slippage', 'x', '--data-dir', tempDir('cb-usage-')]);
+    const r = await run(['start', '--default-slippage', 'x', '--data-dir', tempDir('cb-usage-')]);
     expect(r.err).toMatch(/--default-slippage must be a whole number, got "x"/);
   });
 });

@@ -3,7 +3,7 @@ import { tempDir } from '../../helpers';
 
 describe('dashboard and notification settings', () => {
   it('default to a dashboard on 127.0.0.1:8787 and no notifications', () => {
-    expect(DEFAULTS).toMatchObject({ dashboard: true, dashboardHost: '127.0.0.1', dashboardPort: 8787, notifyUrl: '', notifyFormat: 'json', notifyEvents: 'refusal,expiry,offline,online,ledger' });
+    expect(DEFAULTS).toMatchObject({ dashboard: true, dashboardHost: '127.0.0.1', dashboardPort: 8787, notifyUrl: '', notifyFormat: 'json', notifyEvents: 'refusal,expiry,offline,online,ledger,guard' });
   });
 
   it('come from the environment and flags, validated', () => {

@@ -3,12 +3,14 @@
  * download) driven by playwright-core, against a real hub with simulated terminals. Outside CI a
  * machine without Chromium skips this file with a loud message; in CI (env CI set) it fails.
  *
- * DASHBOARD_SCREENSHOT=path also saves a screenshot of the page there (docs/dashboard.png).
+ * DASHBOARD_SCREENSHOT=path also saves a screenshot of the page with a tripped guard there
+ * (docs/dashboard.png: `-t guard`).
  */
 import { existsSync } from 'fs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDir, until } from '../../helpers';
 import { startDashboard } from '../../../hub/dashboard/server';
+import { SUFFIX_PRESET } from '../../../sim';
 import { dashWorld, type DashWorld } from './world';
 
 jest.setTimeout(60_000);
@@ -154,16 +156,45 @@ suite('dashboard in a real browser', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(w.hub.engine.getAccount('S2')?.close_only).toBeFalsy();
 
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a guard: ok with its limits, anchor and equity against the floor, then tripped with its reason as the equity falls', async () => {
+    await w.stop();
+    w = await dashWorld({}, { S1: { protection: { daily_loss: { value: 200, unit: 'money' }, max_positions: 5 } } });
+    const { page, errors } = await open(w.dash.url);
+    await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 5000 });
+    const row = page.locator('tr[data-guard="S1"]');
+    await row.locator('td.state', { hasText: /^ok$/ }).waitFor({ timeout: 5000 });
+    expect(await page.locator('tr[data-guard]').count()).toBe(1);
+    const cells = async () => (await row.locator('td').allTextContents()).map((c) => c.trim());
+    const [, , equity, floor, headroom, anchor, limits, trips] = await cells();
+    expect(Number(floor)).toBeCloseTo(Number(anchor) - 200, 2);
+    expect(Number(headroom)).toBeCloseTo(Number(equity) - Number(floor), 2);
+    expect(limits).toContain('daily loss 200; anchor balance at the reset 00:00 UTC');
+    expect(limits).toContain('max positions 5');
+    expect(trips).toBe('none');
+
+    const p = w.m.buy('EURUSD', 1).position;
+    await page.locator(`tr[data-copy="M1|${p}|S1"] td`, { hasText: /^open$/ }).waitFor({ timeout: 2000 });
+    const q = SUFFIX_PRESET.quotes['EURUSD.c'];
+    w.s1.setQuote('EURUSD.c', q.bid - 0.003, q.ask - 0.003);
+    await row.locator('td.state', { hasText: /^tripped / }).waitFor({ timeout: 5000 });
+    const after = await cells();
+    expect(Number(after[4])).toBeLessThanOrEqual(0);
+    expect(await row.locator('td.trips [data-trip="daily_loss"]').textContent()).toMatch(/: daily loss limit: equity \d+\.\d\d \(balance \d+\.\d\d\) at or below the floor /);
+    // The trip's decision line is in the panel's latest trips and in the stream.
+    expect(after[7]).toMatch(/protection S1: daily loss limit: .*; new copies blocked until the next reset/);
+    await page.locator('#decisions li[data-kind="trip"][data-account="S1"]').waitFor({ timeout: 2000 });
+    w.m.sell('XAUUSD', 0.4);
+    await page.locator('#decisions li[data-kind="refuse"][data-account="S1"]', { hasText: 'protection: daily loss limit' }).waitFor({ timeout: 3000 });
+
     const shot = process.env.DASHBOARD_SCREENSHOT;
     if (shot) {
-      page.on('dialog', (d) => void d.accept());
-      await page.locator('tr[data-terminal="S1"] button[data-action="enable"]').click();
-      await page.locator('#notice', { hasText: 'enabled S1' }).waitFor({ timeout: 3000 });
-      w.m.buy('EURUSD', 1, { sl: 1.07, tp: 1.1 });
-      w.m.sell('XAUUSD', 0.4);
+      w.m.buy('GBPUSD', 0.2, { sl: 1.2, tp: 1.3 });
       w.m.sell('US30', 0.05);
       await until(() => w.hub.engine.status().copies.filter((c) => c.status === 'open').length >= 4 || undefined, { what: 'copies for the screenshot' });
-      await page.locator('#decisions li[data-kind="refuse"]').first().waitFor({ timeout: 3000 });
       await page.waitForTimeout(500);
       await page.screenshot({ path: shot, fullPage: true });
     }

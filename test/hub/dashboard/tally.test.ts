@@ -69,3 +69,15 @@ describe('Tally', () => {
     expect(bucketOf(2501)).toBe(LATENCY_BUCKETS_MS.length);
   });
 });
+
+describe('Tally: trips', () => {
+  it('keeps the latest five trips of each slave, newest last, and counts them as nothing else', () => {
+    const t = new Tally();
+    for (let i = 1; i <= 7; i++) t.add(decision('trip', 'S1', `protection S1: daily loss limit #${i}`));
+    t.add(decision('trip', 'S2', 'protection S2: max drawdown limit'));
+    expect(t.tripsOf('S1').map((x) => x.message)).toEqual([3, 4, 5, 6, 7].map((i) => `protection S1: daily loss limit #${i}`));
+    expect(t.tripsOf('S2')).toEqual([{ time: 1, message: 'protection S2: max drawdown limit' }]);
+    expect(t.tripsOf('S3')).toEqual([]);
+    expect(t.snapshot()).toMatchObject({ copies: 0, refusals: 0, expired: 0 });
+  });
+});

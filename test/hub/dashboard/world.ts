@@ -1,4 +1,5 @@
 /** A real hub with its dashboard on loopback and three simulated terminals, for the dashboard tests. */
+import type { Account } from '../../../hub/accounts';
 import { startHub, type RunningHub } from '../../../hub/hub';
 import { startDashboard, type DashboardOptions, type RunningDashboard } from '../../../hub/dashboard/server';
 import { memoryLogger } from '../../../hub/log';
@@ -19,7 +20,8 @@ export interface DashWorld {
 
 export const HEARTBEAT_MS = 300;
 
-export async function dashWorld(opts: DashboardOptions = {}): Promise<DashWorld> {
+/** `settings`: more settings of M1, S1 or S2 (S1's protection, for instance). */
+export async function dashWorld(opts: DashboardOptions = {}, settings: Record<string, Partial<Account>> = {}): Promise<DashWorld> {
   const log = memoryLogger('debug');
   const hub = await startHub({
     config: {
@@ -30,7 +32,7 @@ export async function dashWorld(opts: DashboardOptions = {}): Promise<DashWorld>
       { name: 'M1', type: 'MASTER', enabled: true },
       { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 },
       { name: 'S2', type: 'SLAVE', enabled: true, symbol_map: { ...MAPPED_SYMBOL_MAP }, volume_mode: 'multiplier', volume_multiplier: 0.5 },
-    ],
+    ].map((a) => ({ ...a, ...settings[a.name] })) as Partial<Account>[],
     logger: log,
     tickMs: 20,
   });

@@ -56,8 +56,8 @@ describe('Engine', () => {
     const t = setup();
     t.hello('Nobody');
     expect(t.commands('Nobody', 'error')[0]).toMatchObject({ code: 'E_UNKNOWN_ACCOUNT' });
-    expect(t.commands('Nobody', 'error')[0].message).toMatch(/npx hub accounts add Nobody --type SLAVE/);
-    expect(t.log.lines.some((l) => /register it with: npx hub accounts add Nobody/.test(l.message))).toBe(true);
+    expect(t.commands('Nobody', 'error')[0].message).toMatch(/npm run hub -- accounts add Nobody --type SLAVE/);
+    expect(t.log.lines.some((l) => /register it with: npm run hub -- accounts add Nobody/.test(l.message))).toBe(true);
   });
 
   it('copies an open, a partial close, an SL/TP change and the final close', () => {

@@ -115,7 +115,7 @@ describe('Sessions', () => {
     expect(h.commands('Nobody')).toEqual([
       {
         type: 'error', code: 'E_UNKNOWN_ACCOUNT', ref_type: 'hello', ref_seq: 3,
-        message: 'account "Nobody" is not registered on this hub; on the hub run: npx hub accounts add Nobody --type SLAVE   (or --type MASTER)',
+        message: 'account "Nobody" is not registered on this hub; on the hub run: npm run hub -- accounts add Nobody --type SLAVE   (or --type MASTER)',
       },
     ]);
   });

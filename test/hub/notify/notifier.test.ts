@@ -6,6 +6,7 @@ import type { HubEvent } from '../../../hub/hub';
 import { memoryLogger } from '../../../hub/log';
 import { Notifier, noteOf } from '../../../hub/notify/notifier';
 import { sleep, until } from '../../helpers';
+import { SUFFIX_PRESET } from '../../../sim';
 import { dashWorld } from '../dashboard/world';
 
 jest.setTimeout(30_000);
@@ -60,6 +61,7 @@ describe('noteOf', () => {
     expect(noteOf({ ...offline, online: true, what: 'back', message: 'back online' })).toMatchObject({ event: 'online', account: 'S2' });
     expect(noteOf({ ...offline, online: true, what: 'connected', message: 'connected' })).toBeUndefined();
     expect(noteOf({ type: 'ledger', time: 1, ok: false, message: 'ledger: mongodb write failed' })).toMatchObject({ event: 'ledger' });
+    expect(noteOf({ ...(refusal(1) as object), kind: 'trip', message: 'protection S1: daily loss limit: ...' } as HubEvent)).toMatchObject({ event: 'guard', account: 'S1', message: 'TRIP protection S1: daily loss limit: ...' });
     const result = { type: 'result', time: 1, slave: 'S1', master: 'M1', masterPosition: '5', command: 'open', ok: false, latencyMs: 3, message: 'refused open M1#5 -> S1: no money' } as const;
     expect(noteOf({ ...result, status: 'refused' })).toMatchObject({ event: 'refusal', account: 'S1', message: 'slave refused open M1#5 -> S1: no money' });
     expect(noteOf({ ...result, status: 'expired' })).toBeUndefined();
@@ -98,7 +100,7 @@ describe('Notifier', () => {
     n.add(offline);
     await n.close();
     expect(hook.got.map((g) => g.body.event)).toEqual(['offline']);
-    expect(() => notifier({ notifyEvents: 'offline,guard' })).toThrow(/notifyEvents: unknown event guard/);
+    expect(() => notifier({ notifyEvents: 'offline,guards' })).toThrow(/notifyEvents: unknown event guards/);
   });
 
   it('turns a storm into a few messages: the first ones, then one digest when the window ends', async () => {
@@ -132,6 +134,28 @@ describe('Notifier', () => {
     const lines = log.lines.filter((l) => l.level === 'warn').map((l) => l.message);
     expect(lines[0]).toBe(`notification to ${new URL(hook.url).host} failed (HTTP 500 nope); check notifyUrl (telegram)`);
     expect(lines.join('\n')).not.toContain('SECRET');
+  });
+
+  it("tells of a real guard tripping as the slave's equity falls", async () => {
+    const w = await dashWorld({}, { S1: { protection: { daily_loss: { value: 200, unit: 'money' } } } });
+    const { n } = notifier({ notifyEvents: 'guard' });
+    const off = w.hub.subscribe((e) => n.add(e));
+    try {
+      await until(() => w.hub.engine.guards()[0]?.state, { what: 'the guard anchor', timeoutMs: 5000 });
+      w.m.buy('EURUSD', 1);
+      await w.s1.waitFor(() => w.s1.positions().length === 1 || undefined, 5000, 'copy');
+      const q = SUFFIX_PRESET.quotes['EURUSD.c'];
+      w.s1.setQuote('EURUSD.c', q.bid - 0.003, q.ask - 0.003);
+      await until(() => hook.got.length > 0 || undefined, { what: 'guard notification', timeoutMs: 5000 });
+      await n.close();
+      expect(hook.got.map((g) => g.body)).toEqual([
+        expect.objectContaining({ event: 'guard', account: 'S1', message: expect.stringMatching(/^TRIP protection S1: daily loss limit: equity \d+\.\d\d .* at or below the floor .*; new copies blocked until the next reset/) }),
+      ]);
+    } finally {
+      off();
+      await n.close();
+      await w.stop();
+    }
   });
 
   it('tells of a real terminal going offline and coming back', async () => {

@@ -66,7 +66,7 @@ describe('key files', () => {
     writeFileSync(join(keysDir(dir), 'server.json'), '{"publicKey": 1');
     const start = startHub({ config: { store: 'memory', dataDir: dir, curve: true, pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*' }, logger: memoryLogger() });
     await expect(start).rejects.toThrow(/cannot read .*server\.json/);
-    await expect(start).rejects.toMatchObject({ hint: expect.stringMatching(/remove it: the hub then makes a new pair, and every EA needs the new server key \(npx hub keys show\)/) });
+    await expect(start).rejects.toMatchObject({ hint: expect.stringMatching(/remove it: the hub then makes a new pair, and every EA needs the new server key \(npm run hub -- keys show\)/) });
   });
 });
 
