@@ -152,7 +152,7 @@ test('hub start wiring: nothing without notifyUrl and notifyTerminal; an unregis
     const n = await startNotifier(hub2);
     await n?.stop();
     expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toContain(
-      'notifyTerminal Nobody is not a registered account: its notifications reach no EA until it is (npx hub accounts add Nobody --type SLAVE   (or --type MASTER))',
+      'notifyTerminal Nobody is not a registered account: its notifications reach no EA until it is (npm run hub -- accounts add Nobody --type SLAVE   (or --type MASTER))',
     );
   } finally {
     await hub2.stop();
