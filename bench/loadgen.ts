@@ -57,7 +57,33 @@ abstract class Peer {
   sendRaw(buf: Buffer): void {
     this.sent++;
     this.swarm.sentTotal++;
-    this.push.send(buf).catch(() => undefined);
+    if (this.backlog) {
+      this.backlog.push(buf);
+      return;
+    }
+    try {
+      this.push.send(buf).catch(() => undefined);
+    } catch {
+      // zeromq.js refuses a send while it finishes one it deferred (EBUSY): wait for it, in order.
+      this.backlog = [buf];
+      void this.drainBacklog();
+    }
+  }
+
+  private backlog: Buffer[] | undefined;
+
+  private async drainBacklog(): Promise<void> {
+    while (this.backlog?.length) {
+      const buf = this.backlog.shift()!;
+      try {
+        await this.push.send(buf);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EBUSY') break;
+        this.backlog.unshift(buf);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    this.backlog = undefined;
   }
 
   private async receiveLoop(): Promise<void> {
