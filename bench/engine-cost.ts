@@ -1,9 +1,11 @@
 /**
- * `npx ts-node --transpile-only bench/engine-cost.ts [slaves] [positions]`: the engine alone, on
- * a hand-driven clock, without sockets, store or log output: CPU time of one deal's fan-out, of
- * the periodic convergence pass over every copy, and of one slave's snapshot being reconciled,
- * with `positions` open copies on each of `slaves` slaves. Deterministic enough to compare
- * before / after a change on a busy machine (CPU time of this process, median of repeats).
+ * `npx ts-node --transpile-only bench/engine-cost.ts [slaves] [positions] [--log] > /dev/null`:
+ * the engine alone, on a hand-driven clock, without sockets or store: CPU time of one deal's
+ * fan-out, of the periodic convergence pass over every copy, and of one slave's snapshot being
+ * reconciled, with `positions` open copies on each of `slaves` slaves. With --log, the hub's
+ * production console logger writes every line to stdout (send it to /dev/null). The figures go
+ * to stderr as one JSON line. Meant to compare before / after a change on a busy machine: CPU
+ * time of this process, the least of several repeats.
  */
 import type { Account } from '../hub/accounts';
 import { makeConfig } from '../hub/config';
@@ -12,15 +14,17 @@ import { createLogger } from '../hub/log';
 import type { Body, HubMessage, TerminalMessage } from '../hub/protocol';
 import { MASTER_PRESET, SUFFIX_PRESET } from '../sim/presets';
 
-const slaves = Number(process.argv[2] ?? 200);
-const positions = Number(process.argv[3] ?? 100);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const slaves = Number(args[0] ?? 200);
+const positions = Number(args[1] ?? 100);
+const logging = process.argv.includes('--log');
 const clock = { now: 1_800_000_000_000 };
 let out: { to: string; body: Body<HubMessage> }[] = [];
 const engine = new Engine({
   config: makeConfig({ store: 'memory', commandTtlMs: 60_000 }),
   send: (to, body) => out.push({ to, body }),
   ledger: { trade: () => undefined, event: () => undefined },
-  log: createLogger({ console: false }),
+  log: createLogger({ console: logging }),
   now: () => clock.now,
 });
 const names = Array.from({ length: slaves }, (_, i) => `S${i + 1}`);
@@ -123,6 +127,6 @@ const snap =
     }
   }, 5) / 10;
 const stray = out.filter((o) => o.body.type !== 'welcome' && o.body.type !== 'watch' && o.body.type !== 'ping');
-process.stdout.write(
-  JSON.stringify({ slaves, positions, copies, fillCpuMs: fill / 1000, fanOutUs: fanOut, fanOutUsPerSlave: fanOut / slaves, resultsUsPerSlave: median(results) / slaves, convergePassUs: pass, snapshotReconcileUs: snap, commandsOutsideDeals: stray.length }) + '\n',
+process.stderr.write(
+  JSON.stringify({ logging, slaves, positions, copies, fillCpuMs: fill / 1000, fanOutUs: fanOut, fanOutUsPerSlave: fanOut / slaves, resultsUsPerSlave: median(results) / slaves, convergePassUs: pass, snapshotReconcileUs: snap, commandsOutsideDeals: stray.length }) + '\n',
 );

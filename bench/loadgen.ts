@@ -6,11 +6,13 @@
  * broker's execution time, which for a real terminal is tens of milliseconds). Each received
  * command is timestamped with process.hrtime before anything else is done with it.
  */
-import { Push, Subscriber } from 'zeromq';
+import { context, Push, Subscriber } from 'zeromq';
 import { MASTER_PRESET, SUFFIX_PRESET } from '../sim/presets';
 
 export const MASTER_SYMBOL = 'EURUSD';
 export const SLAVE_SYMBOL = 'EURUSD.c';
+// Two sockets per simulated terminal: libzmq's default of 1,023 sockets would stop at about 500.
+context.maxSockets = 16_384;
 export const MASTER_QUOTE = MASTER_PRESET.quotes.EURUSD;
 export const SLAVE_QUOTE = SUFFIX_PRESET.quotes[SLAVE_SYMBOL];
 

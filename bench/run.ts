@@ -220,7 +220,6 @@ function latencyChart(r: BenchResults): LatencyChart | undefined {
       { label: 'RAW ZEROMQ P99', color: GREY, dash: true, values: r.latency.map((l) => l.base.latency.p99) },
       { label: 'RAW ZEROMQ P50', color: GREY, values: r.latency.map((l) => l.base.latency.p50) },
     ],
-    marks: r.latency.some((l) => l.n === 50) ? [{ value: 2, label: 'TARGET: P99 < 2 MS AT 50', color: [200, 40, 40] }] : [],
   };
 }
 
