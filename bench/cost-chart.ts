@@ -5,7 +5,7 @@
  * `git archive <commit> hub sim bench | tar -x -C DIR`, with node_modules linked) and in this
  * tree, alternating, at 1, 10, 50 and 200 slaves; writes bench-cost.png / .svg and prints a table.
  */
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { mkdirSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { renderPng, renderSvg, type LatencyChart } from './chart';
@@ -23,12 +23,14 @@ const COUNTS = [1, 10, 50, 200];
 const POSITIONS = 20;
 
 function run(dir: string, slaves: number): Cost {
-  const out = execFileSync('npx', ['ts-node', '--transpile-only', 'bench/engine-cost.ts', String(slaves), String(POSITIONS), '--log'], {
+  // The log lines go to stdout (dropped); the figures come as the last line on stderr.
+  const r = spawnSync('npx', ['ts-node', '--transpile-only', 'bench/engine-cost.ts', String(slaves), String(POSITIONS), '--log'], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as Cost;
+  if (r.status !== 0) throw new Error(`engine-cost in ${dir} failed: ${r.stderr}`);
+  return JSON.parse(r.stderr.trim().split('\n').pop()!) as Cost;
 }
 
 function main(): void {

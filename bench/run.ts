@@ -126,7 +126,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
     progress: print,
   };
   const results: BenchResults = {
-    machine: m, store: '', log: ctx.log === 'info' ? 'info level, winston console transport, stdout to a file' : 'off', smoke: Boolean(opts.smoke), plan,
+    machine: m, store: '', log: ctx.log === 'info' ? 'info level, text console lines (hub/log.ts), stdout to a file' : 'off', smoke: Boolean(opts.smoke), plan,
     latency: [], ea: '', durationS: 0, files: [],
   };
   try {
