@@ -383,7 +383,10 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--log') o.log = val() as BenchOptions['log'];
     else if (a === '--only') o.only = val().split(',') as BenchOptions['only'];
     else if (a === '--counts') o.counts = val().split(',').map(Number);
-    else if (a === '--scale-slaves') o.scaleSlaves = Number(val());
+    else if (a === '--scale-slaves') {
+      o.scaleSlaves = Number(val());
+      if (!Number.isInteger(o.scaleSlaves) || o.scaleSlaves < 1) throw new Error(`--scale-slaves needs a whole number of slaves, 1 or more (got ${argv[i]})`);
+    }
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(__filename, 'utf8').split('*/')[0] + '*/\n');
       process.exit(0);
