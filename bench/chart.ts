@@ -133,7 +133,7 @@ export interface Series {
   label: string;
   color: RGB;
   dash?: boolean;
-  /** One value (ms) per category; NaN for none. */
+  /** One value (in the chart's unit) per category; NaN for none. */
   values: number[];
 }
 
@@ -146,6 +146,8 @@ export interface LatencyChart {
   series: Series[];
   /** Horizontal reference lines, e.g. a target. */
   marks?: { value: number; label: string; color: RGB }[];
+  /** Unit of the values, on the y axis; default ms. */
+  unit?: string;
 }
 
 const W = 1000;
@@ -197,7 +199,7 @@ export function renderPng(chart: LatencyChart): Buffer {
     c.text(s.x(i) - Canvas.textWidth(cat) / 2, PAD.t + s.ph + 14, cat, ink);
   });
   c.text(PAD.l + s.pw / 2 - Canvas.textWidth(chart.xLabel) / 2, H - 30, chart.xLabel, ink);
-  c.text(10, PAD.t - 30, "MS (LOG)", ink);
+  c.text(10, PAD.t - 30, `${(chart.unit ?? 'ms').toUpperCase()} (LOG)`, ink);
   for (const m of chart.marks ?? []) {
     const y = s.y(m.value);
     c.line(PAD.l, y, W - PAD.r, y, m.color, 1, [6, 4]);
@@ -246,7 +248,7 @@ export function renderSvg(chart: LatencyChart): string {
   out.push(`<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${PAD.t + s.ph}" y2="${PAD.t + s.ph}" stroke="#1e1e1e" stroke-width="2"/>`);
   chart.categories.forEach((cat, i) => out.push(`<text x="${s.x(i)}" y="${PAD.t + s.ph + 26}" font-size="14" text-anchor="middle">${esc(cat)}</text>`));
   out.push(`<text x="${PAD.l + s.pw / 2}" y="${H - 22}" font-size="14" text-anchor="middle">${esc(chart.xLabel)}</text>`);
-  out.push(`<text x="10" y="${PAD.t - 14}" font-size="14">ms (log)</text>`);
+  out.push(`<text x="10" y="${PAD.t - 14}" font-size="14">${esc(chart.unit === 'US' ? 'µs' : (chart.unit ?? 'ms'))} (log)</text>`);
   for (const m of chart.marks ?? []) {
     out.push(`<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${s.y(m.value)}" y2="${s.y(m.value)}" stroke="${hex(m.color)}" stroke-dasharray="6 4"/>`);
     out.push(`<text x="${PAD.l + 8}" y="${s.y(m.value) + 18}" font-size="13" fill="${hex(m.color)}">${esc(m.label)}</text>`);

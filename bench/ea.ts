@@ -20,6 +20,8 @@ export interface EaResult {
   latency: Summary;
   lost: number;
   timerMs: number;
+  /** The slave EA's own CPU time (ms) for each timer event that sent an order (read, parse, checks, OrderSend). */
+  cpu?: Summary;
 }
 
 interface TerminalLike {
@@ -77,6 +79,7 @@ export async function eaEndToEnd(ctx: Ctx, harness: TerminalModule, trades: numb
     const seen = new Map<string, bigint>();
     const waiting = new Map<string, () => void>();
     const proc = (s as unknown as { proc: ChildProcessWithoutNullStreams }).proc;
+    const cpuMs: number[] = [];
     const re = new RegExp(`^LOG .*open ${MASTER}#(\\d+) buy .*-> (done|duplicate)`);
     let buf = '';
     proc.stdout.on('data', (d: Buffer | string) => {
@@ -86,6 +89,8 @@ export async function eaEndToEnd(ctx: Ctx, harness: TerminalModule, trades: numb
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
+        const perf = /^PERF ontimer cpu_us=(\d+)/.exec(line);
+        if (perf) cpuMs.push(Number(perf[1]) / 1000);
         const hit = re.exec(line);
         if (hit && !seen.has(hit[1])) {
           seen.set(hit[1], at);
@@ -115,7 +120,7 @@ export async function eaEndToEnd(ctx: Ctx, harness: TerminalModule, trades: numb
       // Not in step with the slave's timer.
       await sleep(5 + Math.random() * timerMs);
     }
-    return { trades, latency: summarize(samples), lost, timerMs };
+    return { trades, latency: summarize(samples), lost, timerMs, cpu: summarize(cpuMs.slice(warmup)) };
   } finally {
     await Promise.all(terminals.map((t) => t.stop().catch(() => undefined)));
     await child.stop();

@@ -6,11 +6,13 @@
  * broker's execution time, which for a real terminal is tens of milliseconds). Each received
  * command is timestamped with process.hrtime before anything else is done with it.
  */
-import { Push, Subscriber } from 'zeromq';
+import { context, Push, Subscriber } from 'zeromq';
 import { MASTER_PRESET, SUFFIX_PRESET } from '../sim/presets';
 
 export const MASTER_SYMBOL = 'EURUSD';
 export const SLAVE_SYMBOL = 'EURUSD.c';
+// Two sockets per simulated terminal: libzmq's default of 1,023 sockets would stop at about 500.
+context.maxSockets = 16_384;
 export const MASTER_QUOTE = MASTER_PRESET.quotes.EURUSD;
 export const SLAVE_QUOTE = SUFFIX_PRESET.quotes[SLAVE_SYMBOL];
 
@@ -57,7 +59,33 @@ abstract class Peer {
   sendRaw(buf: Buffer): void {
     this.sent++;
     this.swarm.sentTotal++;
-    this.push.send(buf).catch(() => undefined);
+    if (this.backlog) {
+      this.backlog.push(buf);
+      return;
+    }
+    try {
+      this.push.send(buf).catch(() => undefined);
+    } catch {
+      // zeromq.js refuses a send while it finishes one it deferred (EBUSY): wait for it, in order.
+      this.backlog = [buf];
+      void this.drainBacklog();
+    }
+  }
+
+  private backlog: Buffer[] | undefined;
+
+  private async drainBacklog(): Promise<void> {
+    while (this.backlog?.length) {
+      const buf = this.backlog.shift()!;
+      try {
+        await this.push.send(buf);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EBUSY') break;
+        this.backlog.unshift(buf);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    this.backlog = undefined;
   }
 
   private async receiveLoop(): Promise<void> {

@@ -8,7 +8,7 @@
  *   npm run bench -- --profile         also writes a V8 CPU profile of every hub process and
  *                                      prints where the hub's time goes
  *   options: --out DIR  --store embedded|memory  --log info|off  --only latency,burst,scale
- *            --counts 1,10,50,200  --keep (keep the scratch folder: hub logs, stores, profiles)
+ *            --counts 1,10,50,200  --scale-slaves 500  --keep (keep the scratch folder: hub logs, stores, profiles)
  *            --prebuilt DIR (run a hub/ and bench/ already transpiled there, e.g. a patched copy)
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
@@ -31,6 +31,8 @@ export interface BenchOptions {
   /** Default: everything; smoke: latency, burst and scale (not the EA harness). */
   only?: ('latency' | 'burst' | 'scale' | 'ea')[];
   counts?: number[];
+  /** Slaves of the scale run (default 500): e.g. 2000 terminals' heartbeats and ticks. */
+  scaleSlaves?: number;
   keep?: boolean;
   /** Use this already transpiled hub/ and bench/ instead of transpiling the sources (experiments). */
   prebuilt?: string;
@@ -105,6 +107,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
   const started = Date.now();
   const plan = { ...(opts.smoke ? SMOKE : FULL) };
   if (opts.counts?.length) plan.counts = opts.counts;
+  if (opts.scaleSlaves) plan.scale = { ...plan.scale, slaves: opts.scaleSlaves };
   const only = new Set(opts.only?.length ? opts.only : opts.smoke ? ['latency', 'burst', 'scale'] : ['latency', 'burst', 'scale', 'ea']);
   const tmpDir = mkdtempSync(join(tmpdir(), 'copybridge-bench-'));
   const buildDir = opts.prebuilt ?? join(tmpDir, 'build');
@@ -123,7 +126,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
     progress: print,
   };
   const results: BenchResults = {
-    machine: m, store: '', log: ctx.log === 'info' ? 'info level, winston console transport, stdout to a file' : 'off', smoke: Boolean(opts.smoke), plan,
+    machine: m, store: '', log: ctx.log === 'info' ? 'info level, text console lines (hub/log.ts), stdout to a file' : 'off', smoke: Boolean(opts.smoke), plan,
     latency: [], ea: '', durationS: 0, files: [],
   };
   try {
@@ -217,7 +220,6 @@ function latencyChart(r: BenchResults): LatencyChart | undefined {
       { label: 'RAW ZEROMQ P99', color: GREY, dash: true, values: r.latency.map((l) => l.base.latency.p99) },
       { label: 'RAW ZEROMQ P50', color: GREY, values: r.latency.map((l) => l.base.latency.p50) },
     ],
-    marks: r.latency.some((l) => l.n === 50) ? [{ value: 2, label: 'TARGET: P99 < 2 MS AT 50', color: [200, 40, 40] }] : [],
   };
 }
 
@@ -227,26 +229,29 @@ function rows(r: BenchResults): string[][] {
   const out: string[][] = [];
   for (const { n, hub, base } of r.latency) {
     const who = `Hub path, ${n} slave${n > 1 ? 's' : ''}`;
-    const ratio50 = hub.latency.p50 / base.latency.p50;
-    out.push([who, 'p50', fmtMs(hub.latency.p50), fmtMs(base.latency.p50), fmtRatio(hub.latency.p50, base.latency.p50), '<= 3x baseline', yes(ratio50 <= 3)]);
-    out.push([who, 'p99', fmtMs(hub.latency.p99), fmtMs(base.latency.p99), fmtRatio(hub.latency.p99, base.latency.p99), n === 50 ? '< 2 ms' : '', n === 50 ? yes(hub.latency.p99 < 2) : '']);
+    out.push([who, 'p50', fmtMs(hub.latency.p50), fmtMs(base.latency.p50), fmtRatio(hub.latency.p50, base.latency.p50), '<= 1.3x baseline', yes(hub.latency.p50 <= 1.3 * base.latency.p50)]);
+    out.push([who, 'p99', fmtMs(hub.latency.p99), fmtMs(base.latency.p99), fmtRatio(hub.latency.p99, base.latency.p99), '<= 1.5x baseline', yes(hub.latency.p99 <= 1.5 * base.latency.p99)]);
     out.push([who, 'max', fmtMs(hub.latency.max), fmtMs(base.latency.max), fmtRatio(hub.latency.max, base.latency.max), '', '']);
+    if (hub.hubLastSend && n >= 50) {
+      const perSlaveUs = (hub.hubLastSend.p50 * 1000) / n;
+      out.push([who, 'in the hub: deal -> last command to ZeroMQ, p50 per slave', `${perSlaveUs.toFixed(1)} µs`, '', '', '<= 10 µs', yes(perSlaveUs <= 10)]);
+    }
     if (hub.lost || base.lost || hub.duplicates) out.push([who, 'lost / re-sent commands', `${hub.lost} / ${hub.duplicates}`, `${base.lost} / ${base.duplicates}`, '', 'none lost', yes(hub.lost === 0)]);
   }
   if (r.burst) {
     const { hub, base } = r.burst;
     const who = `Burst, ${hub.positions} positions x ${hub.slaves} slaves`;
     const fig = `last of ${hub.median.expected} commands received${hub.rounds.length > 1 ? ` (median of ${hub.rounds.length})` : ''}`;
-    out.push([who, fig, fmtMs(hub.median.elapsedMs), fmtMs(base.median.elapsedMs), fmtRatio(hub.median.elapsedMs, base.median.elapsedMs), '<= 200 ms', yes(hub.median.elapsedMs <= 200)]);
-    out.push([who, 'main thread on a CPU in that time', fmtMs(hub.median.cpuMs), fmtMs(base.median.cpuMs), fmtRatio(hub.median.cpuMs, base.median.cpuMs), '', '']);
+    out.push([who, fig, fmtMs(hub.median.elapsedMs), fmtMs(base.median.elapsedMs), fmtRatio(hub.median.elapsedMs, base.median.elapsedMs), '<= 2x baseline', yes(hub.median.elapsedMs <= 2 * base.median.elapsedMs)]);
+    out.push([who, 'main thread on a CPU in that time', fmtMs(hub.median.cpuMs), fmtMs(base.median.cpuMs), fmtRatio(hub.median.cpuMs, base.median.cpuMs), '<= 3x baseline', yes(hub.median.cpuMs <= 3 * base.median.cpuMs)]);
     out.push([who, 'lost / re-sent (all rounds)', `${hub.lost} / ${hub.duplicates}`, `${base.lost} / ${base.duplicates}`, '', 'none lost', yes(hub.lost === 0)]);
   }
   if (r.scale) {
     const { hub, base } = r.scale;
     const who = `Scale, ${hub.slaves} slaves idle`;
     out.push([who, `CPU (${hub.inRate.toFixed(0)} msg/s in)`, `${hub.cpuPct.toFixed(1)} % of a core`, `${base.cpuPct.toFixed(1)} %`, fmtRatio(hub.cpuPct, base.cpuPct), '', '']);
-    out.push([who, 'resident memory: end of idle (peak)', `${fmtMB(hub.rssEnd)} (${fmtMB(hub.rssIdlePeak)})`, `${fmtMB(base.rssEnd)} (${fmtMB(base.rssIdlePeak)})`, fmtRatio(hub.rssIdlePeak, base.rssIdlePeak), '< 300 MB', yes(hub.rssIdlePeak < 300 * 1024 * 1024)]);
-    out.push([`Fan-out to ${hub.slaves} under that load`, 'p50 / p99', `${fmtMs(hub.fanout.latency.p50)} / ${fmtMs(hub.fanout.latency.p99)}`, `${fmtMs(base.fanout.latency.p50)} / ${fmtMs(base.fanout.latency.p99)}`, fmtRatio(hub.fanout.latency.p50, base.fanout.latency.p50), '', '']);
+    out.push([who, 'resident memory: end of idle (peak)', `${fmtMB(hub.rssEnd)} (${fmtMB(hub.rssIdlePeak)})`, `${fmtMB(base.rssEnd)} (${fmtMB(base.rssIdlePeak)})`, fmtRatio(hub.rssIdlePeak, base.rssIdlePeak), '<= 1.5x baseline', yes(hub.rssIdlePeak <= 1.5 * base.rssIdlePeak)]);
+    out.push([`Fan-out to ${hub.slaves} under that load`, 'p50 / p99', `${fmtMs(hub.fanout.latency.p50)} / ${fmtMs(hub.fanout.latency.p99)}`, `${fmtMs(base.fanout.latency.p50)} / ${fmtMs(base.fanout.latency.p99)}`, fmtRatio(hub.fanout.latency.p50, base.fanout.latency.p50), '<= 1.5x baseline', yes(hub.fanout.latency.p50 <= 1.5 * base.fanout.latency.p50)]);
   }
   const ea = r.eaResult;
   const base1 = r.latency.find((l) => l.n === 1)?.base.latency.p50 ?? NaN;
@@ -254,6 +259,7 @@ function rows(r: BenchResults): string[][] {
     out.push(['End to end with the EA, 1 slave', `master order -> slave OrderSend p50 (timer ${ea.timerMs} ms)`, fmtMs(ea.latency.p50), fmtMs(base1), fmtRatio(ea.latency.p50, base1), '', '']);
     out.push(['End to end with the EA, 1 slave', 'p99 / max', `${fmtMs(ea.latency.p99)} / ${fmtMs(ea.latency.max)}`, '', '', '', '']);
     if (ea.lost) out.push(['End to end with the EA, 1 slave', 'lost', String(ea.lost), '', '', 'none', yes(false)]);
+    if (ea.cpu?.n) out.push(['The EA per command (harness)', 'CPU of the timer event that sent the order, p50 / p99 / max', `${fmtMs(ea.cpu.p50)} / ${fmtMs(ea.cpu.p99)} / ${fmtMs(ea.cpu.max)}`, '', '', '< 0.5 ms', yes(ea.cpu.p99 < 0.5)]);
   } else out.push(['End to end with the EA', 'master order -> slave OrderSend', r.ea, '', '', '', '']);
   return out;
 }
@@ -336,7 +342,7 @@ function report(r: BenchResults, chart: boolean): string {
   L.push('');
   const ea = r.eaResult;
   if (ea) {
-    L.push(`Two terminals of the EA harness (test/mql5: the EA's own MQL5 source compiled as C++ against the MQL5 stand-in and a fake broker, talking through the Linux build of the bridge DLL) against the hub in its own process: a user's market order written to the master terminal -> the slave EA's Experts-tab line for its OrderSend, both seen by the benchmark process. ${ea.trades} orders one at a time: p50 ${fmtMs(ea.latency.p50)}, p99 ${fmtMs(ea.latency.p99)}, max ${fmtMs(ea.latency.max)}, lost ${ea.lost}. The slave EA reads the hub on its ${ea.timerMs} ms timer (InpTimerMs, as in MetaTrader where 10-16 ms is the finest), so on average about half a period of it is in every figure; the ratio is to the raw ZeroMQ 1-slave p50.`);
+    L.push(`Two terminals of the EA harness (test/mql5: the EA's own MQL5 source compiled as C++ against the MQL5 stand-in and a fake broker, talking through the Linux build of the bridge DLL) against the hub in its own process: a user's market order written to the master terminal -> the slave EA's Experts-tab line for its OrderSend, both seen by the benchmark process. ${ea.trades} orders one at a time: p50 ${fmtMs(ea.latency.p50)}, p99 ${fmtMs(ea.latency.p99)}, max ${fmtMs(ea.latency.max)}, lost ${ea.lost}. The slave EA reads the hub on its ${ea.timerMs} ms timer (InpTimerMs, as in MetaTrader where 10-16 ms is the finest), so on average about half a period of it is in every figure; the ratio is to the raw ZeroMQ 1-slave p50.${ea.cpu?.n ? ` The slave EA's own time for each timer event that sent an order (reading the hub through the bridge, parsing, the checks, OrderSend into the harness's stand-in broker), on the thread's CPU clock: p50 ${fmtMs(ea.cpu.p50)}, p99 ${fmtMs(ea.cpu.p99)}, max ${fmtMs(ea.cpu.max)} (${ea.cpu.n} orders).` : ''}`);
   } else {
     L.push(`${r.ea}. Measured when test/mql5/terminal.ts and the bridge library are built: a master order in the EA harness -> the slave EA's OrderSend.`);
   }
@@ -377,6 +383,10 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--log') o.log = val() as BenchOptions['log'];
     else if (a === '--only') o.only = val().split(',') as BenchOptions['only'];
     else if (a === '--counts') o.counts = val().split(',').map(Number);
+    else if (a === '--scale-slaves') {
+      o.scaleSlaves = Number(val());
+      if (!Number.isInteger(o.scaleSlaves) || o.scaleSlaves < 1) throw new Error(`--scale-slaves needs a whole number of slaves, 1 or more (got ${argv[i]})`);
+    }
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(__filename, 'utf8').split('*/')[0] + '*/\n');
       process.exit(0);

@@ -46,7 +46,14 @@ export class Converger {
         if (!mp.open || (only.master && mp.master !== only.master)) continue;
         let of = followers.get(mp.master);
         if (!of) followers.set(mp.master, (of = roster.followersOf(mp.master).filter((s) => !only.slave || s.name === only.slave)));
-        for (const slave of of) this.ensure(mp, slave, now);
+        if (of.length === 1) {
+          this.ensure(mp, of[0], now, copies.get(copyKey(mp.master, mp.position, of[0].name)));
+          continue;
+        }
+        // Many followers: one index lookup per master position, not a copy key built and hashed for each.
+        const held = new Map<string, Copy>();
+        for (const c of copies.ofMasterPosition(mp.master, mp.position)) held.set(c.slave, c);
+        for (const slave of of) this.ensure(mp, slave, now, held.get(slave.name));
       }
       const list = only.slave ? copies.ofSlave(only.slave).map(([, c]) => c) : [...copies.values()];
       for (const c of list) if (!only.master || c.master === only.master) this.check(c, now);
@@ -59,9 +66,8 @@ export class Converger {
    * slave's snapshot does not show) and the slave can take it: online, symbols known, and a
    * snapshot since its welcome, so a copy it already holds is adopted first, never opened twice.
    */
-  private ensure(mp: MasterPosition, slave: Account, now: number): void {
+  private ensure(mp: MasterPosition, slave: Account, now: number, c: Copy | undefined): void {
     const { sessions, cfg } = this.parts;
-    const c = this.parts.copies.get(copyKey(mp.master, mp.position, slave.name));
     if (c && !this.undecided(c, now, mp)) return;
     const master = this.parts.roster.get(mp.master);
     if (!master || !this.current(mp) || !sessions.ready(slave.name)) return;
@@ -176,26 +182,28 @@ export class Converger {
     if (sizedNow && !this.resize(c, mp)) return;
     const ratio = c.ratio!;
     const target = mp.volume * ratio;
-    const line = `reconcile: ${c.master}#${c.masterPosition} holds ${mp.volume} lots; ${c.slave} ticket ${c.ticket} holds ${c.volume}, target ${fmt(target)}`;
+    // Built only for a decision: the pass runs over every copy every reconcileMs, and almost all are on target.
+    const line = () => `reconcile: ${c.master}#${c.masterPosition} holds ${mp.volume} lots; ${c.slave} ticket ${c.ticket} holds ${c.volume}, target ${fmt(target)}`;
     if (c.volume > target + EPS) {
       const vol = closeVolume(c.volume, c.volume / ratio - mp.volume, mp.volume, spec);
       if (vol <= 0) return;
       c.masterVolume = mp.volume;
-      commands.decide('close', `${line}: close ${vol >= c.volume - EPS ? 'all ' : ''}${vol} lots`, c, commands.close(c, vol), now);
+      commands.decide('close', `${line()}: close ${vol >= c.volume - EPS ? 'all ' : ''}${vol} lots`, c, commands.close(c, vol), now);
       return;
     }
     // A copy reduced on the slave itself (by hand, a partial stop-out) stays so until the master grows.
     if (c.slaveCut !== undefined && mp.volume <= c.slaveCut + EPS) return;
     const short = this.parts.decisions.shortfall(c, mp, spec);
+    if (!short) return;
     const note = `grow ${fmt(target)}`;
-    if (!short || c.noted === note) return;
+    if (c.noted === note) return;
     // Only a master that grew past what the copy stands for (a netting add) is followed by an add:
     // below target for any other reason (rounding, a close_by that took more, stale accounting),
     // an add would be one more slave position for the same master position on a hedging slave.
     // A copy sized afresh (found without its ledger row) is grown to its target once.
     if (!sizedNow && mp.volume <= c.masterVolume + EPS) {
       c.noted = note;
-      journal.decision('skip', `${line}: ${short} lots not added, the master did not grow past the ${fmt(c.masterVolume)} lots the copy stands for`, c.slave, c.masterPosition, 'warn');
+      journal.decision('skip', `${line()}: ${short} lots not added, the master did not grow past the ${fmt(c.masterVolume)} lots the copy stands for`, c.slave, c.masterPosition, 'warn');
       return;
     }
     const slave = this.parts.roster.get(c.slave);
@@ -203,12 +211,12 @@ export class Converger {
     const age = now - (mp.grewAt ?? mp.openTime ?? 0);
     if (age > maxDelay) {
       c.noted = note;
-      journal.decision('miss', `${line}: ${short} lots not added, the master's volume is ${age} ms old, more than max_delay_ms ${maxDelay}`, c.slave, c.masterPosition, 'warn');
+      journal.decision('miss', `${line()}: ${short} lots not added, the master's volume is ${age} ms old, more than max_delay_ms ${maxDelay}`, c.slave, c.masterPosition, 'warn');
       return;
     }
     const master = this.parts.roster.get(c.master);
     // A refusal is written once for this target; an expired or failed add is tried again.
-    if (master && !this.parts.decisions.grow(master, mp, c, short / ratio, mp.price, now, `${line}: add`, true)) c.noted = note;
+    if (master && !this.parts.decisions.grow(master, mp, c, short / ratio, mp.price, now, `${line()}: add`, true)) c.noted = note;
   }
 
   /** A copy without a known ratio (adopted without its ledger row) is sized afresh from the master's current volume. */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { createLogger, dailyPattern, stamp, SenderLimiter, suppressedLine, untrusted, type Suppressed } from '../../hub/log';
+import { createLogger, dailyPattern, stamp, stampNow, SenderLimiter, suppressedLine, untrusted, type Suppressed } from '../../hub/log';
 import { removeTempDirs, tempDir, until } from '../helpers';
 
 afterAll(() => removeTempDirs());
@@ -11,6 +11,31 @@ describe('console and file lines', () => {
     expect(stamp(d)).toMatch(/^2026-12-02 09:05:07\.042 [+-]\d\d:\d\d$/);
     const off = -d.getTimezoneOffset();
     expect(stamp(d).endsWith(`${off < 0 ? '-' : '+'}${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}:${String(Math.abs(off) % 60).padStart(2, '0')}`)).toBe(true);
+  });
+
+  it('stamps with the date and time formatted once a second the same as each time', () => {
+    const base = new Date(2026, 11, 2, 23, 59, 58, 0).getTime();
+    for (const ms of [base, base + 7, base + 42, base + 999, base + 1000, base + 1999, base + 2001, base + 123_456]) {
+      expect(stampNow(ms)).toBe(stamp(new Date(ms)));
+    }
+  });
+
+  it('writes text lines to the console directly: info on stdout, warnings on stderr', () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+    try {
+      const log = createLogger({ level: 'info' });
+      log.info('COPY open M1#7 -> S1', { decision: 'copy' });
+      log.warn('ledger slow');
+      log.debug('not at info level');
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    expect(out).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d info {2}COPY open M1#7 -> S1\n$/)]);
+    expect(err).toEqual([expect.stringMatching(/ warn {2}ledger slow\n$/)]);
   });
 
   it('names a file a day after the given name', () => {

@@ -79,6 +79,7 @@
 #include "Terminal.h"
 
 #include <poll.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -601,7 +602,15 @@ int main(int argc, char **argv) {
       StartEa();
     }
     if (g_running && g_terminal.timer_ms > 0 && now >= next_timer && !EaBusy()) {
+      // The EA's own time for what this timer event did (read the hub, parse, checks, OrderSend
+      // into the stand-in broker), on this thread's CPU clock: said when it sent an order.
+      ulong orders = b.next_order;
+      struct timespec c0, c1;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
       OnTimer();
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+      if (b.next_order != orders)
+        std::fprintf(stdout, "PERF ontimer cpu_us=%ld orders=%lu\n", (c1.tv_sec - c0.tv_sec) * 1000000L + (c1.tv_nsec - c0.tv_nsec) / 1000, (unsigned long)(b.next_order - orders));
       if (g_stalls > 0 && b.Random(19) == 0) g_busy_until = SteadyMs() + b.Random(g_stalls);
       // a new timer event is not queued while one is pending: no catching up
       next_timer = std::max(next_timer + g_terminal.timer_ms, SteadyMs());
