@@ -1,0 +1,257 @@
+/**
+ * trades.idx: every trade of trades.db in "newest first" order, as fixed-width columns (offset and
+ * length of its line in trades.db, sort times, key hash, account ids, status), so a page, a count
+ * or a filter reads a few megabytes of numbers instead of parsing the whole history. It covers
+ * trades.db up to `logEnd`; the lines after that (the tail) are read and merged by whoever reads.
+ * It is derived data: rebuilt from trades.db when missing or not matching it, and replaced whole
+ * (written aside, then renamed), so a reader or a crash sees the old or the new one, never half.
+ *
+ * Layout: "CBTIDX1\n", u32 header length, header JSON, padding to 8, then each column in COLUMNS
+ * order, `count` values each, little-endian.
+ */
+import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'fs';
+import type { Doc } from './lines';
+import type { TradeStatus } from './types';
+
+const MAGIC = 'CBTIDX1\n';
+
+export interface IndexHeader {
+  count: number;
+  /** trades.db bytes covered: lines starting before this offset are in the index. */
+  logEnd: number;
+  /** inode of the trades.db indexed: another file (a rewrite, a restore) is not this one. */
+  logIno: number;
+  /** Account names; the master and slave columns hold positions in this list. */
+  names: string[];
+}
+
+const COLUMNS = { off: 8, sort: 8, upd: 8, len: 4, hash: 4, master: 4, slave: 4, status: 1 } as const;
+export type ColName = keyof typeof COLUMNS;
+export type Col = Float64Array | Uint32Array | Uint8Array;
+const COL_NAMES = Object.keys(COLUMNS) as ColName[];
+
+export function makeCol(name: ColName, n: number): Col {
+  const w = COLUMNS[name];
+  return w === 8 ? new Float64Array(n) : w === 4 ? new Uint32Array(n) : new Uint8Array(n);
+}
+
+function colStart(dataStart: number, count: number, name: ColName): number {
+  let off = dataStart;
+  for (const c of COL_NAMES) {
+    if (c === name) return off;
+    off += COLUMNS[c] * count;
+  }
+  throw new Error(`no column ${name}`);
+}
+
+export const STATUSES: readonly TradeStatus[] = ['pending', 'open', 'closed', 'refused', 'failed', 'expired', 'missed'];
+const STATUS_CODE = new Map(STATUSES.map((s, i) => [s as string, i]));
+export const UNKNOWN_STATUS = 255;
+export function statusCode(s: unknown): number {
+  return STATUS_CODE.get(s as string) ?? UNKNOWN_STATUS;
+}
+/** pending and open: the copies the hub keeps in memory. */
+export function isLiveCode(code: number): boolean {
+  return code <= 1;
+}
+
+/** FNV-1a over the key's UTF-16 units: a filter before the line itself is read and compared. */
+export function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Times are ISO text (as the engine writes them), whose order is their time order. */
+export function timeValue(v: unknown): number {
+  const t = typeof v === 'string' ? Date.parse(v) : v instanceof Date ? v.getTime() : NaN;
+  return Number.isNaN(t) ? -Infinity : t;
+}
+
+/** One trade's index entry. */
+export interface Rec {
+  off: number;
+  len: number;
+  sort: number;
+  upd: number;
+  hash: number;
+  master: number;
+  slave: number;
+  status: number;
+}
+
+/** True when (aSort, aUpd) comes before (bSort, bUpd) newest first. */
+export function newer(aSort: number, aUpd: number, bSort: number, bUpd: number): boolean {
+  return aSort > bSort || (aSort === bSort && aUpd > bUpd);
+}
+
+export class Names {
+  readonly list: string[];
+  private readonly ids = new Map<string, number>();
+  constructor(list: string[] = []) {
+    this.list = [...list];
+    this.list.forEach((n, i) => this.ids.set(n, i));
+  }
+  id(name: unknown): number {
+    const s = typeof name === 'string' ? name : '';
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.list.push(s) - 1;
+      this.ids.set(s, id);
+    }
+    return id;
+  }
+  find(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+}
+
+export function recOf(d: Doc, off: number, len: number, names: Names): Rec {
+  return {
+    off,
+    len,
+    sort: timeValue(d.open_time ?? d.updated_at),
+    upd: timeValue(d.updated_at),
+    hash: keyHash(d._id),
+    master: names.id(d.master_name),
+    slave: names.id(d.slave_name),
+    status: statusCode(d.status),
+  };
+}
+
+/** An open trades.idx; the header is read at open, columns on demand. */
+export class IndexFile {
+  private constructor(
+    private readonly fd: number,
+    readonly header: IndexHeader,
+    private readonly dataStart: number,
+  ) {}
+
+  /** undefined when missing or not an index (it is then rebuilt, or not used). */
+  static open(path: string): IndexFile | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const head = Buffer.alloc(12);
+      if (readSync(fd, head, 0, 12, 0) === 12 && head.toString('latin1', 0, 8) === MAGIC) {
+        const hlen = head.readUInt32LE(8);
+        const json = Buffer.alloc(hlen);
+        if (readSync(fd, json, 0, hlen, 12) === hlen) {
+          const header = JSON.parse(json.toString('utf8')) as IndexHeader;
+          if (Number.isInteger(header.count) && Array.isArray(header.names)) return new IndexFile(fd, header, Math.ceil((12 + hlen) / 8) * 8);
+        }
+      }
+    } catch {
+      // Not an index: handled as missing.
+    }
+    closeSync(fd);
+    return undefined;
+  }
+
+  get count(): number {
+    return this.header.count;
+  }
+
+  read(name: ColName, from = 0, n = this.count - from): Col {
+    const col = makeCol(name, n);
+    const bytes = Buffer.from(col.buffer, col.byteOffset, col.byteLength);
+    const at = colStart(this.dataStart, this.count, name) + from * COLUMNS[name];
+    let got = 0;
+    while (got < bytes.length) {
+      const r = readSync(this.fd, bytes, got, bytes.length - got, at + got);
+      if (r === 0) throw new Error(`trades index ends early (column ${name})`);
+      got += r;
+    }
+    return col;
+  }
+
+  /** Offset and length of position p's line in trades.db. */
+  line(p: number): { off: number; len: number } {
+    return { off: (this.read('off', p, 1) as Float64Array)[0], len: (this.read('len', p, 1) as Uint32Array)[0] };
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Writes a new index aside (columns in chunks, at their offsets), then puts it in place. */
+export class IndexWriter {
+  private readonly fd: number;
+  private readonly dataStart: number;
+  private readonly chunk: Record<ColName, Col>;
+  private fill = 0;
+  private written = 0;
+
+  constructor(
+    private readonly tmp: string,
+    private readonly header: IndexHeader,
+    private readonly chunkSize = 65_536,
+  ) {
+    this.fd = openSync(tmp, 'w');
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    const head = Buffer.alloc(Math.ceil((12 + json.length) / 8) * 8);
+    head.write(MAGIC, 0, 'latin1');
+    head.writeUInt32LE(json.length, 8);
+    json.copy(head, 12);
+    writeSync(this.fd, head, 0, head.length, 0);
+    this.dataStart = head.length;
+    this.chunk = Object.fromEntries(COL_NAMES.map((c) => [c, makeCol(c, chunkSize)])) as Record<ColName, Col>;
+  }
+
+  push(r: Rec): void {
+    const i = this.fill++;
+    for (const c of COL_NAMES) this.chunk[c][i] = r[c];
+    if (this.fill === this.chunkSize) this.flush();
+  }
+
+  private flush(): void {
+    for (const c of COL_NAMES) {
+      const col = this.chunk[c];
+      const bytes = Buffer.from(col.buffer, col.byteOffset, this.fill * COLUMNS[c]);
+      writeSync(this.fd, bytes, 0, bytes.length, colStart(this.dataStart, this.header.count, c) + this.written * COLUMNS[c]);
+    }
+    this.written += this.fill;
+    this.fill = 0;
+  }
+
+  /** fsyncs and renames over `path`; the count pushed must be the header's. */
+  finish(path: string): void {
+    this.flush();
+    try {
+      if (this.written !== this.header.count) throw new Error(`trades index: wrote ${this.written} of ${this.header.count} entries`);
+      fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+    }
+    renameSync(this.tmp, path);
+  }
+
+  abandon(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Closed by finish().
+    }
+  }
+}
+
+/** Reads one full row of position p from already loaded columns. */
+export function recAt(cols: Record<ColName, Col>, p: number): Rec {
+  return {
+    off: cols.off[p],
+    len: cols.len[p],
+    sort: cols.sort[p],
+    upd: cols.upd[p],
+    hash: cols.hash[p],
+    master: cols.master[p],
+    slave: cols.slave[p],
+    status: cols.status[p],
+  };
+}
+
+export { COL_NAMES };
