@@ -27,12 +27,12 @@
  * index on the key. An event's _id is its id, so a replayed event is recognised and skipped.
  */
 import { appendFile } from 'fs/promises';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
 import { randomUUID } from 'crypto';
 import type { Account } from '../accounts';
 import { StoreError } from '../errors';
-import { forEachLineBackward, nedbModel, parseLine, type Doc } from './lines';
+import { forEachLineBackward, nedbModel, parseLine, readAt, type Doc } from './lines';
 import { TradeLog, TradeReader } from './trade-log';
 import { matchesEventQuery, type EventQuery, type LedgerEvent, type Store, type Trade, type TradeQuery, type TradeUpdate } from './types';
 
@@ -55,6 +55,8 @@ export interface EmbeddedStoreOptions {
   readOnly?: boolean;
   /** Told when lines that do not parse are moved out of a data file (see setAsideCorrupt). */
   onWarning?: (message: string) => void;
+  /** Trades written before trades.idx is rewritten (default TAIL_MAX); small in tests, to exercise the merge. */
+  tradeTailMax?: number;
 }
 
 /**
@@ -151,16 +153,44 @@ function readNedbFile(path: string): ParsedFile {
  * so no append can be in flight; the cut bytes are kept in `<file>.torn` for inspection.
  */
 function repairTornTail(path: string): void {
-  let text: Buffer;
+  let fd: number;
   try {
-    text = readFileSync(path);
+    fd = openSync(path, 'r');
   } catch {
     return;
   }
-  if (text.length === 0 || text[text.length - 1] === 0x0a) return;
-  const keep = text.lastIndexOf(0x0a) + 1;
-  appendFileSync(`${path}.torn`, Buffer.concat([text.subarray(keep), Buffer.from('\n')]));
+  let keep = 0;
+  let size = 0;
+  try {
+    size = fstatSync(fd).size;
+    // Only the end is read: the file can be gigabytes, and only its last line can be torn.
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - 65_536);
+      const buf = readAt(fd, start, end - start);
+      if (end === size && buf[buf.length - 1] === 0x0a) return;
+      const nl = buf.lastIndexOf(0x0a);
+      if (nl >= 0) {
+        keep = start + nl + 1;
+        break;
+      }
+      end = start;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (size === 0) return;
+  const torn = readFileSlice(path, keep, size);
+  appendFileSync(`${path}.torn`, Buffer.concat([torn, Buffer.from('\n')]));
   truncateSync(path, keep);
+}
+
+function readFileSlice(path: string, from: number, to: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    return readAt(fd, from, to - from);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function pidAlive(pid: number): boolean {
@@ -184,9 +214,9 @@ function withoutId<T>(d: Doc): T {
 
 /**
  * Event ids remembered to drop replays: a writer retry re-sends its last batch, and a spill replay
- * after a crash at most the batch whose read offset was not saved yet (batches are 500 ops).
+ * after a crash at most the batch whose read offset was not saved yet (batches of 500 ops): 20 batches of margin.
  */
-const RECENT_EVENT_IDS = 20_000;
+const RECENT_EVENT_IDS = 10_000;
 
 /** The ids of the last `max` events of the event log and the highest _seq, read from its end. */
 function recentEventIds(path: string, max: number): { ids: Set<string>; seq: number } {
@@ -238,11 +268,13 @@ export class EmbeddedStore implements Store {
   private accountsCache: ParsedFile | undefined;
 
   private readonly warn: (message: string) => void;
+  private readonly tradeTailMax: number | undefined;
 
   constructor(dir: string, opts: EmbeddedStoreOptions = {}) {
     this.location = resolve(dir);
     this.readOnly = opts.readOnly ?? false;
     this.warn = opts.onWarning ?? (() => undefined);
+    this.tradeTailMax = opts.tradeTailMax;
     this.files = {
       accounts: join(this.location, EMBEDDED_FILES.accounts),
       trades: join(this.location, EMBEDDED_FILES.trades),
@@ -319,7 +351,7 @@ export class EmbeddedStore implements Store {
     try {
       repairTornTail(this.files.trades);
       repairTornTail(this.files.events);
-      const trades = await TradeLog.open(this.files.trades, this.files.tradesIndex, this.warn);
+      const trades = await TradeLog.open(this.files.trades, this.files.tradesIndex, this.warn, this.tradeTailMax);
       const { ids, seq } = recentEventIds(this.files.events, RECENT_EVENT_IDS);
       this.eventSeq = seq;
       this.trades = trades;

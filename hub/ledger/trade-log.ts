@@ -308,13 +308,14 @@ export class TradeLog {
     private readonly logPath: string,
     private readonly indexPath: string,
     private readonly warn: (m: string) => void,
+    private readonly tailMax: number,
   ) {}
 
   /** Checks (or rebuilds) the index and loads the live copies and the tail; the caller holds the lock and cut a torn last line. */
-  static async open(logPath: string, indexPath: string, warn: (m: string) => void): Promise<TradeLog> {
-    const t = new TradeLog(logPath, indexPath, warn);
+  static async open(logPath: string, indexPath: string, warn: (m: string) => void, tailMax = TAIL_MAX): Promise<TradeLog> {
+    const t = new TradeLog(logPath, indexPath, warn, tailMax);
     t.load();
-    if (t.tail.size >= TAIL_MAX) await t.checkpoint();
+    if (t.tail.size >= tailMax) await t.checkpoint();
     return t;
   }
 
@@ -343,11 +344,13 @@ export class TradeLog {
       for (const { pos } of lookup(index, logFd, tail.keys()).values()) this.dead.add(pos);
       for (let from = 0; from < index.count; from += CHUNK) {
         const st = index.read('status', from, Math.min(CHUNK, index.count - from));
+        if (!st.some(isLiveCode)) continue;
+        const offs = index.read('off', from, st.length);
+        const lens = index.read('len', from, st.length);
         for (let i = 0; i < st.length; i++) {
           const p = from + i;
           if (!isLiveCode(st[i]) || this.dead.has(p)) continue;
-          const { off, len } = index.line(p);
-          const d = readDoc(logFd, off, len);
+          const d = readDoc(logFd, offs[i], lens[i]);
           if (d) {
             this.live.set(d._id, d);
             this.livePos.set(d._id, p);
@@ -469,7 +472,7 @@ export class TradeLog {
       off += len + 1;
     });
     this.logSize = off;
-    if (this.tail.size >= TAIL_MAX) await this.checkpoint();
+    if (this.tail.size >= this.tailMax) await this.checkpoint();
   }
 
   private inIndex(keys: string[]): Map<string, { pos: number; doc: Doc }> {

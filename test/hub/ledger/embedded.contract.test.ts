@@ -21,3 +21,22 @@ describeStoreContract('embedded', {
     return openEmbedded(store.location);
   },
 });
+
+// The same contract with trades.idx rewritten after every 2 trades: queries then always merge the
+// index with a tail that replaces some of its entries.
+describeStoreContract('embedded, index rewritten every 2 trades', {
+  dedupesEvents: true,
+  async create() {
+    const s = new EmbeddedStore(tempDir('copybridge-embedded-'), { tradeTailMax: 2 });
+    await s.open();
+    await s.ensureIndexes();
+    return s;
+  },
+  async reopen(store) {
+    await store.close();
+    const s = new EmbeddedStore(store.location, { tradeTailMax: 2 });
+    await s.open();
+    await s.ensureIndexes();
+    return s;
+  },
+});
