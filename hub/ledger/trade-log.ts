@@ -165,8 +165,8 @@ function findIn(s: Snapshot, q: TradeQuery): Trade[] {
   if (!match && tail.length === 0) {
     for (let p = skip; p < n && picked.length < limit; p++) picked.push(p);
   } else {
-    const sort = tail.length ? s.col('sort') : undefined;
-    const upd = tail.length ? s.col('upd') : undefined;
+    const sort = tail.length && n ? s.col('sort') : undefined;
+    const upd = tail.length && n ? s.col('upd') : undefined;
     let j = 0;
     let done = false;
     for (let p = 0; p < n && !done; p++) {
