@@ -107,11 +107,11 @@ export interface StartResult {
  * Runs `<node> ...hubArgs start` on a data folder with loopback ports, times it to the "hub
  * started" line, reads its resident memory a second later and stops it with SIGINT.
  */
-export async function timeHubStart(hubArgs: string[], dataDir: string, cwd: string): Promise<StartResult> {
+export async function timeHubStart(hubArgs: string[], dataDir: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<StartResult> {
   const [pub, pull] = await freePorts(2);
   const args = [...hubArgs, 'start', '--data-dir', dataDir, '--pub', `tcp://127.0.0.1:${pub}`, '--pull', `tcp://127.0.0.1:${pull}`];
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const readyMs = await new Promise<number>((resolve, reject) => {

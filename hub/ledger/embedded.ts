@@ -160,7 +160,7 @@ function repairTornTail(path: string): void {
     return;
   }
   let keep = 0;
-  let size = 0;
+  let size: number;
   try {
     size = fstatSync(fd).size;
     // Only the end is read: the file can be gigabytes, and only its last line can be torn.

@@ -64,9 +64,8 @@ function readDoc(logFd: number, off: number, len: number): Doc | undefined {
   }
 }
 
-/** Parses the lines of trades.db from `from` into the newest version of each trade. */
-function readTail(path: string, from: number): { tail: Map<string, TailEntry>; bad: BadLine[]; end: number } {
-  const tail = new Map<string, TailEntry>();
+/** Parses the lines of trades.db from `from` on: each trade line in order, and the lines that do not parse. */
+function scanLines(path: string, from: number, onDoc: (d: Doc, off: number, len: number) => void): { bad: BadLine[]; end: number } {
   const bad: BadLine[] = [];
   const end = forEachLine(path, from, (line, off, len) => {
     let d: unknown;
@@ -76,9 +75,15 @@ function readTail(path: string, from: number): { tail: Map<string, TailEntry>; b
       bad.push({ off, len, text: line });
       return;
     }
-    if (!isDoc(d)) return;
-    tail.set(d._id, { doc: d.$$deleted === true ? null : d, off, len });
+    if (isDoc(d)) onDoc(d, off, len);
   });
+  return { bad, end };
+}
+
+/** The newest version of each trade among the lines of trades.db from `from` on. */
+function readTail(path: string, from: number): { tail: Map<string, TailEntry>; bad: BadLine[]; end: number } {
+  const tail = new Map<string, TailEntry>();
+  const { bad, end } = scanLines(path, from, (d, off, len) => tail.set(d._id, { doc: d.$$deleted === true ? null : d, off, len }));
   return { tail, bad, end };
 }
 
@@ -382,29 +387,17 @@ export class TradeLog {
   private rebuild(): void {
     const recs = new Map<string, Rec>();
     const names = new Names();
-    const { bad, end } = (() => {
-      const bad: BadLine[] = [];
-      const end = forEachLine(this.logPath, 0, (line, off, len) => {
-        let d: unknown;
-        try {
-          d = parseLine(line);
-        } catch {
-          bad.push({ off, len, text: line });
-          return;
-        }
-        if (!isDoc(d)) return;
-        if (d.$$deleted === true) {
-          recs.delete(d._id);
-          this.live.delete(d._id);
-          return;
-        }
-        const r = recOf(d, off, len, names);
-        recs.set(d._id, r);
-        if (isLiveCode(r.status)) this.live.set(d._id, d);
-        else this.live.delete(d._id);
-      });
-      return { bad, end };
-    })();
+    const { bad, end } = scanLines(this.logPath, 0, (d, off, len) => {
+      if (d.$$deleted === true) {
+        recs.delete(d._id);
+        this.live.delete(d._id);
+        return;
+      }
+      const r = recOf(d, off, len, names);
+      recs.set(d._id, r);
+      if (isLiveCode(r.status)) this.live.set(d._id, d);
+      else this.live.delete(d._id);
+    });
     setAsideLines(this.logPath, bad, this.warn);
     this.logSize = end;
     const sorted = [...recs].sort(([, a], [, b]) => (newer(a.sort, a.upd, b.sort, b.upd) ? -1 : newer(b.sort, b.upd, a.sort, a.upd) ? 1 : 0));
