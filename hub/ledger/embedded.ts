@@ -33,7 +33,7 @@ import { randomUUID } from 'crypto';
 import type { Account } from '../accounts';
 import { StoreError } from '../errors';
 import { forEachLineBackward, nedbModel, parseLine, readAt, type Doc } from './lines';
-import { TradeLog, TradeReader } from './trade-log';
+import { TradeLog, TradeReader, type TradeLogTuning } from './trade-log';
 import { matchesEventQuery, type EventQuery, type LedgerEvent, type Store, type Trade, type TradeQuery, type TradeUpdate } from './types';
 
 /** fn's result as a promise, a throw as a rejection: what an async method with no await returns. */
@@ -55,8 +55,8 @@ export interface EmbeddedStoreOptions {
   readOnly?: boolean;
   /** Told when lines that do not parse are moved out of a data file (see setAsideCorrupt). */
   onWarning?: (message: string) => void;
-  /** Trades written before trades.idx is rewritten (default TAIL_MAX); small in tests, to exercise the merge. */
-  tradeTailMax?: number;
+  /** Sizes of the trade log (trade-log.ts); tests make them small. */
+  tradeLog?: TradeLogTuning;
 }
 
 /**
@@ -268,13 +268,13 @@ export class EmbeddedStore implements Store {
   private accountsCache: ParsedFile | undefined;
 
   private readonly warn: (message: string) => void;
-  private readonly tradeTailMax: number | undefined;
+  private readonly tradeTuning: TradeLogTuning | undefined;
 
   constructor(dir: string, opts: EmbeddedStoreOptions = {}) {
     this.location = resolve(dir);
     this.readOnly = opts.readOnly ?? false;
     this.warn = opts.onWarning ?? (() => undefined);
-    this.tradeTailMax = opts.tradeTailMax;
+    this.tradeTuning = opts.tradeLog;
     this.files = {
       accounts: join(this.location, EMBEDDED_FILES.accounts),
       trades: join(this.location, EMBEDDED_FILES.trades),
@@ -351,7 +351,7 @@ export class EmbeddedStore implements Store {
     try {
       repairTornTail(this.files.trades);
       repairTornTail(this.files.events);
-      const trades = await TradeLog.open(this.files.trades, this.files.tradesIndex, this.warn, this.tradeTailMax);
+      const trades = await TradeLog.open(this.files.trades, this.files.tradesIndex, this.warn, this.tradeTuning);
       const { ids, seq } = recentEventIds(this.files.events, RECENT_EVENT_IDS);
       this.eventSeq = seq;
       this.trades = trades;

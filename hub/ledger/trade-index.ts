@@ -7,9 +7,11 @@
  * (written aside, then renamed), so a reader or a crash sees the old or the new one, never half.
  *
  * Layout: "CBTIDX1\n", u32 header length, header JSON, padding to 8, then each column in COLUMNS
- * order, `count` values each, little-endian.
+ * order, `count` values each, little-endian, then the summary (JSON to the end of the file): for
+ * every SUMMARY_SPAN entries, how many there are per account and status, so a count is a sum and
+ * a deep page skips whole spans without reading them.
  */
-import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'fs';
 import type { Doc } from './lines';
 import type { TradeStatus } from './types';
 
@@ -23,12 +25,22 @@ export interface IndexHeader {
   logIno: number;
   /** Account names; the master and slave columns hold positions in this list. */
   names: string[];
+  /** Entries per summary span (SUMMARY_SPAN unless a test asks for small spans). */
+  span: number;
 }
 
 const COLUMNS = { off: 8, sort: 8, upd: 8, len: 4, hash: 4, master: 4, slave: 4, status: 1 } as const;
 export type ColName = keyof typeof COLUMNS;
 export type Col = Float64Array | Uint32Array | Uint8Array;
 const COL_NAMES = Object.keys(COLUMNS) as ColName[];
+
+/** Entries per summary span, by default. */
+export const SUMMARY_SPAN = 65_536;
+/**
+ * One span's counts, keyed `<account>:<status code>` (account: its id in `names`, as master or as
+ * slave, a trade counted once per distinct account) and `*:<status code>` (every trade).
+ */
+export type SpanCounts = Record<string, number>;
 
 export function makeCol(name: ColName, n: number): Col {
   const w = COLUMNS[name];
@@ -142,7 +154,10 @@ export class IndexFile {
         const json = Buffer.alloc(hlen);
         if (readSync(fd, json, 0, hlen, 12) === hlen) {
           const header = JSON.parse(json.toString('utf8')) as IndexHeader;
-          if (Number.isInteger(header.count) && Array.isArray(header.names)) return new IndexFile(fd, header, Math.ceil((12 + hlen) / 8) * 8);
+          if (Number.isInteger(header.count) && Array.isArray(header.names) && Number.isInteger(header.span) && header.span > 0) {
+            const index = new IndexFile(fd, header, Math.ceil((12 + hlen) / 8) * 8);
+            if (Array.isArray(index.summary())) return index;
+          }
         }
       }
     } catch {
@@ -154,6 +169,23 @@ export class IndexFile {
 
   get count(): number {
     return this.header.count;
+  }
+
+  get span(): number {
+    return this.header.span;
+  }
+
+  private spans: SpanCounts[] | undefined;
+
+  /** The summary: counts per account and status for each SUMMARY_SPAN entries. */
+  summary(): SpanCounts[] {
+    if (!this.spans) {
+      const at = colStart(this.dataStart, this.count, 'status') + this.count;
+      const buf = Buffer.alloc(fstatSync(this.fd).size - at);
+      readSync(this.fd, buf, 0, buf.length, at);
+      this.spans = JSON.parse(buf.toString('utf8')) as SpanCounts[];
+    }
+    return this.spans;
   }
 
   read(name: ColName, from = 0, n = this.count - from): Col {
@@ -184,6 +216,7 @@ export class IndexWriter {
   private readonly fd: number;
   private readonly dataStart: number;
   private readonly chunk: Record<ColName, Col>;
+  private readonly summary: SpanCounts[] = [];
   private fill = 0;
   private written = 0;
 
@@ -204,6 +237,13 @@ export class IndexWriter {
   }
 
   push(r: Rec): void {
+    const span = (this.summary[Math.floor((this.written + this.fill) / this.header.span)] ??= {});
+    const bump = (k: string): void => {
+      span[k] = (span[k] ?? 0) + 1;
+    };
+    bump(`*:${r.status}`);
+    bump(`${r.master}:${r.status}`);
+    if (r.slave !== r.master) bump(`${r.slave}:${r.status}`);
     const i = this.fill++;
     for (const c of COL_NAMES) this.chunk[c][i] = r[c];
     if (this.fill === this.chunkSize) this.flush();
@@ -224,6 +264,8 @@ export class IndexWriter {
     this.flush();
     try {
       if (this.written !== this.header.count) throw new Error(`trades index: wrote ${this.written} of ${this.header.count} entries`);
+      const json = Buffer.from(JSON.stringify(this.summary), 'utf8');
+      writeSync(this.fd, json, 0, json.length, colStart(this.dataStart, this.header.count, 'status') + this.header.count);
       fsyncSync(this.fd);
     } finally {
       closeSync(this.fd);

@@ -22,11 +22,19 @@ import { appendFile } from 'fs/promises';
 import { appendFileSync, closeSync, openSync, statSync, truncateSync, writeSync } from 'fs';
 import { StoreError } from '../errors';
 import { forEachLine, nedbModel, parseLine, readAt, type Doc } from './lines';
-import { IndexFile, IndexWriter, Names, isLiveCode, keyHash, newer, recAt, recOf, statusCode, timeValue, type Col, type ColName, type Rec } from './trade-index';
+import { IndexFile, IndexWriter, Names, SUMMARY_SPAN, isLiveCode, keyHash, newer, recAt, recOf, statusCode, timeValue, type Col, type ColName, type Rec } from './trade-index';
 import { compareTradesNewestFirst, matchesTradeQuery, tradeKeyString, type Trade, type TradeQuery, type TradeUpdate } from './types';
 
 /** Trades written since the index was rewritten, past which it is rewritten: bounds the hub's memory and a reader's parse. */
 export const TAIL_MAX = 5_000;
+
+/** Sizes that tests make small, to exercise index rewrites and span skipping with few trades. */
+export interface TradeLogTuning {
+  /** Default TAIL_MAX. */
+  tailMax?: number;
+  /** Entries per summary span of the index; default SUMMARY_SPAN. */
+  span?: number;
+}
 /** Index entries read at once by the merge and the scans. */
 const CHUNK = 65_536;
 /** Lines of trades.db read back at start to check the index still matches it. */
@@ -104,83 +112,145 @@ function setAsideLines(path: string, bad: BadLine[], warn: (m: string) => void):
   warn(`${bad.length} line(s) of ${path} did not parse and were moved to ${path}.corrupt; look at them there (a hand edit?) and re-add what is needed`);
 }
 
-/** What a query runs over: the index (or none), the tail after it and which index entries the tail replaces. */
+/** An index entry the tail replaces: its position and what the filters look at. */
+interface DeadEntry {
+  p: number;
+  status: number;
+  master: number;
+  slave: number;
+}
+
+/** What a query runs over: the index (or none), the tail after it and the index entries the tail replaces. */
 interface Snapshot {
   index: IndexFile | undefined;
   logFd: number;
   tail: Map<string, TailEntry>;
-  /** 1 at index positions the tail replaces; undefined when none. */
-  dead: Uint8Array | undefined;
-  col(name: ColName): Col;
+  dead: DeadEntry[];
 }
 
-interface Prepared {
-  n: number;
-  /** undefined: every live (not dead) index entry matches. */
-  match: ((p: number) => boolean) | undefined;
-  tail: { doc: Doc; sort: number; upd: number }[];
+function deadEntries(index: IndexFile, positions: Iterable<number>): DeadEntry[] {
+  const out: DeadEntry[] = [];
+  for (const p of positions) out.push({ p, status: index.read('status', p, 1)[0], master: index.read('master', p, 1)[0], slave: index.read('slave', p, 1)[0] });
+  return out.sort((a, b) => a.p - b.p);
 }
 
-function prepare(s: Snapshot, q: TradeQuery): Prepared {
-  const n = s.index?.count ?? 0;
-  const tail: Prepared['tail'] = [];
+/** A query's filters in index terms. */
+interface Filter {
+  /** Account id in the index's names; -1: any; -2: not in the index (no index entry matches). */
+  acct: number;
+  /** Allowed status codes; undefined: any. */
+  statuses: Uint8Array | undefined;
+}
+
+function filterOf(s: Snapshot, q: TradeQuery): Filter {
+  let statuses: Uint8Array | undefined;
+  if (q.open || q.status) {
+    statuses = new Uint8Array(256);
+    for (let c = 0; c < 256; c++) statuses[c] = (!q.open || isLiveCode(c)) && (!q.status || c === statusCode(q.status)) ? 1 : 0;
+  }
+  const acct = q.account === undefined || q.account === '' ? -1 : (s.index?.header.names.indexOf(q.account) ?? -1) < 0 ? -2 : s.index!.header.names.indexOf(q.account);
+  return { acct, statuses };
+}
+
+function entryMatches(f: Filter, status: number, master: number, slave: number): boolean {
+  return (!f.statuses || f.statuses[status] === 1) && (f.acct === -1 || master === f.acct || slave === f.acct);
+}
+
+/** Matching index entries in span c (dead ones included). */
+function spanCount(index: IndexFile, f: Filter, c: number): number {
+  if (f.acct === -2) return 0;
+  const cells = index.summary()[c] ?? {};
+  const prefix = f.acct === -1 ? '*' : String(f.acct);
+  let n = 0;
+  for (const k in cells) {
+    const colon = k.indexOf(':');
+    if (k.slice(0, colon) === prefix && (!f.statuses || f.statuses[Number(k.slice(colon + 1))] === 1)) n += cells[k];
+  }
+  return n;
+}
+
+/** The tail's trades that match, newest first. */
+function tailMatching(s: Snapshot, q: TradeQuery): { doc: Doc; sort: number; upd: number }[] {
+  const out: { doc: Doc; sort: number; upd: number }[] = [];
   for (const e of s.tail.values()) {
-    if (e.doc && matchesTradeQuery(e.doc as unknown as Trade, q)) tail.push({ doc: e.doc, sort: timeValue(e.doc.open_time ?? e.doc.updated_at), upd: timeValue(e.doc.updated_at) });
+    if (e.doc && matchesTradeQuery(e.doc as unknown as Trade, q)) out.push({ doc: e.doc, sort: timeValue(e.doc.open_time ?? e.doc.updated_at), upd: timeValue(e.doc.updated_at) });
   }
-  tail.sort((a, b) => (newer(a.sort, a.upd, b.sort, b.upd) ? -1 : newer(b.sort, b.upd, a.sort, a.upd) ? 1 : 0));
-  const dead = s.dead;
-  const tests: ((p: number) => boolean)[] = [];
-  if (dead) tests.push((p) => dead[p] === 0);
-  if (n && (q.open || q.status)) {
-    const st = s.col('status');
-    const want = q.status ? statusCode(q.status) : -1;
-    if (q.open) tests.push((p) => isLiveCode(st[p]));
-    if (q.status) tests.push((p) => st[p] === want);
-  }
-  if (n && q.account) {
-    const id = s.index!.header.names.indexOf(q.account);
-    if (id < 0) return { n, match: () => false, tail };
-    const ma = s.col('master');
-    const sl = s.col('slave');
-    tests.push((p) => ma[p] === id || sl[p] === id);
-  }
-  const match = tests.length === 0 ? undefined : tests.length === 1 ? tests[0] : (p: number) => tests.every((t) => t(p));
-  return { n, match, tail };
+  return out.sort((a, b) => (newer(a.sort, a.upd, b.sort, b.upd) ? -1 : newer(b.sort, b.upd, a.sort, a.upd) ? 1 : 0));
 }
 
 function countIn(s: Snapshot, q: TradeQuery): number {
-  const { n, match, tail } = prepare(s, q);
-  if (!match) return n + tail.length;
-  let c = tail.length;
-  for (let p = 0; p < n; p++) if (match(p)) c++;
-  return c;
+  const tail = tailMatching(s, q);
+  if (!s.index) return tail.length;
+  const f = filterOf(s, q);
+  let n = tail.length;
+  for (let c = 0; c * s.index.span < s.index.count; c++) n += spanCount(s.index, f, c);
+  for (const d of s.dead) if (f.acct !== -2 && entryMatches(f, d.status, d.master, d.slave)) n--;
+  return n;
 }
 
+/**
+ * The page: whole summary spans are skipped while everything in them (and the tail entries that
+ * sort before their end) is still inside `skip`; from there the entries are walked a span at a
+ * time, merged with the tail by time.
+ */
 function findIn(s: Snapshot, q: TradeQuery): Trade[] {
   const skip = q.skip ?? 0;
   const limit = q.limit ?? Infinity;
   if (limit <= 0) return [];
-  const { n, match, tail } = prepare(s, q);
+  const tail = tailMatching(s, q);
+  const index = s.index;
+  const n = index?.count ?? 0;
+  const f = filterOf(s, q);
   const picked: (number | Doc)[] = [];
   let seen = 0;
   const take = (x: number | Doc): boolean => {
     if (seen++ >= skip) picked.push(x);
     return picked.length >= limit;
   };
-  if (!match && tail.length === 0) {
-    for (let p = skip; p < n && picked.length < limit; p++) picked.push(p);
-  } else {
-    const sort = tail.length && n ? s.col('sort') : undefined;
-    const upd = tail.length && n ? s.col('upd') : undefined;
-    let j = 0;
-    let done = false;
-    for (let p = 0; p < n && !done; p++) {
-      if (match && !match(p)) continue;
-      while (!done && j < tail.length && newer(tail[j].sort, tail[j].upd, sort![p], upd![p])) done = take(tail[j++].doc);
-      if (!done) done = take(p);
+  // Tail entries that come before index position p (newest first: newer than it).
+  const tailBefore = (p: number): number => {
+    const sort = index!.read('sort', p, 1)[0];
+    const upd = index!.read('upd', p, 1)[0];
+    let lo = 0;
+    let hi = tail.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newer(tail[mid].sort, tail[mid].upd, sort, upd)) lo = mid + 1;
+      else hi = mid;
     }
-    while (!done && j < tail.length) done = take(tail[j++].doc);
+    return lo;
+  };
+  const deadIn = (from: number, to: number) => s.dead.filter((d) => d.p >= from && d.p < to);
+  let from = 0;
+  let before = 0;
+  if (f.acct === -2) from = n;
+  const span = index?.span ?? 1;
+  while (from + span < n) {
+    const inSpan = spanCount(index!, f, from / span) - deadIn(from, from + span).filter((d) => entryMatches(f, d.status, d.master, d.slave)).length;
+    if (before + inSpan + tailBefore(from + span) > skip) break;
+    before += inSpan;
+    from += span;
   }
+  let j = from > 0 && from < n ? tailBefore(from) : 0;
+  seen = before + j;
+  const dead = new Set(s.dead.map((d) => d.p));
+  let done = false;
+  for (let p0 = from; p0 < n && !done; p0 += span) {
+    const m = Math.min(span, n - p0);
+    const st = f.statuses ? index!.read('status', p0, m) : undefined;
+    const ma = f.acct >= 0 ? index!.read('master', p0, m) : undefined;
+    const sl = f.acct >= 0 ? index!.read('slave', p0, m) : undefined;
+    const sort = tail.length ? index!.read('sort', p0, m) : undefined;
+    const upd = tail.length ? index!.read('upd', p0, m) : undefined;
+    for (let i = 0; i < m && !done; i++) {
+      if (st && f.statuses![st[i]] !== 1) continue;
+      if (ma && ma[i] !== f.acct && sl![i] !== f.acct) continue;
+      if (dead.size && dead.has(p0 + i)) continue;
+      while (!done && j < tail.length && newer(tail[j].sort, tail[j].upd, sort![i], upd![i])) done = take(tail[j++].doc);
+      if (!done) done = take(p0 + i);
+    }
+  }
+  while (!done && j < tail.length) done = take(tail[j++].doc);
   return picked.map((x) => withoutId(typeof x === 'number' ? rowAt(s, x) : x));
 }
 
@@ -202,17 +272,8 @@ function openLog(path: string): number {
   }
 }
 
-/** Columns read whole on first use. */
-function columnLoader(index: IndexFile | undefined, cache = new Map<ColName, Col>()): (name: ColName) => Col {
-  return (name) => {
-    let c = cache.get(name);
-    if (!c) cache.set(name, (c = index!.read(name)));
-    return c;
-  };
-}
-
 /** Index positions of the given keys, with their documents (a scan of the hash column, then the lines). */
-function lookup(index: IndexFile, logFd: number, keys: Iterable<string>, hashes?: Uint32Array): Map<string, { pos: number; doc: Doc }> {
+function lookup(index: IndexFile, logFd: number, keys: Iterable<string>): Map<string, { pos: number; doc: Doc }> {
   const want = new Set<number>();
   const keySet = new Set<string>();
   for (const k of keys) {
@@ -224,7 +285,7 @@ function lookup(index: IndexFile, logFd: number, keys: Iterable<string>, hashes?
   const candidates: number[] = [];
   for (let from = 0; from < index.count; from += CHUNK) {
     const n = Math.min(CHUNK, index.count - from);
-    const h = hashes ? hashes.subarray(from, from + n) : (index.read('hash', from, n) as Uint32Array);
+    const h = index.read('hash', from, n);
     for (let i = 0; i < n; i++) if (want.has(h[i])) candidates.push(from + i);
   }
   for (const p of candidates) {
@@ -233,12 +294,6 @@ function lookup(index: IndexFile, logFd: number, keys: Iterable<string>, hashes?
     if (d && keySet.has(d._id)) found.set(d._id, { pos: p, doc: d });
   }
   return found;
-}
-
-function bitmap(n: number, positions: Iterable<number>): Uint8Array | undefined {
-  let b: Uint8Array | undefined;
-  for (const p of positions) (b ??= new Uint8Array(n))[p] = 1;
-  return b;
 }
 
 function stampOf(path: string): string {
@@ -252,7 +307,7 @@ function stampOf(path: string): string {
 
 /** Read access for processes that do not hold the ledger lock; never writes. */
 export class TradeReader {
-  private cached: { tag: string; tail: Map<string, TailEntry>; dead: Uint8Array | undefined; cols: Map<ColName, Col> } | undefined;
+  private cached: { tag: string; tail: Map<string, TailEntry>; dead: DeadEntry[] } | undefined;
 
   constructor(
     private readonly logPath: string,
@@ -284,12 +339,11 @@ export class TradeReader {
         const from = index?.header.logEnd ?? 0;
         const { tail, bad } = logFd < 0 ? { tail: new Map<string, TailEntry>(), bad: [] } : readTail(this.logPath, from);
         if (bad.length) this.warn(`${bad.length} line(s) of ${this.logPath} do not parse and are skipped; the next hub start moves them to ${this.logPath}.corrupt`);
-        const cols = new Map<ColName, Col>();
-        const dead = index && tail.size ? bitmap(index.count, [...lookup(index, logFd, tail.keys(), columnLoader(index, cols)('hash') as Uint32Array).values()].map((f) => f.pos)) : undefined;
-        this.cached = { tag, tail, dead, cols };
+        const dead = index && tail.size ? deadEntries(index, [...lookup(index, logFd, tail.keys()).values()].map((f) => f.pos)) : [];
+        this.cached = { tag, tail, dead };
       }
       const c = this.cached;
-      return fn({ index, logFd, tail: c.tail, dead: c.dead, col: columnLoader(index, c.cols) });
+      return fn({ index, logFd, tail: c.tail, dead: c.dead });
     } finally {
       index?.close();
       if (logFd >= 0) closeSync(logFd);
@@ -314,11 +368,13 @@ export class TradeLog {
     private readonly indexPath: string,
     private readonly warn: (m: string) => void,
     private readonly tailMax: number,
+    private readonly span: number,
   ) {}
 
   /** Checks (or rebuilds) the index and loads the live copies and the tail; the caller holds the lock and cut a torn last line. */
-  static async open(logPath: string, indexPath: string, warn: (m: string) => void, tailMax = TAIL_MAX): Promise<TradeLog> {
-    const t = new TradeLog(logPath, indexPath, warn, tailMax);
+  static async open(logPath: string, indexPath: string, warn: (m: string) => void, tuning: TradeLogTuning = {}): Promise<TradeLog> {
+    const tailMax = tuning.tailMax ?? TAIL_MAX;
+    const t = new TradeLog(logPath, indexPath, warn, tailMax, tuning.span ?? SUMMARY_SPAN);
     t.load();
     if (t.tail.size >= tailMax) await t.checkpoint();
     return t;
@@ -401,7 +457,7 @@ export class TradeLog {
     setAsideLines(this.logPath, bad, this.warn);
     this.logSize = end;
     const sorted = [...recs].sort(([, a], [, b]) => (newer(a.sort, a.upd, b.sort, b.upd) ? -1 : newer(b.sort, b.upd, a.sort, a.upd) ? 1 : 0));
-    const w = new IndexWriter(`${this.indexPath}.${process.pid}.tmp`, { count: sorted.length, logEnd: end, logIno: this.logIno, names: names.list });
+    const w = new IndexWriter(`${this.indexPath}.${process.pid}.tmp`, { count: sorted.length, logEnd: end, logIno: this.logIno, names: names.list, span: this.span });
     try {
       sorted.forEach(([k, r], p) => {
         w.push(r);
@@ -490,7 +546,7 @@ export class TradeLog {
       .map(([k, e]) => ({ k, r: recOf(e.doc, e.off, e.len, names), live: this.live.has(k) }))
       .sort((a, b) => (newer(a.r.sort, a.r.upd, b.r.sort, b.r.upd) ? -1 : newer(b.r.sort, b.r.upd, a.r.sort, a.r.upd) ? 1 : 0));
     const count = index.count - this.dead.size + entries.length;
-    const w = new IndexWriter(`${this.indexPath}.${process.pid}.tmp`, { count, logEnd: this.logSize, logIno: this.logIno, names: names.list });
+    const w = new IndexWriter(`${this.indexPath}.${process.pid}.tmp`, { count, logEnd: this.logSize, logIno: this.logIno, names: names.list, span: this.span });
     const liveAt = new Map([...this.livePos].map(([k, p]) => [p, k]));
     const livePos = new Map<string, number>();
     let out = 0;
@@ -555,7 +611,7 @@ export class TradeLog {
     const index = IndexFile.open(this.indexPath);
     const logFd = openSync(this.logPath, 'r');
     try {
-      return fn({ index, logFd, tail: this.tail, dead: index ? bitmap(index.count, this.dead) : undefined, col: columnLoader(index) });
+      return fn({ index, logFd, tail: this.tail, dead: index ? deadEntries(index, this.dead) : [] });
     } finally {
       index?.close();
       closeSync(logFd);

@@ -16,7 +16,7 @@ const tempDir = () => makeTempDir('copybridge-tradelog-');
 afterAll(() => removeTempDirs());
 
 async function hubStore(dir: string, tradeTailMax?: number, onWarning?: (w: string) => void): Promise<EmbeddedStore> {
-  const s = new EmbeddedStore(dir, { tradeTailMax, onWarning });
+  const s = new EmbeddedStore(dir, { tradeLog: { tailMax: tradeTailMax, span: 4 }, onWarning });
   await s.open();
   await s.ensureIndexes();
   return s;
@@ -168,7 +168,7 @@ describe('embedded trade log', () => {
     const script = `
       const { EmbeddedStore } = require(${JSON.stringify(resolve(__dirname, '../../../hub/ledger/embedded.ts'))});
       (async () => {
-        const s = new EmbeddedStore(process.argv[1], { tradeTailMax: 40 });
+        const s = new EmbeddedStore(process.argv[1], { tradeLog: { tailMax: 40, span: 16 } });
         await s.open();
         await s.ensureIndexes();
         for (let b = 0; ; b++) {
