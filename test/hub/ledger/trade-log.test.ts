@@ -36,6 +36,11 @@ const QUERIES: TradeQuery[] = [
   { limit: 7 },
   { skip: 5, limit: 11 },
   { skip: 1000, limit: 5 },
+  { skip: 10, limit: 5 },
+  { skip: 21, limit: 3 },
+  { account: 'S1', skip: 6, limit: 4 },
+  { open: true, skip: 3, limit: 4 },
+  { account: 'M1', status: 'closed', skip: 2, limit: 2 },
   { open: true },
   { status: 'closed', skip: 2, limit: 9 },
   { status: 'pending' },
@@ -59,7 +64,7 @@ describe('embedded trade log', () => {
     let clock = 0;
     const statuses: TradeStatus[] = ['pending', 'open', 'closed', 'refused', 'failed', 'missed'];
     const mem = new MemoryStore();
-    let hub = await hubStore(dir, 7);
+    let hub = await hubStore(dir, 25);
     const reader = new EmbeddedStore(dir, { readOnly: true });
     for (let round = 0; round < 40; round++) {
       const batch: TradeUpdate[] = [];
@@ -71,14 +76,14 @@ describe('embedded trade log', () => {
       }
       await hub.upsertTrades(batch);
       await mem.upsertTrades(batch);
-      if (round % 5 === 4) {
+      {
         const want = await answers(mem);
         expect(await answers(hub)).toEqual(want);
         expect(await answers(reader)).toEqual(want);
       }
       if (round % 13 === 12) {
         await hub.close();
-        hub = await hubStore(dir, 7);
+        hub = await hubStore(dir, 25);
         expect(await answers(hub)).toEqual(await answers(mem));
       }
     }
