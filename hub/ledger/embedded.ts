@@ -566,7 +566,10 @@ export class EmbeddedStore implements Store {
       const out: LedgerEvent[] = [];
       const limit = q.limit ?? Infinity;
       if (limit <= 0) return out;
+      // A line can only match if the values asked for appear in it: cheaper than parsing every line.
+      const needles = [q.account, q.kind].filter((v): v is string => !!v).map((v) => JSON.stringify(v));
       forEachLineBackward(this.files.events, (line) => {
+        if (!needles.every((n) => line.includes(n))) return true;
         let d: Doc;
         try {
           d = parseLine(line) as Doc;

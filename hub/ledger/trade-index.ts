@@ -7,7 +7,9 @@
  * (written aside, then renamed), so a reader or a crash sees the old or the new one, never half.
  *
  * Layout: "CBTIDX1\n", u32 header length, header JSON, padding to 8, then each column in COLUMNS
- * order, `count` values each, little-endian, then the summary (JSON to the end of the file): for
+ * order, `count` values each, little-endian, then a hash table of positions + 1 by key hash (u32,
+ * open addressing, linear probing, tableSize(count) slots, 0 = empty) so the hub finds an old
+ * trade in a few reads, then the summary (JSON to the end of the file): for
  * every SUMMARY_SPAN entries, how many there are per account and status, so a count is a sum and
  * a deep page skips whole spans without reading them.
  */
@@ -45,6 +47,21 @@ export type SpanCounts = Record<string, number>;
 export function makeCol(name: ColName, n: number): Col {
   const w = COLUMNS[name];
   return w === 8 ? new Float64Array(n) : w === 4 ? new Uint32Array(n) : new Uint8Array(n);
+}
+
+/** Hash table slots: a power of two, at least twice the entries (short probe runs). */
+function tableSize(count: number): number {
+  let n = 8;
+  while (n < count * 2) n *= 2;
+  return n;
+}
+
+function tableStart(dataStart: number, count: number): number {
+  return colStart(dataStart, count, 'status') + count;
+}
+
+function summaryStart(dataStart: number, count: number): number {
+  return tableStart(dataStart, count) + tableSize(count) * 4;
 }
 
 function colStart(dataStart: number, count: number, name: ColName): number {
@@ -180,7 +197,7 @@ export class IndexFile {
   /** The summary: counts per account and status for each SUMMARY_SPAN entries. */
   summary(): SpanCounts[] {
     if (!this.spans) {
-      const at = colStart(this.dataStart, this.count, 'status') + this.count;
+      const at = summaryStart(this.dataStart, this.count);
       const buf = Buffer.alloc(fstatSync(this.fd).size - at);
       readSync(this.fd, buf, 0, buf.length, at);
       this.spans = JSON.parse(buf.toString('utf8')) as SpanCounts[];
@@ -201,6 +218,27 @@ export class IndexFile {
     return col;
   }
 
+  /** Positions whose key hash is `hash` (then compare the keys themselves). */
+  positionsOf(hash: number): number[] {
+    const size = tableSize(this.count);
+    const at = tableStart(this.dataStart, this.count);
+    const out: number[] = [];
+    const run = new Uint32Array(16);
+    const bytes = Buffer.from(run.buffer);
+    for (let slot = hash & (size - 1), probed = 0; probed < size; ) {
+      const n = Math.min(16, size - slot);
+      readSync(this.fd, bytes, 0, n * 4, at + slot * 4);
+      for (let i = 0; i < n; i++) {
+        const v = run[i];
+        if (v === 0) return out;
+        if (this.read('hash', v - 1, 1)[0] === hash) out.push(v - 1);
+      }
+      probed += n;
+      slot = (slot + n) & (size - 1);
+    }
+    return out;
+  }
+
   /** Offset and length of position p's line in trades.db. */
   line(p: number): { off: number; len: number } {
     return { off: (this.read('off', p, 1) as Float64Array)[0], len: (this.read('len', p, 1) as Uint32Array)[0] };
@@ -217,6 +255,7 @@ export class IndexWriter {
   private readonly dataStart: number;
   private readonly chunk: Record<ColName, Col>;
   private readonly summary: SpanCounts[] = [];
+  private readonly table: Uint32Array;
   private fill = 0;
   private written = 0;
 
@@ -234,6 +273,7 @@ export class IndexWriter {
     writeSync(this.fd, head, 0, head.length, 0);
     this.dataStart = head.length;
     this.chunk = Object.fromEntries(COL_NAMES.map((c) => [c, makeCol(c, chunkSize)])) as Record<ColName, Col>;
+    this.table = new Uint32Array(tableSize(header.count));
   }
 
   push(r: Rec): void {
@@ -241,6 +281,10 @@ export class IndexWriter {
     const bump = (k: string): void => {
       span[k] = (span[k] ?? 0) + 1;
     };
+    const mask = this.table.length - 1;
+    let slot = r.hash & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = this.written + this.fill + 1;
     bump(`*:${r.status}`);
     bump(`${r.master}:${r.status}`);
     if (r.slave !== r.master) bump(`${r.slave}:${r.status}`);
@@ -264,8 +308,10 @@ export class IndexWriter {
     this.flush();
     try {
       if (this.written !== this.header.count) throw new Error(`trades index: wrote ${this.written} of ${this.header.count} entries`);
+      const table = Buffer.from(this.table.buffer, this.table.byteOffset, this.table.byteLength);
+      writeSync(this.fd, table, 0, table.length, tableStart(this.dataStart, this.header.count));
       const json = Buffer.from(JSON.stringify(this.summary), 'utf8');
-      writeSync(this.fd, json, 0, json.length, colStart(this.dataStart, this.header.count, 'status') + this.header.count);
+      writeSync(this.fd, json, 0, json.length, summaryStart(this.dataStart, this.header.count));
       fsyncSync(this.fd);
     } finally {
       closeSync(this.fd);

@@ -272,26 +272,18 @@ function openLog(path: string): number {
   }
 }
 
-/** Index positions of the given keys, with their documents (a scan of the hash column, then the lines). */
+/** Index positions of the given keys, with their documents (the index's hash table, then the lines). */
 function lookup(index: IndexFile, logFd: number, keys: Iterable<string>): Map<string, { pos: number; doc: Doc }> {
-  const want = new Set<number>();
-  const keySet = new Set<string>();
-  for (const k of keys) {
-    keySet.add(k);
-    want.add(keyHash(k));
-  }
   const found = new Map<string, { pos: number; doc: Doc }>();
-  if (!keySet.size) return found;
-  const candidates: number[] = [];
-  for (let from = 0; from < index.count; from += CHUNK) {
-    const n = Math.min(CHUNK, index.count - from);
-    const h = index.read('hash', from, n);
-    for (let i = 0; i < n; i++) if (want.has(h[i])) candidates.push(from + i);
-  }
-  for (const p of candidates) {
-    const { off, len } = index.line(p);
-    const d = readDoc(logFd, off, len);
-    if (d && keySet.has(d._id)) found.set(d._id, { pos: p, doc: d });
+  for (const k of keys) {
+    for (const p of index.positionsOf(keyHash(k))) {
+      const { off, len } = index.line(p);
+      const d = readDoc(logFd, off, len);
+      if (d?._id === k) {
+        found.set(k, { pos: p, doc: d });
+        break;
+      }
+    }
   }
   return found;
 }
