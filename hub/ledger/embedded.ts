@@ -1,30 +1,31 @@
 /**
- * Embedded ledger on @seald-io/nedb: the zero-set-up default store, files in config.dataDir.
+ * Embedded ledger: the zero-set-up default store, files in config.dataDir, in nedb's line format
+ * (one JSON document per line, later lines win, `{"$$deleted":true,"_id":...}` removes), so nedb
+ * itself can still open every one of them.
  *
- * The running hub and the CLI are separate processes that use the folder at the same time, and
- * nedb rewrites (compacts) a data file whenever it loads one, so every file has one owner:
+ * The running hub and the CLI are separate processes that use the folder at the same time, so
+ * every file has one writer:
  *
  * | file                | written by                                  | read by                          |
  * |---------------------|---------------------------------------------|----------------------------------|
- * | trades.db events.db | the process holding ledger.lock: the hub    | anyone else parses them as they  |
- * |                     | (taken at start by ensureIndexes, or at its | are, without rewriting, and      |
- * |                     | first ledger write; released by close)      | re-parses only when they changed |
+ * | trades.db events.db | the process holding ledger.lock: the hub    | anyone else reads them as they   |
+ * | trades.idx          | (taken at start by ensureIndexes, or at its | are (trades through trades.idx), |
+ * |                     | first ledger write; released by close)      | without writing                  |
  * | accounts.db         | the CLI (accounts add/remove/enable,        | the hub every accountsReloadMs;  |
  * |                     | setup-db): one appended line per change,    | re-parsed only when its size,    |
  * |                     | never a rewrite while the hub may read it   | mtime or inode changed           |
  * | ledger-spill.jsonl  | the hub's LedgerWriter (writer.ts)          | the hub's LedgerWriter           |
  *
- * Only the ledger lock owner ever loads trades.db with nedb (and so compacts it, at hub start).
- * events.db is an append-only log that nobody loads into memory whole (it grows with every
- * decision for as long as the hub runs): the writer appends and remembers recent ids only.
+ * Nothing that grows with history is read whole or held in memory: trades.db is an append-only
+ * log with an index (trade-log.ts, trade-index.ts: the hub holds the live copies and the recent
+ * tail, readers page over the index), and events.db is an append-only log read from its end (the
+ * writer remembers the ids of the last RECENT_EVENT_IDS events, to drop replays).
  * `readOnly: true` never takes the lock: trade and event writes are refused, reads parse the
  * files. Accounts can be written in both modes, since appends from several processes cannot
  * clobber each other.
  *
- * All three files keep nedb's line format (one JSON document per line, later lines win,
- * `{"$$deleted":true,"_id":...}` removes), so nedb itself can still open them.
- * A trade's _id is its unique key (master + position + slave): nedb's primary index is the unique
- * index on the key. An event's _id is its id, so a replayed event is recognised and skipped.
+ * A trade's _id is its unique key (master + position + slave). An event's _id is its id, so a
+ * replayed event is recognised and skipped.
  */
 import { appendFile } from 'fs/promises';
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'fs';
