@@ -85,7 +85,7 @@ async function writeSample(dir: string, shape: HistoryShape, rows: string[][]): 
   }
   const [, closeMs] = await timed(() => store.close());
   const stat = (xs: number[]): string => `median ${ms(median(xs))}, max ${ms(Math.max(...xs))}`;
-  rows.push([`write path: ${SAMPLE} new trades, batches of ${BATCH} (new keys: a hash-column scan each; the index is rewritten every 5,000 trades)`, stat(opens)]);
+  rows.push([`write path: ${SAMPLE} new trades, batches of ${BATCH} (new keys looked up in the index's hash table; max: the batch that rewrites the index, every 5,000 trades)`, stat(opens)]);
   rows.push([`write path: the same ${SAMPLE} trades closed, batches of ${BATCH}`, stat(closes)]);
   rows.push([`write path: 50,000 events, batches of ${BATCH}`, stat(events)]);
   rows.push(['store close (index rewritten to cover the tail)', ms(closeMs)]);
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
       '',
       table(['Other', 'Figure'], [[`writing the files (${shape.trades.toLocaleString('en')} trades, ${shape.events.toLocaleString('en')} events)`, ms(genMs)], ...rows]),
       '',
-      'How: trades.db is an append-only log (nedb\'s line format) and trades.idx holds every trade newest first as fixed-width columns (line offset, times, key hash, account ids, status); the hub keeps only the open copies and the trades written since the index was last rewritten (at most 5,000) in memory, and a reader pages over the columns. See hub/ledger/trade-log.ts.',
+      'How: trades.db is an append-only log (nedb\'s line format) and trades.idx holds every trade newest first as fixed-width columns (line offset, times, key hash, account ids, status), a hash table of positions by key and counts per account and status for every 65,536 entries; the hub keeps only the open copies and the trades written since the index was last rewritten (at most 5,000) in memory, and a reader pages over the columns. See hub/ledger/trade-log.ts.',
       END,
     ].join('\n');
     const file = join(outDir, 'benchmarks.md');

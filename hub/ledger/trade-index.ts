@@ -13,7 +13,7 @@
  * every SUMMARY_SPAN entries, how many there are per account and status, so a count is a sum and
  * a deep page skips whole spans without reading them.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'fs';
 import type { Doc } from './lines';
 import type { TradeStatus } from './types';
 
@@ -324,6 +324,11 @@ export class IndexWriter {
       closeSync(this.fd);
     } catch {
       // Closed by finish().
+    }
+    try {
+      unlinkSync(this.tmp);
+    } catch {
+      // Renamed by finish() or never written.
     }
   }
 }

@@ -19,7 +19,8 @@
  * written by nedb (before this index existed) is taken over at the first start.
  */
 import { appendFile } from 'fs/promises';
-import { appendFileSync, closeSync, openSync, statSync, truncateSync, writeSync } from 'fs';
+import { appendFileSync, closeSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, writeSync } from 'fs';
+import { basename, dirname, join } from 'path';
 import { StoreError } from '../errors';
 import { forEachLine, nedbModel, parseLine, readAt, type Doc } from './lines';
 import { IndexFile, IndexWriter, Names, SUMMARY_SPAN, isLiveCode, keyHash, newer, recAt, recOf, statusCode, timeValue, type Col, type ColName, type Rec } from './trade-index';
@@ -368,11 +369,14 @@ export class TradeLog {
     const tailMax = tuning.tailMax ?? TAIL_MAX;
     const t = new TradeLog(logPath, indexPath, warn, tailMax, tuning.span ?? SUMMARY_SPAN);
     t.load();
-    if (t.tail.size >= tailMax) await t.checkpoint();
+    if (t.tail.size >= tailMax) await t.checkpointOrWarn();
     return t;
   }
 
   private load(): void {
+    // An index rewrite a crash interrupted: never renamed into place, so never used.
+    const dir = dirname(this.indexPath);
+    for (const f of readdirSync(dir)) if (f.startsWith(`${basename(this.indexPath)}.`) && f.endsWith('.tmp')) unlinkSync(join(dir, f));
     closeSync(openSync(this.logPath, 'a'));
     const st = statSync(this.logPath);
     this.logIno = st.ino;
@@ -513,7 +517,7 @@ export class TradeLog {
       off += len + 1;
     });
     this.logSize = off;
-    if (this.tail.size >= this.tailMax) await this.checkpoint();
+    if (this.tail.size >= this.tailMax) await this.checkpointOrWarn();
   }
 
   private inIndex(keys: string[]): Map<string, { pos: number; doc: Doc }> {
@@ -576,9 +580,22 @@ export class TradeLog {
     this.livePos = livePos;
   }
 
+  /**
+   * The trades are safe in trades.db whether or not the index could be rewritten (the lines after
+   * it are read at every start), so a failure (disk full, a file another program holds open on
+   * Windows) is told and the rewrite tried again at the next write.
+   */
+  private async checkpointOrWarn(): Promise<void> {
+    try {
+      await this.checkpoint();
+    } catch (e) {
+      this.warn(`could not rewrite ${this.indexPath} (${(e as Error).message}); the trades are safe in ${this.logPath}, the rewrite is tried again at the next write`);
+    }
+  }
+
   /** Rewrites the index when trades were written since (so the next start reads no tail). */
   close(): Promise<void> {
-    const run = this.serial.then(() => (this.tail.size ? this.checkpoint() : undefined));
+    const run = this.serial.then(() => (this.tail.size ? this.checkpointOrWarn() : undefined));
     this.serial = run.catch(() => undefined);
     return run;
   }

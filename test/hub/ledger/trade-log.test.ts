@@ -164,6 +164,25 @@ describe('embedded trade log', () => {
     await third.close();
   });
 
+  it('a write succeeds when the index cannot be rewritten; the next start rebuilds it from trades.db', async () => {
+    const dir = tempDir();
+    const warnings: string[] = [];
+    const hub = await hubStore(dir, 2, (w) => warnings.push(w));
+    await hub.upsertTrades([openTrade('M', 1, 'S', 1)]);
+    const index = join(dir, EMBEDDED_FILES.tradesIndex);
+    fs.rmSync(index);
+    fs.mkdirSync(join(index, 'in-the-way'), { recursive: true });
+    await hub.upsertTrades([openTrade('M', 2, 'S', 2), openTrade('M', 3, 'S', 3)]);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings[0]).toContain(`could not rewrite ${index}`);
+    expect(warnings[0]).toContain('the trades are safe');
+    await hub.close();
+    fs.rmSync(index, { recursive: true });
+    const again = await hubStore(dir);
+    expect((await again.findTrades({})).map((t) => t.master_ticket)).toEqual(['3', '2', '1']);
+    await again.close();
+  });
+
   it('a kill -9 while writing loses nothing that was acknowledged, and the next start reads the rest', async () => {
     const dir = tempDir();
     // A first history, indexed, so the kill lands on index + tail.
