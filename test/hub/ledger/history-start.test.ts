@@ -2,8 +2,8 @@
  * Issue 15's ledger target, scaled down (the full figures: `npm run bench:ledger`, in
  * docs/benchmarks.md): the real hub process starts as fast, and in as little memory, on a data
  * folder with 100,000 trades and 300,000 events as on an empty one. Ratios, not absolute times:
- * the machine may be busy. (With the whole of trades.db loaded at start, as nedb did, this
- * history took 3 to 6 s and some 60 MB more.)
+ * the machine may be busy. (With trades.db loaded whole at start, as nedb did, 100,000 trades
+ * took 3 to 6 s: issue 15.)
  */
 import { join, resolve } from 'path';
 import { transpileForChildren } from '../../../bench/build';
