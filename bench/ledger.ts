@@ -15,6 +15,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { cpus, tmpdir, totalmem } from 'os';
 import { join, resolve } from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import { EmbeddedStore } from '../hub/ledger/embedded';
 import type { EventQuery, LedgerEvent, TradeQuery, TradeUpdate } from '../hub/ledger/types';
 import { historyTrade, median, timeHubStart, writeHistory, type HistoryShape, type StartResult } from './ledger-history';
@@ -61,6 +62,9 @@ async function writeSample(dir: string, shape: HistoryShape, rows: string[][]): 
   const SAMPLE = 10_000;
   const opens: number[] = [];
   const closes: number[] = [];
+  // The copy path shares the event loop with these writes: how long can it be held up?
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
+  stalls.enable();
   for (let i = 0; i < SAMPLE; i += BATCH) {
     const batch: TradeUpdate[] = [];
     for (let j = i; j < i + BATCH; j++) {
@@ -78,6 +82,7 @@ async function writeSample(dir: string, shape: HistoryShape, rows: string[][]): 
     }
     closes.push((await timed(() => store.upsertTrades(batch)))[1]);
   }
+  stalls.disable();
   const events: number[] = [];
   for (let i = 0; i < 50_000; i += BATCH) {
     const batch: LedgerEvent[] = Array.from({ length: BATCH }, (_, k) => ({ id: `bench-${i + k}`, time: new Date().toISOString(), kind: 'decision', account: 'S1', message: 'bench write path sample' }));
@@ -87,6 +92,7 @@ async function writeSample(dir: string, shape: HistoryShape, rows: string[][]): 
   const stat = (xs: number[]): string => `median ${ms(median(xs))}, max ${ms(Math.max(...xs))}`;
   rows.push([`write path: ${SAMPLE} new trades, batches of ${BATCH} (new keys looked up in the index's hash table; max: the batch that rewrites the index, every 5,000 trades)`, stat(opens)]);
   rows.push([`write path: the same ${SAMPLE} trades closed, batches of ${BATCH}`, stat(closes)]);
+  rows.push([`longest event-loop stall during those trade writes (index rewrites included: they yield every 16,384 entries)`, ms(stalls.max / 1e6)]);
   rows.push([`write path: 50,000 events, batches of ${BATCH}`, stat(events)]);
   rows.push(['store close (index rewritten to cover the tail)', ms(closeMs)]);
 }

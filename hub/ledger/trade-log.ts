@@ -36,8 +36,8 @@ export interface TradeLogTuning {
   /** Entries per summary span of the index; default SUMMARY_SPAN. */
   span?: number;
 }
-/** Index entries read at once by the merge and the scans. */
-const CHUNK = 65_536;
+/** Index entries read at once by the merge and the scans: the merge yields to the copy path after each. */
+const CHUNK = 16_384;
 /** Lines of trades.db read back at start to check the index still matches it. */
 const SAMPLES = 64;
 
