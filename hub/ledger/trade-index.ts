@@ -13,7 +13,7 @@
  * every SUMMARY_SPAN entries, how many there are per account and status, so a count is a sum and
  * a deep page skips whole spans without reading them.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'fs';
+import { closeSync, fstatSync, fsync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'fs';
 import type { Doc } from './lines';
 import type { TradeStatus } from './types';
 
@@ -303,8 +303,8 @@ export class IndexWriter {
     this.fill = 0;
   }
 
-  /** fsyncs and renames over `path`; the count pushed must be the header's. */
-  finish(path: string): void {
+  /** Completes the file and fsyncs it (in the thread pool: the copy path shares this event loop); the count pushed must be the header's. */
+  async finish(): Promise<void> {
     this.flush();
     try {
       if (this.written !== this.header.count) throw new Error(`trades index: wrote ${this.written} of ${this.header.count} entries`);
@@ -312,10 +312,14 @@ export class IndexWriter {
       writeSync(this.fd, table, 0, table.length, tableStart(this.dataStart, this.header.count));
       const json = Buffer.from(JSON.stringify(this.summary), 'utf8');
       writeSync(this.fd, json, 0, json.length, summaryStart(this.dataStart, this.header.count));
-      fsyncSync(this.fd);
+      await new Promise<void>((resolve, reject) => fsync(this.fd, (e) => (e ? reject(e) : resolve())));
     } finally {
       closeSync(this.fd);
     }
+  }
+
+  /** Puts the finished file in place of `path`: readers see the old index or this one, whole. */
+  install(path: string): void {
     renameSync(this.tmp, path);
   }
 

@@ -368,12 +368,12 @@ export class TradeLog {
   static async open(logPath: string, indexPath: string, warn: (m: string) => void, tuning: TradeLogTuning = {}): Promise<TradeLog> {
     const tailMax = tuning.tailMax ?? TAIL_MAX;
     const t = new TradeLog(logPath, indexPath, warn, tailMax, tuning.span ?? SUMMARY_SPAN);
-    t.load();
+    await t.load();
     if (t.tail.size >= tailMax) await t.checkpointOrWarn();
     return t;
   }
 
-  private load(): void {
+  private async load(): Promise<void> {
     // An index rewrite a crash interrupted: never renamed into place, so never used.
     const dir = dirname(this.indexPath);
     for (const f of readdirSync(dir)) if (f.startsWith(`${basename(this.indexPath)}.`) && f.endsWith('.tmp')) unlinkSync(join(dir, f));
@@ -388,7 +388,7 @@ export class TradeLog {
         index = undefined;
       }
       if (!index) {
-        this.rebuild();
+        await this.rebuild();
         return;
       }
       const { tail, bad, end } = readTail(this.logPath, index.header.logEnd);
@@ -436,7 +436,7 @@ export class TradeLog {
   }
 
   /** Reads trades.db whole (the first start on an nedb-written file, or after the index was lost) and writes the index. */
-  private rebuild(): void {
+  private async rebuild(): Promise<void> {
     const recs = new Map<string, Rec>();
     const names = new Names();
     const { bad, end } = scanLines(this.logPath, 0, (d, off, len) => {
@@ -459,7 +459,8 @@ export class TradeLog {
         w.push(r);
         if (this.live.has(k)) this.livePos.set(k, p);
       });
-      w.finish(this.indexPath);
+      await w.finish();
+      w.install(this.indexPath);
     } catch (e) {
       w.abandon();
       throw e;
@@ -568,12 +569,19 @@ export class TradeLog {
         await new Promise((r) => setImmediate(r));
       }
       for (; j < entries.length; j++) emit(entries[j].r, entries[j].live ? entries[j].k : undefined);
-      w.finish(this.indexPath);
+      await w.finish();
     } catch (e) {
       w.abandon();
       throw e;
     } finally {
       index.close();
+    }
+    // No await from here on: the new index and the emptied tail appear together.
+    try {
+      w.install(this.indexPath);
+    } catch (e) {
+      w.abandon();
+      throw e;
     }
     this.tail.clear();
     this.dead.clear();
