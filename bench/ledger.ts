@@ -96,7 +96,7 @@ async function writeSample(dir: string, shape: HistoryShape, rows: string[][]): 
   const stat = (xs: number[]): string => `median ${ms(median(xs))}, max ${ms(Math.max(...xs))}`;
   rows.push([`write path: ${SAMPLE} new trades, batches of ${BATCH} (new keys looked up in the index's hash table; max: the batch that rewrites the index, every 5,000 trades)`, stat(opens)]);
   rows.push([`write path: the same ${SAMPLE} trades closed, batches of ${BATCH}`, stat(closes)]);
-  rows.push([`longest event-loop stall during those trade writes (index rewrites included: they yield every 16,384 entries); the same while idle, 3 s`, `${ms(stalls.max / 1e6)}; idle ${ms(idle.max / 1e6)}`]);
+  rows.push([`longest event-loop stall during those trade writes (index rewrites included: they yield every 4,096 entries); the same while idle, 3 s`, `${ms(stalls.max / 1e6)}; idle ${ms(idle.max / 1e6)}`]);
   rows.push([`write path: 50,000 events, batches of ${BATCH}`, stat(events)]);
   rows.push(['store close (index rewritten to cover the tail)', ms(closeMs)]);
 }

@@ -254,7 +254,7 @@ export class IndexWriter {
   private readonly fd: number;
   private readonly dataStart: number;
   private readonly chunk: Record<ColName, Col>;
-  private readonly summary: SpanCounts[] = [];
+  private readonly spanCounts: Uint32Array[] = [];
   private readonly table: Uint32Array;
   private fill = 0;
   private written = 0;
@@ -277,20 +277,46 @@ export class IndexWriter {
   }
 
   push(r: Rec): void {
-    const span = (this.summary[Math.floor((this.written + this.fill) / this.header.span)] ??= {});
-    const bump = (k: string): void => {
-      span[k] = (span[k] ?? 0) + 1;
-    };
+    this.put(r.off, r.sort, r.upd, r.len, r.hash, r.master, r.slave, r.status);
+  }
+
+  /** Entry i of columns read from another index (no object per entry: a merge copies a million). */
+  pushFrom(cols: Record<ColName, Col>, i: number): void {
+    this.put(cols.off[i], cols.sort[i], cols.upd[i], cols.len[i], cols.hash[i], cols.master[i], cols.slave[i], cols.status[i]);
+  }
+
+  private put(off: number, sort: number, upd: number, len: number, hash: number, master: number, slave: number, status: number): void {
+    const pos = this.written + this.fill;
+    // Counts by (account + 1) * 256 + status; account -1 is "every trade".
+    const counts = (this.spanCounts[Math.floor(pos / this.header.span)] ??= new Uint32Array((this.header.names.length + 1) * 256));
+    counts[status]++;
+    counts[(master + 1) * 256 + status]++;
+    if (slave !== master) counts[(slave + 1) * 256 + status]++;
     const mask = this.table.length - 1;
-    let slot = r.hash & mask;
+    let slot = hash & mask;
     while (this.table[slot] !== 0) slot = (slot + 1) & mask;
-    this.table[slot] = this.written + this.fill + 1;
-    bump(`*:${r.status}`);
-    bump(`${r.master}:${r.status}`);
-    if (r.slave !== r.master) bump(`${r.slave}:${r.status}`);
+    this.table[slot] = pos + 1;
     const i = this.fill++;
-    for (const c of COL_NAMES) this.chunk[c][i] = r[c];
+    const c = this.chunk;
+    c.off[i] = off;
+    c.sort[i] = sort;
+    c.upd[i] = upd;
+    c.len[i] = len;
+    c.hash[i] = hash;
+    c.master[i] = master;
+    c.slave[i] = slave;
+    c.status[i] = status;
     if (this.fill === this.chunkSize) this.flush();
+  }
+
+  private summary(): SpanCounts[] {
+    return this.spanCounts.map((counts) => {
+      const cells: SpanCounts = {};
+      counts.forEach((n, k) => {
+        if (n) cells[`${k < 256 ? '*' : (k >> 8) - 1}:${k & 255}`] = n;
+      });
+      return cells;
+    });
   }
 
   private flush(): void {
@@ -310,7 +336,7 @@ export class IndexWriter {
       if (this.written !== this.header.count) throw new Error(`trades index: wrote ${this.written} of ${this.header.count} entries`);
       const table = Buffer.from(this.table.buffer, this.table.byteOffset, this.table.byteLength);
       writeSync(this.fd, table, 0, table.length, tableStart(this.dataStart, this.header.count));
-      const json = Buffer.from(JSON.stringify(this.summary), 'utf8');
+      const json = Buffer.from(JSON.stringify(this.summary()), 'utf8');
       writeSync(this.fd, json, 0, json.length, summaryStart(this.dataStart, this.header.count));
       await new Promise<void>((resolve, reject) => fsync(this.fd, (e) => (e ? reject(e) : resolve())));
     } finally {
@@ -335,20 +361,6 @@ export class IndexWriter {
       // Renamed by finish() or never written.
     }
   }
-}
-
-/** Reads one full row of position p from already loaded columns. */
-export function recAt(cols: Record<ColName, Col>, p: number): Rec {
-  return {
-    off: cols.off[p],
-    len: cols.len[p],
-    sort: cols.sort[p],
-    upd: cols.upd[p],
-    hash: cols.hash[p],
-    master: cols.master[p],
-    slave: cols.slave[p],
-    status: cols.status[p],
-  };
 }
 
 export { COL_NAMES };

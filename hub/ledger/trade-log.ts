@@ -23,7 +23,7 @@ import { appendFileSync, closeSync, openSync, readdirSync, statSync, truncateSyn
 import { basename, dirname, join } from 'path';
 import { StoreError } from '../errors';
 import { forEachLine, nedbModel, parseLine, readAt, type Doc } from './lines';
-import { IndexFile, IndexWriter, Names, SUMMARY_SPAN, isLiveCode, keyHash, newer, recAt, recOf, statusCode, timeValue, type Col, type ColName, type Rec } from './trade-index';
+import { IndexFile, IndexWriter, Names, SUMMARY_SPAN, isLiveCode, keyHash, newer, recOf, statusCode, timeValue, type Col, type ColName, type Rec } from './trade-index';
 import { compareTradesNewestFirst, matchesTradeQuery, tradeKeyString, type Trade, type TradeQuery, type TradeUpdate } from './types';
 
 /** Trades written since the index was rewritten, past which it is rewritten: bounds the hub's memory and a reader's parse. */
@@ -37,7 +37,7 @@ export interface TradeLogTuning {
   span?: number;
 }
 /** Index entries read at once by the merge and the scans: the merge yields to the copy path after each. */
-const CHUNK = 16_384;
+const CHUNK = 4_096;
 /** Lines of trades.db read back at start to check the index still matches it. */
 const SAMPLES = 64;
 
@@ -542,6 +542,7 @@ export class TradeLog {
       .filter((e): e is [string, TailEntry & { doc: Doc }] => e[1].doc !== null)
       .map(([k, e]) => ({ k, r: recOf(e.doc, e.off, e.len, names), live: this.live.has(k) }))
       .sort((a, b) => (newer(a.r.sort, a.r.upd, b.r.sort, b.r.upd) ? -1 : newer(b.r.sort, b.r.upd, a.r.sort, a.r.upd) ? 1 : 0));
+    await new Promise((r) => setImmediate(r));
     const count = index.count - this.dead.size + entries.length;
     const w = new IndexWriter(`${this.indexPath}.${process.pid}.tmp`, { count, logEnd: this.logSize, logIno: this.logIno, names: names.list, span: this.span });
     const liveAt = new Map([...this.livePos].map(([k, p]) => [p, k]));
@@ -564,7 +565,10 @@ export class TradeLog {
             emit(entries[j].r, entries[j].live ? entries[j].k : undefined);
             j++;
           }
-          emit(recAt(cols, i), liveAt.get(p));
+          w.pushFrom(cols, i);
+          const liveKey = liveAt.get(p);
+          if (liveKey !== undefined) livePos.set(liveKey, out);
+          out++;
         }
         await new Promise((r) => setImmediate(r));
       }
