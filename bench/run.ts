@@ -21,6 +21,13 @@ import { summarizeProfiles } from './profile';
 import { burstPair, latencyPair, scaleRun, type BurstResult, type BurstRound, type Ctx, type LatencyResult, type ScaleResult } from './scenarios';
 import { fmtMB, fmtMs, fmtRatio } from './stats';
 
+/** The section `npm run bench:ledger` (bench/ledger.ts) writes into the same file, kept as it is. */
+function keptLedgerSection(file: string): string {
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const m = /<!-- ledger bench: start -->[\s\S]*<!-- ledger bench: end -->/.exec(old);
+  return m ? `\n${m[0]}\n` : '';
+}
+
 export interface BenchOptions {
   smoke?: boolean;
   /** Where benchmarks.md and the chart go; default docs/ (smoke: a temp folder). */
@@ -193,7 +200,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
     results.files.push(join(outDir, 'bench-latency.png'), join(outDir, 'bench-latency.svg'));
   }
   const md = report(results, Boolean(chart));
-  writeFileSync(join(outDir, 'benchmarks.md'), md);
+  writeFileSync(join(outDir, 'benchmarks.md'), md + keptLedgerSection(join(outDir, 'benchmarks.md')));
   results.files.push(join(outDir, 'benchmarks.md'));
   print('');
   print(tableLines(results).join('\n'));

@@ -1,45 +1,41 @@
 /**
- * Embedded ledger on @seald-io/nedb: the zero-set-up default store, files in config.dataDir.
+ * Embedded ledger: the zero-set-up default store, files in config.dataDir, in nedb's line format
+ * (one JSON document per line, later lines win, `{"$$deleted":true,"_id":...}` removes), so nedb
+ * itself can still open every one of them.
  *
- * The running hub and the CLI are separate processes that use the folder at the same time, and
- * nedb rewrites (compacts) a data file whenever it loads one, so every file has one owner:
+ * The running hub and the CLI are separate processes that use the folder at the same time, so
+ * every file has one writer:
  *
  * | file                | written by                                  | read by                          |
  * |---------------------|---------------------------------------------|----------------------------------|
- * | trades.db events.db | the process holding ledger.lock: the hub    | anyone else parses them as they  |
- * |                     | (taken at start by ensureIndexes, or at its | are, without rewriting, and      |
- * |                     | first ledger write; released by close)      | re-parses only when they changed |
+ * | trades.db events.db | the process holding ledger.lock: the hub    | anyone else reads them as they   |
+ * | trades.idx          | (taken at start by ensureIndexes, or at its | are (trades through trades.idx), |
+ * |                     | first ledger write; released by close)      | without writing                  |
  * | accounts.db         | the CLI (accounts add/remove/enable,        | the hub every accountsReloadMs;  |
  * |                     | setup-db): one appended line per change,    | re-parsed only when its size,    |
  * |                     | never a rewrite while the hub may read it   | mtime or inode changed           |
  * | ledger-spill.jsonl  | the hub's LedgerWriter (writer.ts)          | the hub's LedgerWriter           |
  *
- * Only the ledger lock owner ever loads trades.db with nedb (and so compacts it, at hub start).
- * events.db is an append-only log that nobody loads into memory whole (it grows with every
- * decision for as long as the hub runs): the writer appends and remembers recent ids only.
+ * Nothing that grows with history is read whole or held in memory: trades.db is an append-only
+ * log with an index (trade-log.ts, trade-index.ts: the hub holds the live copies and the recent
+ * tail, readers page over the index), and events.db is an append-only log read from its end (the
+ * writer remembers the ids of the last RECENT_EVENT_IDS events, to drop replays).
  * `readOnly: true` never takes the lock: trade and event writes are refused, reads parse the
  * files. Accounts can be written in both modes, since appends from several processes cannot
  * clobber each other.
  *
- * All three files keep nedb's line format (one JSON document per line, later lines win,
- * `{"$$deleted":true,"_id":...}` removes), so nedb itself can still open them.
- * A trade's _id is its unique key (master + position + slave): nedb's primary index is the unique
- * index on the key. An event's _id is its id, so a replayed event is recognised and skipped.
+ * A trade's _id is its unique key (master + position + slave). An event's _id is its id, so a
+ * replayed event is recognised and skipped.
  */
-import Datastore from '@seald-io/nedb';
 import { appendFile } from 'fs/promises';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
 import { randomUUID } from 'crypto';
 import type { Account } from '../accounts';
 import { StoreError } from '../errors';
-import { matchesEventQuery, matchesTradeQuery, tradeKeyString, type EventQuery, type LedgerEvent, type Store, type Trade, type TradeQuery, type TradeUpdate } from './types';
-
-// nedb's own line decoder (turns {"$$date": n} back into Dates), for full format compatibility.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- lib/model ships no type declarations to import; the cast types it
-const nedbModel = require('@seald-io/nedb/lib/model') as { deserialize(line: string): unknown; checkObject(o: unknown): void };
-
-type Doc = Record<string, unknown> & { _id: string };
+import { forEachLineBackward, nedbModel, parseLine, readAt, type Doc } from './lines';
+import { TradeLog, TradeReader, type TradeLogTuning } from './trade-log';
+import { matchesEventQuery, type EventQuery, type LedgerEvent, type Store, type Trade, type TradeQuery, type TradeUpdate } from './types';
 
 /** fn's result as a promise, a throw as a rejection: what an async method with no await returns. */
 function promised<T>(fn: () => T): Promise<T> {
@@ -49,6 +45,8 @@ function promised<T>(fn: () => T): Promise<T> {
 export const EMBEDDED_FILES = {
   accounts: 'accounts.db',
   trades: 'trades.db',
+  /** Derived from trades.db (trade-index.ts); rebuilt from it when missing. */
+  tradesIndex: 'trades.idx',
   events: 'events.db',
   lock: 'ledger.lock',
 } as const;
@@ -58,6 +56,8 @@ export interface EmbeddedStoreOptions {
   readOnly?: boolean;
   /** Told when lines that do not parse are moved out of a data file (see setAsideCorrupt). */
   onWarning?: (message: string) => void;
+  /** Sizes of the trade log (trade-log.ts); tests make them small. */
+  tradeLog?: TradeLogTuning;
 }
 
 /**
@@ -78,8 +78,7 @@ export function setAsideCorrupt(path: string): number {
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
-      if (line.includes('"$$date"')) nedbModel.deserialize(line);
-      else JSON.parse(line);
+      parseLine(line);
       good.push(line);
     } catch {
       bad.push(line);
@@ -136,7 +135,7 @@ function readNedbFile(path: string): ParsedFile {
     if (!line) continue;
     let doc: Doc;
     try {
-      doc = (line.includes('"$$date"') ? nedbModel.deserialize(line) : JSON.parse(line)) as Doc;
+      doc = parseLine(line) as Doc;
     } catch {
       corrupt++;
       continue;
@@ -155,16 +154,44 @@ function readNedbFile(path: string): ParsedFile {
  * so no append can be in flight; the cut bytes are kept in `<file>.torn` for inspection.
  */
 function repairTornTail(path: string): void {
-  let text: Buffer;
+  let fd: number;
   try {
-    text = readFileSync(path);
+    fd = openSync(path, 'r');
   } catch {
     return;
   }
-  if (text.length === 0 || text[text.length - 1] === 0x0a) return;
-  const keep = text.lastIndexOf(0x0a) + 1;
-  appendFileSync(`${path}.torn`, Buffer.concat([text.subarray(keep), Buffer.from('\n')]));
+  let keep = 0;
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+    // Only the end is read: the file can be gigabytes, and only its last line can be torn.
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - 65_536);
+      const buf = readAt(fd, start, end - start);
+      if (end === size && buf[buf.length - 1] === 0x0a) return;
+      const nl = buf.lastIndexOf(0x0a);
+      if (nl >= 0) {
+        keep = start + nl + 1;
+        break;
+      }
+      end = start;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (size === 0) return;
+  const torn = readFileSlice(path, keep, size);
+  appendFileSync(`${path}.torn`, Buffer.concat([torn, Buffer.from('\n')]));
   truncateSync(path, keep);
+}
+
+function readFileSlice(path: string, from: number, to: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    return readAt(fd, from, to - from);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function pidAlive(pid: number): boolean {
@@ -186,31 +213,28 @@ function withoutId<T>(d: Doc): T {
   return structuredClone(rest) as unknown as T;
 }
 
-/** Event ids remembered to drop replays: far more than a writer retry or a spill can hold back. */
-const RECENT_EVENT_IDS = 200_000;
+/**
+ * Event ids remembered to drop replays: a writer retry re-sends its last batch, and a spill replay
+ * after a crash at most the batch whose read offset was not saved yet (batches of 500 ops): 20 batches of margin.
+ */
+const RECENT_EVENT_IDS = 10_000;
 
-/** The ids and the highest _seq of the last `max` events in an event log file. */
+/** The ids of the last `max` events of the event log and the highest _seq, read from its end. */
 function recentEventIds(path: string, max: number): { ids: Set<string>; seq: number } {
-  const ids = new Set<string>();
+  const ids: string[] = [];
   let seq = 0;
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  const lines = text.split('\n');
-  for (let i = Math.max(0, lines.length - max - 1); i < lines.length; i++) {
-    if (!lines[i]) continue;
+  forEachLineBackward(path, (line) => {
     try {
-      const d = JSON.parse(lines[i]) as Doc;
-      if (typeof d._id === 'string') ids.add(d._id);
+      const d = JSON.parse(line) as Doc;
+      if (typeof d._id === 'string') ids.push(d._id);
       if (typeof d._seq === 'number' && d._seq > seq) seq = d._seq;
     } catch {
-      // A torn line was cut by repairTornTail; anything else unreadable is skipped by readers too.
+      // Unreadable: skipped by readers too.
     }
-  }
-  return { ids, seq };
+    return ids.length < max;
+  });
+  // Oldest first, so the oldest are evicted first.
+  return { ids: new Set(ids.reverse()), seq };
 }
 
 function eventFromDoc(d: Doc): LedgerEvent {
@@ -222,30 +246,16 @@ function eventFromDoc(d: Doc): LedgerEvent {
   return ev;
 }
 
-/** A trade document's timestamp (ISO text, as in Trade), '' when absent. */
-function timeText(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-function sortKey(d: Doc): string {
-  return timeText(d.open_time ?? d.updated_at);
-}
-
-/** Newest first, the order of compareTradesNewestFirst. */
-function sortTradeDocs(docs: Iterable<Doc>): Doc[] {
-  const rows = [...docs].map((d) => ({ k: sortKey(d), u: timeText(d.updated_at), d }));
-  rows.sort((a, b) => (a.k !== b.k ? (a.k < b.k ? 1 : -1) : a.u < b.u ? 1 : a.u > b.u ? -1 : 0));
-  return rows.map((r) => r.d);
-}
-
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
   readonly location: string;
   readonly readOnly: boolean;
-  private readonly files: { accounts: string; trades: string; events: string; lock: string };
+  private readonly files: { accounts: string; trades: string; tradesIndex: string; events: string; lock: string };
   private opened = false;
-  /** Loaded with nedb while this store holds the ledger lock. */
-  private trades: Datastore<Doc> | undefined;
+  /** The trade log, open for writing while this store holds the ledger lock (trade-log.ts). */
+  private trades: TradeLog | undefined;
+  /** Read access to the trades for a store that does not hold the lock. */
+  private readonly tradeReader: TradeReader;
   /**
    * Events are an append-only log, not a nedb collection: nedb keeps every document in memory,
    * and the event log grows with every decision for as long as the hub runs. Only the ids of
@@ -253,26 +263,27 @@ export class EmbeddedStore implements Store {
    */
   private events: { recentIds: Set<string> } | undefined;
   private eventSeq = 0;
-  private version = 0;
   private claiming: Promise<boolean> | undefined;
   /** pid of another live process holding the ledger lock, when we found one. */
   private lockedBy: number | undefined;
   private accountsCache: ParsedFile | undefined;
-  private parsed: { trades?: ParsedFile; events?: ParsedFile } = {};
-  private sorted: { trades?: { tag: string; docs: Doc[] }; events?: { tag: string; docs: Doc[] } } = {};
 
   private readonly warn: (message: string) => void;
+  private readonly tradeTuning: TradeLogTuning | undefined;
 
   constructor(dir: string, opts: EmbeddedStoreOptions = {}) {
     this.location = resolve(dir);
     this.readOnly = opts.readOnly ?? false;
     this.warn = opts.onWarning ?? (() => undefined);
+    this.tradeTuning = opts.tradeLog;
     this.files = {
       accounts: join(this.location, EMBEDDED_FILES.accounts),
       trades: join(this.location, EMBEDDED_FILES.trades),
+      tradesIndex: join(this.location, EMBEDDED_FILES.tradesIndex),
       events: join(this.location, EMBEDDED_FILES.events),
       lock: join(this.location, EMBEDDED_FILES.lock),
     };
+    this.tradeReader = new TradeReader(this.files.trades, this.files.tradesIndex, this.warn);
   }
 
   /** True while this store holds the ledger lock (it is the process writing trades and events). */
@@ -294,19 +305,24 @@ export class EmbeddedStore implements Store {
     });
   }
 
-  close(): Promise<void> {
-    if (this.trades) {
+  async close(): Promise<void> {
+    const trades = this.trades;
+    if (trades) {
       this.trades = undefined;
       this.events = undefined;
-      this.releaseLock();
+      try {
+        await trades.close();
+      } finally {
+        this.releaseLock();
+      }
     }
     this.opened = false;
-    return Promise.resolve();
   }
 
   /**
-   * Takes the ledger lock when it is free and loads (and so compacts) trades.db and events.db:
-   * the hub does this at start so a damaged file is reported then, not at the first trade.
+   * Takes the ledger lock when it is free and opens trades.db (checking its index, or building it:
+   * the first start on a trades.db nedb wrote) and the end of events.db: the hub does this at
+   * start so a damaged file is reported then, not at the first trade.
    * While another live process holds the lock this is a no-op: that process owns the files.
    * Also compacts accounts.db when it is mostly superseded lines.
    */
@@ -336,14 +352,11 @@ export class EmbeddedStore implements Store {
     try {
       repairTornTail(this.files.trades);
       repairTornTail(this.files.events);
-      this.setAside(this.files.trades);
-      const trades = new Datastore<Doc>({ filename: this.files.trades });
-      await trades.loadDatabaseAsync();
+      const trades = await TradeLog.open(this.files.trades, this.files.tradesIndex, this.warn, this.tradeTuning);
       const { ids, seq } = recentEventIds(this.files.events, RECENT_EVENT_IDS);
       this.eventSeq = seq;
       this.trades = trades;
       this.events = { recentIds: ids };
-      this.version++;
       return true;
     } catch (e) {
       this.releaseLock();
@@ -396,7 +409,7 @@ export class EmbeddedStore implements Store {
     }
   }
 
-  private async ledgerForWrite(): Promise<{ trades: Datastore<Doc>; events: { recentIds: Set<string> } }> {
+  private async ledgerForWrite(): Promise<{ trades: TradeLog; events: { recentIds: Set<string> } }> {
     if (this.readOnly) {
       throw new StoreError(`the embedded store in ${this.location} is open read-only`, 'trades and events are written by the running hub only', { code: 'E_STORE_READONLY' });
     }
@@ -487,29 +500,10 @@ export class EmbeddedStore implements Store {
   async upsertTrades(updates: TradeUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const { trades } = await this.ledgerForWrite();
-    // Fold the batch per key first (in order, later fields win) so each trade costs one write.
-    const folded = new Map<string, Doc>();
-    for (const u of updates) {
-      const id = tradeKeyString(u.key);
-      const prev = folded.get(id);
-      if (prev) Object.assign(prev, u.set, u.key);
-      else folded.set(id, { ...u.set, ...u.key, _id: id });
-    }
-    const existing = await trades.findAsync({ _id: { $in: [...folded.keys()] } });
-    const toInsert: Doc[] = [];
-    const seen = new Set<string>();
     try {
-      for (const doc of existing) {
-        seen.add(doc._id);
-        const next = { ...doc, ...folded.get(doc._id)! };
-        await trades.updateAsync({ _id: doc._id }, next, {});
-      }
-      for (const [id, doc] of folded) if (!seen.has(id)) toInsert.push(doc);
-      if (toInsert.length) await trades.insertAsync(toInsert);
+      await trades.upsert(updates);
     } catch (e) {
       throw this.writeError(e, 'trade');
-    } finally {
-      this.version++;
     }
   }
 
@@ -520,57 +514,12 @@ export class EmbeddedStore implements Store {
     return new StoreError(`embedded store write failed: ${(e as Error).message}`, `check free disk space and permissions of ${this.location}`, { cause: e });
   }
 
-  /** Tag changes whenever the trades change; docs() is only called when the tag is new. */
-  private tradeSource(): { tag: string; docs: () => Iterable<Doc> } {
-    const ds = this.trades;
-    if (ds) return { tag: `v${this.version}`, docs: () => ds.getAllData() };
-    const stamp = fileStamp(this.files.trades) ?? 'missing';
-    if (this.parsed.trades?.stamp !== stamp) this.parsed.trades = readNedbFile(this.files.trades);
-    const parsed = this.parsed.trades;
-    return { tag: parsed.stamp, docs: () => parsed.docs.values() };
-  }
-
-  /** All trades newest first; kept until the data changes, so paging costs one sort. */
-  private sortedTrades(): Doc[] {
-    const { tag, docs } = this.tradeSource();
-    if (this.sorted.trades?.tag !== tag) this.sorted.trades = { tag, docs: sortTradeDocs(docs()) };
-    return this.sorted.trades.docs;
-  }
-
   findTrades(q: TradeQuery): Promise<Trade[]> {
-    return promised(() => this.tradesMatching(q));
-  }
-
-  private tradesMatching(q: TradeQuery): Trade[] {
-    const skip = q.skip ?? 0;
-    const limit = q.limit ?? Infinity;
-    const out: Trade[] = [];
-    if (limit <= 0) return out;
-    const all = this.sortedTrades();
-    if (!q.account && !q.open && !q.status) {
-      for (let i = skip; i < all.length && out.length < limit; i++) out.push(withoutId<Trade>(all[i]));
-      return out;
-    }
-    let matched = 0;
-    for (const d of all) {
-      if (!matchesTradeQuery(d as unknown as Trade, q)) continue;
-      if (matched++ < skip) continue;
-      out.push(withoutId<Trade>(d));
-      if (out.length >= limit) break;
-    }
-    return out;
+    return promised(() => (this.trades ?? this.tradeReader).find(q));
   }
 
   countTrades(q: TradeQuery): Promise<number> {
-    return promised(() => this.countMatching(q));
-  }
-
-  private countMatching(q: TradeQuery): number {
-    const all = this.sortedTrades();
-    if (!q.account && !q.open && !q.status) return all.length;
-    let n = 0;
-    for (const d of all) if (matchesTradeQuery(d as unknown as Trade, q)) n++;
-    return n;
+    return promised(() => (this.trades ?? this.tradeReader).count(q));
   }
 
   // ---- events ----
@@ -605,8 +554,6 @@ export class EmbeddedStore implements Store {
       if (fresh.length) await appendFile(this.files.events, fresh.map((d) => JSON.stringify(d)).join('\n') + '\n');
     } catch (e) {
       throw this.writeError(e, 'event');
-    } finally {
-      this.version++;
     }
     for (const d of fresh) {
       recent.add(d._id);
@@ -614,27 +561,25 @@ export class EmbeddedStore implements Store {
     }
   }
 
-  private sortedEvents(): Doc[] {
-    // Read from the file by writer and readers alike; parsed again only when it changed.
-    const stamp = fileStamp(this.files.events) ?? 'missing';
-    if (this.parsed.events?.stamp !== stamp) this.parsed.events = readNedbFile(this.files.events);
-    const { stamp: tag, docs } = this.parsed.events;
-    if (this.sorted.events?.tag !== tag) {
-      // Insertion order: the memory store's "newest first" is the reverse of it.
-      this.sorted.events = { tag, docs: [...docs.values()].sort((a, b) => Number(a._seq ?? 0) - Number(b._seq ?? 0)) };
-    }
-    return this.sorted.events.docs;
-  }
-
+  /** Reads events.db from its end (appended in _seq order: newest first) and stops at the limit. */
   findEvents(q: EventQuery): Promise<LedgerEvent[]> {
     return promised(() => {
-      const all = this.sortedEvents();
       const out: LedgerEvent[] = [];
       const limit = q.limit ?? Infinity;
-      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-        const d = all[i];
-        if (matchesEventQuery(d as unknown as LedgerEvent, q)) out.push(eventFromDoc(d));
-      }
+      if (limit <= 0) return out;
+      // A line can only match if the values asked for appear in it: cheaper than parsing every line.
+      const needles = [q.account, q.kind].filter((v): v is string => !!v).map((v) => JSON.stringify(v));
+      forEachLineBackward(this.files.events, (line) => {
+        if (!needles.every((n) => line.includes(n))) return true;
+        let d: Doc;
+        try {
+          d = parseLine(line) as Doc;
+        } catch {
+          return true;
+        }
+        if (d && typeof d._id === 'string' && d.$$deleted !== true && matchesEventQuery(d as unknown as LedgerEvent, q)) out.push(eventFromDoc(d));
+        return out.length < limit;
+      });
       return out;
     });
   }

@@ -97,12 +97,12 @@ describe('100,000-trade history', () => {
       report.push(`embedded: update ${BATCH} existing trades in one batch: ${upd} ms`);
       await hub.upsertTrades(Array.from({ length: BATCH }, (_, k) => ({ key: trade(k * 10).key, set: { status: 'open' } })));
 
-      // `hub trades` in another process: read-only, parses the file without rewriting it.
+      // `hub trades` in another process: read-only, reads the files without writing them.
       const cli = new EmbeddedStore(dir, { readOnly: true });
       await cli.open();
       const [first, cliMs] = await timed(() => cli.findTrades({ limit: 50 }));
       expect(first).toHaveLength(50);
-      report.push(`embedded read-only (CLI): first page incl. parsing trades.db: ${cliMs} ms`);
+      report.push(`embedded read-only (CLI): first page incl. opening trades.idx and reading the lines after it: ${cliMs} ms`);
       await checkPages(cli, report, 'embedded (read-only CLI)');
       await cli.close();
 
@@ -110,7 +110,7 @@ describe('100,000-trade history', () => {
       const again = new EmbeddedStore(dir);
       await again.open();
       const [, loadMs] = await timed(() => again.ensureIndexes());
-      report.push(`embedded: hub start (load + compact ${N} trades): ${loadMs} ms`);
+      report.push(`embedded: hub start (${N} trades: index check, live copies): ${loadMs} ms`);
       expect(await again.countTrades({})).toBe(N);
       await again.close();
     } finally {
