@@ -11,7 +11,7 @@ import { CLI, hints } from '../hints';
 import { startHub, type RunningHub } from '../hub';
 import { hubAddress, Launcher, type LauncherStatus } from '../launcher';
 import { redactUri } from '../ledger/uri';
-import { createLogger } from '../log';
+import { createLogger, type Logger } from '../log';
 import { VERSION } from '../version';
 import { Notifier } from '../notify/notifier';
 
@@ -37,6 +37,9 @@ export interface StartFlags {
  */
 export async function runStart(config: HubConfig, flags: StartFlags = {}): Promise<number> {
   const log = createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile || undefined, retentionDays: config.logRetentionDays });
+  // The handlers go in first: a Ctrl+C during a slow start (store, binds, dashboard) stops the hub
+  // once it is up, with the ledger flushed, instead of killing the process half started.
+  const stopped = onStopSignal(log);
   // Said before the slow steps (opening the store, binding), so a first start shows what it is doing.
   log.info(startingLine(config, flags.configFile));
   const hub = await startHub({ config, logger: log });
@@ -54,20 +57,35 @@ export async function runStart(config: HubConfig, flags: StartFlags = {}): Promi
     });
     launcher.start();
   }
-  // Said once everything is up and just before the signal handlers: scripts wait for this line.
+  // Said once everything is up: scripts wait for this line.
   hub.log.info(`hub started; stop with Ctrl+C. ${launcher ? 'Terminals with a path are started by the hub' : 'Attach the CopyBridge EA to one chart in every terminal (docs/install-windows.md)'}`);
   const status = setInterval(() => hub.log.info(statusLine(hub.engine.status(), hub.ledger.pending, launcher?.status())), STATUS_EVERY_MS);
+  await stopped;
+  clearInterval(status);
+  await launcher?.stop();
+  await notifications?.stop();
+  await dashboard?.close();
+  await hub.stop();
+  for (const s of STOP_SIGNALS) process.removeAllListeners(s);
+  return 0;
+}
+
+/**
+ * Resolves at the first stop signal; a second one exits at once with 128 + its number, without
+ * waiting for the ledger.
+ */
+function onStopSignal(log: Logger): Promise<void> {
   const handlers = new Map<string, () => void>();
-  await new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     for (const sig of STOP_SIGNALS) {
       const onSignal = () => {
         if (handlers.size === 0) return;
-        hub.log.info(`${sig} received, stopping (send it again to exit at once)`);
+        log.info(`${sig} received, stopping (send it again to exit at once)`);
         for (const [s, h] of handlers) process.removeListener(s, h);
         handlers.clear();
         for (const s of STOP_SIGNALS) {
           const force = () => {
-            hub.log.warn(`${s} received again: exiting without waiting for the ledger`);
+            log.warn(`${s} received again: exiting without waiting for the ledger`);
             process.exit(128 + SIGNAL_NUMBER[s]);
           };
           process.once(s, force);
@@ -78,13 +96,6 @@ export async function runStart(config: HubConfig, flags: StartFlags = {}): Promi
       process.on(sig, onSignal);
     }
   });
-  clearInterval(status);
-  await launcher?.stop();
-  await notifications?.stop();
-  await dashboard?.close();
-  await hub.stop();
-  for (const s of STOP_SIGNALS) process.removeAllListeners(s);
-  return 0;
 }
 
 /**
