@@ -240,7 +240,7 @@ export const PositionChange = message(
   { account: 'FTMO-1', seq: 13, ts: 1763900003000, position: '5001', symbol: 'EURUSD', side: 'buy', volume: 0.5, sl: 1.081, tp: 1.095 },
 );
 
-export const OrderMsgDef = message(
+export const OrderChange = message(
   'order',
   'terminal-to-hub',
   'A pending order was placed, modified, removed (canceled, expired, rejected) or filled (TRADE_TRANSACTION_ORDER_ADD / ORDER_UPDATE / ORDER_DELETE, HISTORY_ADD). A filled order\'s position identifier is its ticket.',
@@ -484,7 +484,7 @@ export const ErrorMsg = message(
   { account: 'Apex-9', seq: 1, ts: 1763900000100, code: 'E_UNKNOWN_ACCOUNT', message: 'account "Apex-9" is not registered on this hub; run: npx hub accounts add Apex-9 --type SLAVE', ref_type: 'hello', ref_seq: 1 },
 );
 
-export const TERMINAL_MESSAGES = [Hello, Heartbeat, Snapshot, Deal, PositionChange, OrderMsgDef, Symbols, Tick, Result] as const;
+export const TERMINAL_MESSAGES = [Hello, Heartbeat, Snapshot, Deal, PositionChange, OrderChange, Symbols, Tick, Result] as const;
 export const HUB_MESSAGES = [Welcome, Open, Close, CloseBy, Modify, Place, ModifyOrder, Remove, SnapshotRequest, Watch, Ping, ErrorMsg] as const;
 export const ALL_MESSAGES = [...TERMINAL_MESSAGES, ...HUB_MESSAGES] as const;
 
