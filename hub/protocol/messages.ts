@@ -57,6 +57,15 @@ function message<T extends string, P extends TProperties>(
 
 // ---------------------------------------------------------------- shared structures
 
+/** Who made a position or order and, for copies, what the EA journal says it copies. */
+const made = (what: 'position' | 'order', time: string, id: string) => ({
+  magic: Int(`magic number (${what.toUpperCase()}_MAGIC)`),
+  comment: Str(`${what} comment (may be rewritten by the broker)`, { maxLength: 64 }),
+  time_ms: Num(time),
+  master: Type.Optional(Str(`for copies: the master account the EA journal records for this ${what}`, { maxLength: 64 })),
+  master_position: Type.Optional(Str(`for copies: ${id} from the EA journal`, { maxLength: 24 })),
+});
+
 export const PositionSchema = Type.Object(
   {
     ticket: Ticket,
@@ -67,11 +76,7 @@ export const PositionSchema = Type.Object(
     price_open: Num('open price'),
     sl: Num('stop loss price, 0 for none'),
     tp: Num('take profit price, 0 for none'),
-    magic: Int('magic number (POSITION_MAGIC)'),
-    comment: Str('position comment (may be rewritten by the broker)', { maxLength: 64 }),
-    time_ms: Num('open time, ms since the Unix epoch'),
-    master: Type.Optional(Str('for copies: the master account the EA journal records for this position', { maxLength: 64 })),
-    master_position: Type.Optional(Str('for copies: the master position identifier from the EA journal', { maxLength: 24 })),
+    ...made('position', 'open time, ms since the Unix epoch', 'the master position identifier'),
   },
   { description: 'one open position' },
 );
@@ -112,10 +117,8 @@ const OrderExpiry = Type.Union([Type.Literal('gtc'), Type.Literal('day'), Type.L
 export type OrderExpiry = Static<typeof OrderExpiry>;
 
 /** What a pending order is, as reported and as placed (without ticket). */
-const orderFields = {
-  symbol: Str('symbol name in this terminal', { minLength: 1, maxLength: 64 }),
-  order_type: OrderType,
-  volume: Num('ORDER_VOLUME_CURRENT, lots'),
+/** Where a pending order waits: what a modification changes. */
+const orderTarget = {
   price: Num('ORDER_PRICE_OPEN: the price the order triggers at'),
   stoplimit: Type.Optional(Num('ORDER_PRICE_STOPLIMIT: for stop-limit orders, the limit price placed once the stop price is reached')),
   sl: Num('stop loss, 0 for none'),
@@ -123,16 +126,18 @@ const orderFields = {
   expiration: OrderExpiry,
   expiration_ms: Type.Optional(Num('ORDER_TIME_EXPIRATION, ms since the Unix epoch (specified, specified_day)')),
 };
+const orderFields = {
+  symbol: Str('symbol name in this terminal', { minLength: 1, maxLength: 64 }),
+  order_type: OrderType,
+  volume: Num('ORDER_VOLUME_CURRENT, lots (of a filled order: the volume filled)'),
+  ...orderTarget,
+};
 
 export const PendingOrderSchema = Type.Object(
   {
     ticket: Ticket,
     ...orderFields,
-    magic: Int('ORDER_MAGIC'),
-    comment: Str('ORDER_COMMENT', { maxLength: 64 }),
-    time_ms: Num('ORDER_TIME_SETUP_MSC'),
-    master: Type.Optional(Str('for copies: the master account the EA journal records for this order', { maxLength: 64 })),
-    master_position: Type.Optional(Str('for copies: the master order ticket (the master position identifier once it fills) from the EA journal', { maxLength: 24 })),
+    ...made('order', 'ORDER_TIME_SETUP_MSC, ms since the Unix epoch', 'the master order ticket (the master position identifier once it fills)'),
   },
   { description: 'one pending order (limit, stop, stop-limit)' },
 );
@@ -440,12 +445,7 @@ export const ModifyOrder = message(
     ...cmdFields,
     ticket: Str('slave order ticket', { minLength: 1, maxLength: 24 }),
     symbol: SlaveSymbol,
-    price: Num('new order price'),
-    stoplimit: Type.Optional(Num('new stop-limit price')),
-    sl: Num('stop loss, 0 for none'),
-    tp: Num('take profit, 0 for none'),
-    expiration: OrderExpiry,
-    expiration_ms: Type.Optional(Num('ORDER_TIME_EXPIRATION, ms since the Unix epoch')),
+    ...orderTarget,
   },
   { account: 'Apex-2', seq: 15, ts: 1763900005001, cmd_id: 'c-1763900005001-8', expires_ms: 1763900015001, master: 'FTMO-1', master_position: '5003', ticket: '7003', symbol: 'EURUSD.c', price: 1.079, sl: 1.075, tp: 1.09, expiration: 'gtc' },
 );
