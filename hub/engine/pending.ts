@@ -97,8 +97,8 @@ export class PendingCopies {
     if (copies.has(key) || this.refused.has(key)) return;
     const what = `${late ? 'late place' : 'place'} ${master.name}#${o.ticket} ${describeOrder(o)} -> ${slave.name}`;
     const t = sessions.get(slave.name);
-    if (!t?.marginMode) {
-      journal.decision('wait', `${what}: its account (netting or hedging) is not known yet; placed once it has reported`, slave.name, o.ticket);
+    if (!t?.marginMode || sessions.freshSnapshot(slave.name) === undefined) {
+      if (!late) journal.decision('wait', `${what}: ${slave.name} has not sent its snapshot since its welcome; placed once it has`, slave.name, o.ticket);
       return;
     }
     stats.decisions++;
@@ -108,6 +108,8 @@ export class PendingCopies {
       journal.decision(kind, `${what}: ${reason}; its fill, if it comes, is decided as a market copy`, slave.name, o.ticket, kind === 'filter' ? 'info' : 'warn');
     };
     if (t.marginMode !== 'hedging') return refuse(`${slave.name} is a ${t.marginMode} account: pending copies are placed on hedging accounts only`);
+    // An EA that lists no orders in its snapshot does not know the place command either.
+    if (!this.listing.has(slave.name)) return refuse(`${slave.name}'s EA does not report pending orders (an older version); update it to copy them`);
     const now = this.parts.now();
     const link = this.parts.roster.link(slave.name, master.name) ?? slave;
     const plan = planCopy({
@@ -305,7 +307,10 @@ export class PendingCopies {
 
   /** A snapshot that lists pending orders (after reconcile.ts handled its positions). */
   onSnapshot(t: TerminalState, account: Account, s: SnapshotMsg, seq: number, receivedAt: number): void {
-    if (!s.orders) return;
+    if (!s.orders) {
+      this.listing.delete(t.name);
+      return;
+    }
     this.parts.journal.fanOut(() => {
       if (account.type === 'MASTER') this.masterOrders(account, s.orders!, seq, receivedAt);
       else this.slaveOrders(t.name, s.orders!, seq);

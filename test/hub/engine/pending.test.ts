@@ -97,6 +97,19 @@ describe('pending order copies', () => {
     expect(w.lines(/^REFUSE place M1#700 .* -> S2: S2 is a netting account: pending copies are placed on hedging accounts only/)).toHaveLength(1);
   });
 
+  it('waits for a slave\'s first snapshot, and refuses a slave whose EA does not list pending orders', () => {
+    const w = start({ accounts: [M1, S1, S2], s2: '' });
+    w.connect('S2');
+    w.order('M1', 'placed', limit());
+    expect(w.lines(/^WAIT place M1#700 .* -> S2: S2 has not sent its snapshot since its welcome; placed once it has$/)).toHaveLength(1);
+    w.snapshot('S2', []);
+    w.engine.tick(w.clock.now + 2000);
+    expect(w.commands('S2', 'place')).toHaveLength(0);
+    w.order('M1', 'placed', limit({ ticket: '701' }));
+    expect(w.lines(/^REFUSE place M1#701 .* -> S2: S2's EA does not report pending orders \(an older version\); update it to copy them/)).toHaveLength(1);
+    expect(new Set(w.commands('S1', 'place').map((c) => c.master_position))).toEqual(new Set(['700', '701']));
+  });
+
   it('mirrors a modification and a removal', () => {
     const w = placed([M1, S1]);
     w.order('M1', 'modified', limit({ price: 1.085, tp: 1.12 }));
