@@ -374,6 +374,25 @@ export class PendingCopies {
     if (now - this.last < this.parts.cfg.reconcileMs) return;
     this.last = now;
     this.parts.journal.fanOut(() => this.run(now));
+    this.prune();
+  }
+
+  /**
+   * Forgets settled pending copies (canceled, refused, failed, expired) and refusals once their
+   * master order has ended without a position to follow, so memory stays flat; a position's
+   * copies are forgotten with it (MasterBook.prune).
+   */
+  private prune(): void {
+    const { copies, orders, masters } = this.parts;
+    const settled = (master: string, ticket: string) => orders.howEnded(master, ticket) !== undefined && !masters.get(master, ticket);
+    for (const [key, c] of [...copies]) {
+      if (!c.order || c.inflight.size || c.status === 'placed' || c.status === 'open' || c.status === 'pending') continue;
+      if (settled(c.master, c.masterPosition)) copies.delete(key);
+    }
+    for (const key of [...this.refused]) {
+      const [master, ticket] = key.split('\u0000');
+      if (settled(master, ticket)) this.refused.delete(key);
+    }
   }
 
   /**

@@ -123,6 +123,9 @@ describe('pending order copies', () => {
     w.result('S1', w.last('S1', 'remove'));
     expect(w.copy('S1')).toMatchObject({ status: 'canceled' });
     expect(w.lastTrade('S1')).toMatchObject({ status: 'canceled', reason: 'master order removed unfilled' });
+    // Settled and its master order ended: forgotten at the next reconciliation.
+    w.engine.tick(w.clock.now + 2000);
+    expect(w.copy('S1')).toBeUndefined();
   });
 
   it('removes a copy whose placement was in flight when the master removed its order, once placed', () => {
