@@ -163,8 +163,10 @@ export class Engine {
   /** A whole snapshot, or a part of one: reconciled once every part has come. */
   private snapshot(t: TerminalState, account: Account, msg: SnapshotMsg, receivedAt: number): void {
     if (!SnapshotParts.inParts(msg)) {
-      this.reconciler.onSnapshot(t, account, msg, receivedAt);
-      return this.pending.onSnapshot(t, account, msg, t.snapshotSeq ?? nextSeq(), receivedAt);
+      const seq = nextSeq();
+      this.pending.beforeSnapshot(t, account, msg, seq);
+      this.reconciler.onSnapshot(t, account, msg, receivedAt, seq);
+      return this.pending.onSnapshot(t, account, msg, seq, receivedAt);
     }
     const r = this.snapshotParts.add(msg, receivedAt, nextSeq);
     const id = untrusted(msg.snapshot_id!, NAME_MAX);
@@ -172,6 +174,7 @@ export class Engine {
     if (r.kind === 'ignored') return this.parts.sessions.warnAbout(t.name, 'snapshot part', `snapshot part from ${t.name} ignored: ${untrusted(r.reason)}`);
     if (r.kind === 'waiting') return;
     this.parts.log.debug(`snapshot ${id} of ${t.name} complete: ${r.snapshot.positions.length} positions in ${msg.parts} parts`);
+    this.pending.beforeSnapshot(t, account, r.snapshot, r.order);
     this.reconciler.onSnapshot(t, account, r.snapshot, receivedAt, r.order);
     this.pending.onSnapshot(t, account, r.snapshot, r.order, receivedAt);
   }

@@ -134,12 +134,16 @@ export class OrderBook {
     return this.ended.get(posKey(master, ticket));
   }
 
-  /** A master snapshot that lists orders: the book follows it; returns the orders it no longer holds. */
+  /** A master snapshot that lists orders: the book follows it; returns the orders it no longer holds (the caller ends them, filled or removed). */
   replace(master: string, orders: readonly PendingOrder[], seq: number): string[] {
     this.listed.set(master, seq);
     const now = new Set(orders.map((o) => o.ticket));
     const gone: string[] = [];
-    for (const o of [...this.orders.values()]) if (o.master === master && !now.has(o.ticket)) gone.push(o.ticket);
+    for (const [key, o] of [...this.orders]) {
+      if (o.master !== master || now.has(o.ticket)) continue;
+      this.orders.delete(key);
+      gone.push(o.ticket);
+    }
     for (const o of orders) this.set(master, o);
     return gone;
   }

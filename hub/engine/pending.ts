@@ -39,6 +39,8 @@ export class PendingCopies {
   /** Slaves whose snapshots list their pending orders (an EA that does not is never sent a late placement). */
   private listing = new Set<string>();
   private last = -Infinity;
+  /** Per master: the orders its latest snapshot no longer lists, between beforeSnapshot and onSnapshot. */
+  private leftBook = new Map<string, string[]>();
 
   constructor(private readonly parts: PendingParts) {}
 
@@ -305,22 +307,36 @@ export class PendingCopies {
 
   // ------------------------------------------------------------------ snapshots and reconciliation
 
+  /**
+   * A master snapshot's orders go into the book before reconcile.ts and converge.ts read it (a
+   * copy that filled before its master order must not look orphaned); what left it is decided
+   * after, once the snapshot's positions are known (onSnapshot).
+   */
+  beforeSnapshot(t: TerminalState, account: Account, s: SnapshotMsg, seq: number): void {
+    // Older than the snapshot applied last (a replay): reconcile.ts ignores it, and so does this.
+    if (t.snapshotTs !== undefined && s.ts < t.snapshotTs) return;
+    if (account.type === 'MASTER' && s.orders) this.leftBook.set(account.name, this.parts.orders.replace(account.name, s.orders, seq));
+  }
+
   /** A snapshot that lists pending orders (after reconcile.ts handled its positions). */
   onSnapshot(t: TerminalState, account: Account, s: SnapshotMsg, seq: number, receivedAt: number): void {
+    if (t.snapshotSeq !== seq) return; // a replay, ignored by reconcile.ts
     if (!s.orders) {
       this.listing.delete(t.name);
       return;
     }
     this.parts.journal.fanOut(() => {
-      if (account.type === 'MASTER') this.masterOrders(account, s.orders!, seq, receivedAt);
+      if (account.type === 'MASTER') this.masterOrders(account, receivedAt);
       else this.slaveOrders(t.name, s.orders!, seq);
       this.run(receivedAt, account.type === 'MASTER' ? { master: t.name } : { slave: t.name });
     });
   }
 
-  private masterOrders(master: Account, list: readonly PendingOrder[], seq: number, now: number): void {
+  private masterOrders(master: Account, now: number): void {
     const { orders, masters } = this.parts;
-    for (const ticket of orders.replace(master.name, list, seq)) {
+    const left = this.leftBook.get(master.name) ?? [];
+    this.leftBook.delete(master.name);
+    for (const ticket of left) {
       // Gone from the list: filled when the snapshot holds its position, else removed.
       const filled = masters.get(master.name, ticket) !== undefined;
       orders.end(master.name, ticket, filled ? 'filled' : 'removed');

@@ -13,7 +13,7 @@ const M1: Account = { name: 'M1', type: 'MASTER', enabled: true };
 const S1: Account = { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c' };
 const S2: Account = { name: 'S2', type: 'SLAVE', enabled: true, volume_mode: 'multiplier', volume_multiplier: 0.5 };
 
-function start({ accounts = [M1, S1, S2], rows = [] as Trade[], s2 = 'hedging' } = {}) {
+function start({ accounts = [M1, S1, S2], rows = [] as Trade[], s2 = 'hedging', m1Orders = [] as PendingOrder[] } = {}) {
   const clock = { now: T0 };
   const sent: { to: string; body: Body<HubMessage> }[] = [];
   const trades: TradeUpdate[] = [];
@@ -46,7 +46,7 @@ function start({ accounts = [M1, S1, S2], rows = [] as Trade[], s2 = 'hedging' }
   connect('M1');
   connect('S1');
   if (s2) connect('S2', s2);
-  for (const n of ['M1', 'S1', 'S2']) w.snapshot(n, [], []);
+  for (const n of ['M1', 'S1', 'S2']) w.snapshot(n, [], n === 'M1' ? m1Orders : []);
   return w;
 }
 
@@ -218,6 +218,23 @@ describe('pending order copies', () => {
     w.advance(1000);
     w.snapshot('M1', [], []);
     expect(w.last('S1', 'remove')).toMatchObject({ ticket: '9700' });
+  });
+
+  it('after a restart, a copy that filled before its master order is kept while the master snapshot lists the order', () => {
+    const row: Trade = {
+      master_name: 'M1', master_ticket: '700', slave_name: 'S1', slave_ticket: '9700', symbol: 'EURUSD.c', master_symbol: 'EURUSD', direction: 'BUY', status: 'open',
+      master_volume: 1, volume: 1, remaining_volume: 1, order_type: 'buy_limit', order_price: 1.09, updated_at: '2023-11-14T22:13:20.000Z',
+    };
+    const w = start({ accounts: [M1, S1], rows: [row], m1Orders: [limit()] });
+    w.advance(1000);
+    w.snapshot('S1', [{ ticket: '9700', position: '9700', symbol: 'EURUSD.c', side: 'buy', volume: 1, price_open: 1.09, sl: 0, tp: 0, magic: 20250, comment: copyComment('M1', '700'), time_ms: T0 }], []);
+    w.snapshot('M1', [], [limit()]);
+    w.engine.tick(w.clock.now + 2000);
+    expect(w.commands('S1', 'close')).toHaveLength(0);
+    // Its master order gone from a later snapshot, unfilled: the copy closes.
+    w.advance(3000);
+    w.snapshot('M1', [], []);
+    expect(w.last('S1', 'close')).toMatchObject({ ticket: '9700' });
   });
 
   it('after a restart, a placed ledger row keeps the link: the slave fill then follows the master', () => {
