@@ -189,6 +189,24 @@ export class PendingCopies {
     });
   }
 
+  /** Why a placed copy may no longer wait on its slave: protection tripped, outside the schedule, an exposure limit (protect.ts). */
+  private inadmissible(c: Copy, now: number): string | undefined {
+    const slave = this.parts.roster.get(c.slave);
+    return slave && this.parts.guards.admit(slave, this.parts.sessions.get(c.slave), { master: c.masterSymbol, slave: c.symbol }, c.volume, true, now);
+  }
+
+  /** A placed copy that may not wait any longer is removed; the master's fill, if it comes, is decided at market (and gated again). */
+  private withdraw(c: Copy, reason: string, now: number): void {
+    const line = `${reason}: ${c.slave} removes order ${c.ticket} (copy of ${c.master} order ${c.masterPosition}); the master's fill, if it comes, is decided at market`;
+    this.parts.commands.decide('remove', line, c, this.remove(c), now, {
+      then: () => {
+        this.canceled(c, `removed: ${reason}`);
+        this.parts.copies.delete(keyOf(c));
+        this.refused.add(keyOf(c));
+      },
+    });
+  }
+
   private remove(c: Copy): CommandOf<'remove'> {
     return { type: 'remove', ...this.parts.commands.base(c), ticket: c.ticket!, symbol: c.symbol };
   }
@@ -433,7 +451,9 @@ export class PendingCopies {
       if (c.inflight.size || (c.holdUntil ?? 0) > now || !sessions.reachable(c.slave) || (sessions.freshSnapshot(c.slave) ?? 0) < c.foundSeq) continue;
       const mp = this.parts.masters.get(c.master, c.masterPosition);
       const o = orders.get(c.master, c.masterPosition);
-      if (mp?.open) this.convert(c, `reconcile: master ${c.master} order ${c.masterPosition} filled`, now, true);
+      const refusal = mp?.open ? undefined : this.inadmissible(c, now);
+      if (refusal) this.withdraw(c, refusal, now);
+      else if (mp?.open) this.convert(c, `reconcile: master ${c.master} order ${c.masterPosition} filled`, now, true);
       else if (o) this.follow(c, o, now);
       else if (orders.howEnded(c.master, c.masterPosition) === 'removed' || (orders.listedSeq(c.master) ?? -1) >= c.foundSeq) {
         this.orphan(c, `reconcile: master ${c.master} order ${c.masterPosition} is not pending`, now);

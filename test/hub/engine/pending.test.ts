@@ -110,6 +110,22 @@ describe('pending order copies', () => {
     expect(new Set(w.commands('S1', 'place').map((c) => c.master_position))).toEqual(new Set(['700', '701']));
   });
 
+  it('removes a placed copy its slave\'s protection no longer admits; the master\'s fill is then decided at market', () => {
+    const w = placed([M1, { ...S1, protection: { max_positions: 1 } }]);
+    w.advance(1000);
+    // A position of the slave's own (not a copy) reaches the limit of one.
+    w.snapshot('S1', [{ ticket: '5', position: '5', symbol: 'EURUSD.c', side: 'buy', volume: 1, price_open: 1.1, sl: 0, tp: 0, magic: 0, comment: '', time_ms: T0 }], [
+      limit({ ticket: '9700', symbol: 'EURUSD.c', magic: 20250, comment: copyComment('M1', '700') }),
+    ]);
+    expect(w.last('S1', 'remove')).toMatchObject({ ticket: '9700' });
+    expect(w.lines(/^REMOVE protection: max positions: 1 open, the limit is 1: S1 removes order 9700 \(copy of M1 order 700\); the master's fill, if it comes, is decided at market$/)).toHaveLength(1);
+    w.result('S1', w.last('S1', 'remove'));
+    expect(w.lastTrade('S1')).toMatchObject({ status: 'canceled', reason: 'removed: protection: max positions: 1 open, the limit is 1' });
+    fill(w);
+    expect(w.commands('S1', 'open')).toHaveLength(0);
+    expect(w.lines(/^REFUSE open M1#700 .* -> S1: protection: max positions/)).toHaveLength(1);
+  });
+
   it('mirrors a modification and a removal', () => {
     const w = placed([M1, S1]);
     w.order('M1', 'modified', limit({ price: 1.085, tp: 1.12 }));
