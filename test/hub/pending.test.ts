@@ -77,6 +77,8 @@ describe('pending order copies with the real hub and simulated terminals', () =>
     await until(s1, () => s1.orders().length === 0, 'S1 order removed');
     await until(s2, () => s2.orders().length === 0, 'S2 order removed');
     await logged(new RegExp(`^REMOVE master M1 order ${r.ticket} canceled unfilled: S1 removes order`));
+    // The slave's order is gone before its result reaches the hub: the row changes with the result.
+    await logged(new RegExp(`^result done remove M1#${r.ticket} -> S1`));
     await hub!.ledger.flush();
     const rows = await hub!.store.findTrades({ account: 'S1', limit: 10 });
     expect(rows[0]).toMatchObject({ master_ticket: r.ticket, status: 'canceled', order_type: 'buy_limit' });
