@@ -6,14 +6,17 @@
  * hedging (a position per 'in' deal, closes name the position, close-by) and netting (one
  * position per symbol, add / partial close / close / reversal keeping the identifier), volume,
  * filling, trade-mode, stops and margin checks with MetaTrader's retcodes, and SL/TP hits when the
- * quote crosses them. Every deal and SL/TP edit is reported as a protocol deal/position body.
+ * quote crosses them; pending orders (limit, stop, stop-limit) that fill when the quote crosses
+ * their price, as a position whose identifier is the order's ticket, and expire at their time.
+ * Every deal, SL/TP edit and order change is reported as a protocol deal/position/order body.
  */
-import type { Body, DealMsg, Position, PositionMsg, Side, SymbolSpec } from '../hub/protocol';
+import type { Body, DealMsg, OrderExpiry, OrderMsg, OrderType, PendingOrder, Position, PositionMsg, Side, SymbolSpec } from '../hub/protocol';
 import { Retcode, retcodeMessage } from './retcodes';
 import { mulberry32 } from './rng';
 
 export type DealRecord = Omit<Body<DealMsg>, 'type'>;
 export type PositionChangeRecord = Omit<Body<PositionMsg>, 'type'>;
+export type OrderRecord = Omit<Body<OrderMsg>, 'type'>;
 export type DealReason = DealRecord['reason'];
 export type Filling = 'fok' | 'ioc' | 'return';
 export type MarginMode = 'hedging' | 'netting';
@@ -94,9 +97,32 @@ export interface SimAccountState {
 export type SimBrokerEvent =
   | { type: 'deal'; deal: DealRecord }
   | { type: 'position'; change: PositionChangeRecord }
+  | { type: 'order'; change: OrderRecord }
   | { type: 'quote'; symbol: string; quote: SimQuote };
 
-export type SimTradeAction = 'deal' | 'sltp' | 'close_by';
+export type SimTradeAction = 'deal' | 'sltp' | 'close_by' | 'pending';
+
+/** TRADE_ACTION_PENDING. */
+export interface SimPendingRequest {
+  symbol: string;
+  type: OrderType;
+  volume: number;
+  price: number;
+  /** stop-limit orders: the limit price placed when the stop price is reached */
+  stoplimit?: number;
+  sl?: number;
+  tp?: number;
+  /** default 'gtc'; 'day' is kept as long as gtc here (the simulation has no trading day) */
+  expiration?: OrderExpiry;
+  expiration_ms?: number;
+  magic?: number;
+  comment?: string;
+  /** the DEAL_REASON of its fill; default 'client' */
+  reason?: DealReason;
+}
+
+/** TRADE_ACTION_MODIFY of a pending order. */
+export type SimOrderChange = Pick<SimPendingRequest, 'price' | 'stoplimit' | 'sl' | 'tp' | 'expiration' | 'expiration_ms'>;
 
 interface SimPosition {
   id: string;
@@ -161,6 +187,7 @@ export class SimBroker {
   private readonly specs = new Map<string, SymbolSpec>();
   private readonly quotes = new Map<string, SimQuote>();
   private readonly open = new Map<string, SimPosition>();
+  private readonly waiting = new Map<string, PendingOrder & { reason: DealReason }>();
   private readonly deals: DealRecord[] = [];
   private readonly closedMarkets = new Set<string>();
   private allMarketsClosed = false;
@@ -210,7 +237,10 @@ export class SimBroker {
     const q: SimQuote = { bid: normalizeDouble(bid, spec.digits), ask: normalizeDouble(ask, spec.digits), time_ms: this.now() };
     this.quotes.set(symbol, q);
     this.pending.push({ type: 'quote', symbol, quote: { ...q } });
-    if (this.marketOpen(symbol)) this.hitStops(symbol, q);
+    if (this.marketOpen(symbol)) {
+      this.hitStops(symbol, q);
+      this.triggerOrders(symbol, q);
+    }
     this.flush();
     return { ...q };
   }
@@ -311,6 +341,11 @@ export class SimBroker {
 
   /** TRADE_ACTION_DEAL: a market order. */
   order(req: SimOrderRequest): SimTradeResult {
+    return this.execute(req);
+  }
+
+  /** A market deal; `fromOrder`: the pending order it fills, whose ticket names the deal's order and a new position. */
+  private execute(req: SimOrderRequest, fromOrder?: string): SimTradeResult {
     const spec = this.specs.get(req.symbol);
     if (!spec) return fail(Retcode.INVALID);
     if (!(req.volume > 0)) return fail(Retcode.INVALID_VOLUME);
@@ -380,7 +415,7 @@ export class SimBroker {
       return fail(injected, posRef);
     }
 
-    const order = this.ticket();
+    const order = fromOrder ?? this.ticket();
     const deal = this.ticket();
     const now = this.now();
     const magic = req.magic ?? 0;
@@ -544,7 +579,139 @@ export class SimBroker {
     return { retcode: Retcode.DONE, message: retcodeMessage(Retcode.DONE), deal: '', order: '', position: p.id, ticket: p.id, price: 0, volume: 0, position_volume: p.volume, deals: [], change };
   }
 
+  // ------------------------------------------------------------------ pending orders
+
+  orders(): PendingOrder[] {
+    return [...this.waiting.values()].map(exportOrder);
+  }
+
+  pendingOrder(ticket: string): PendingOrder | undefined {
+    const o = this.waiting.get(ticket);
+    return o && exportOrder(o);
+  }
+
+  /** TRADE_ACTION_PENDING: the price must be on the order's side of the market, its stops on the right sides of it. */
+  placeOrder(req: SimPendingRequest): SimTradeResult {
+    const spec = this.specs.get(req.symbol);
+    if (!spec) return fail(Retcode.INVALID);
+    if (!(req.volume > 0) || req.volume < spec.volume_min - VOL_EPS || req.volume > spec.volume_max + VOL_EPS || !isMultiple(req.volume, spec.volume_step)) return fail(Retcode.INVALID_VOLUME);
+    const side: Side = req.type.startsWith('buy') ? 'buy' : 'sell';
+    if (spec.trade_mode === 'disabled') return fail(Retcode.TRADE_DISABLED);
+    if (spec.trade_mode === 'closeonly') return fail(Retcode.CLOSE_ONLY);
+    if (spec.trade_mode === (side === 'buy' ? 'shortonly' : 'longonly')) return fail(side === 'buy' ? Retcode.SHORT_ONLY : Retcode.LONG_ONLY);
+    if (!this.marketOpen(req.symbol)) return fail(Retcode.MARKET_CLOSED);
+    const o = { ticket: '', symbol: req.symbol, order_type: req.type, volume: req.volume, price: req.price, stoplimit: req.stoplimit, sl: req.sl ?? 0, tp: req.tp ?? 0, expiration: req.expiration ?? 'gtc', expiration_ms: req.expiration_ms, magic: req.magic ?? 0, comment: truncateComment(req.comment ?? ''), time_ms: this.now(), reason: req.reason ?? 'client' };
+    const invalid = this.orderInvalid(spec, o);
+    if (invalid !== undefined) return fail(invalid);
+    const injected = this.takeInjection('pending');
+    if (injected !== undefined) return fail(injected);
+    o.ticket = this.ticket();
+    this.waiting.set(o.ticket, o);
+    this.orderEvent('placed', o);
+    this.flush();
+    return { ...done(o.ticket), price: o.price, volume: o.volume };
+  }
+
+  /** TRADE_ACTION_MODIFY of a pending order (price, stop-limit, SL/TP, expiry; not its volume). */
+  modifyOrder(ticket: string, change: SimOrderChange): SimTradeResult {
+    const o = this.waiting.get(ticket);
+    if (!o) return fail(Retcode.INVALID);
+    const spec = this.spec(o.symbol);
+    if (!this.marketOpen(o.symbol)) return fail(Retcode.MARKET_CLOSED);
+    const next = { ...o, price: change.price, stoplimit: change.stoplimit ?? o.stoplimit, sl: change.sl ?? 0, tp: change.tp ?? 0, expiration: change.expiration ?? o.expiration, expiration_ms: change.expiration_ms };
+    const eps = spec.point / 10;
+    const same = (a = 0, b = 0) => Math.abs(a - b) < eps;
+    if (same(next.price, o.price) && same(next.stoplimit, o.stoplimit) && same(next.sl, o.sl) && same(next.tp, o.tp) && next.expiration === o.expiration && next.expiration_ms === o.expiration_ms) return fail(Retcode.NO_CHANGES);
+    const invalid = this.orderInvalid(spec, next);
+    if (invalid !== undefined) return fail(invalid);
+    const injected = this.takeInjection('pending');
+    if (injected !== undefined) return fail(injected);
+    this.waiting.set(ticket, next);
+    this.orderEvent('modified', next);
+    this.flush();
+    return { ...done(ticket), price: next.price, volume: next.volume };
+  }
+
+  /** TRADE_ACTION_REMOVE (reason 'canceled'), or the broker removing it. */
+  removeOrder(ticket: string, reason: 'canceled' | 'expired' | 'rejected' = 'canceled'): SimTradeResult {
+    const o = this.waiting.get(ticket);
+    if (!o) return fail(Retcode.INVALID);
+    if (reason === 'canceled') {
+      const injected = this.takeInjection('pending');
+      if (injected !== undefined) return fail(injected);
+    }
+    this.waiting.delete(ticket);
+    this.orderEvent('removed', o, { reason });
+    this.flush();
+    return done(ticket);
+  }
+
   // ------------------------------------------------------------------ internals
+
+  /** Why a pending order cannot stand at its price now (retcode), or undefined. */
+  private orderInvalid(spec: SymbolSpec, o: PendingOrder): number | undefined {
+    const q = this.quotes.get(o.symbol);
+    if (!q) return Retcode.PRICE_OFF;
+    if (!(o.price > 0) || !isMultiple(o.price, spec.tick_size ?? spec.point)) return Retcode.INVALID_PRICE;
+    const level = Math.max(spec.stops_level ?? 0, 0) * spec.point;
+    const eps = spec.point / 10;
+    const above = (p: number, ref: number) => p - ref > eps && p - ref >= level - eps;
+    switch (o.order_type) {
+      case 'buy_limit':
+        if (!above(q.ask, o.price)) return Retcode.INVALID_PRICE;
+        break;
+      case 'sell_limit':
+        if (!above(o.price, q.bid)) return Retcode.INVALID_PRICE;
+        break;
+      case 'buy_stop':
+      case 'buy_stop_limit':
+        if (!above(o.price, q.ask) || (o.order_type === 'buy_stop_limit' && !(o.stoplimit && o.stoplimit < o.price + eps))) return Retcode.INVALID_PRICE;
+        break;
+      case 'sell_stop':
+      case 'sell_stop_limit':
+        if (!above(q.bid, o.price) || (o.order_type === 'sell_stop_limit' && !(o.stoplimit && o.stoplimit > o.price - eps))) return Retcode.INVALID_PRICE;
+        break;
+    }
+    // Stops around the price the position will open at.
+    const entry = o.stoplimit ?? o.price;
+    const buy = o.order_type.startsWith('buy');
+    if ((o.sl && (buy ? o.sl >= entry : o.sl <= entry)) || (o.tp && (buy ? o.tp <= entry : o.tp >= entry))) return Retcode.INVALID_STOPS;
+    if ((o.expiration === 'specified' || o.expiration === 'specified_day') && !(o.expiration_ms && o.expiration_ms > this.now())) return Retcode.INVALID_EXPIRATION;
+    return undefined;
+  }
+
+  /** Expiry, then fills: a limit when the price comes to it, a stop when the price passes it (a stop-limit then becomes a limit). */
+  private triggerOrders(symbol: string, q: SimQuote): void {
+    for (const o of [...this.waiting.values()]) {
+      if (o.symbol !== symbol) continue;
+      if ((o.expiration === 'specified' || o.expiration === 'specified_day') && o.expiration_ms !== undefined && q.time_ms >= o.expiration_ms) {
+        this.waiting.delete(o.ticket);
+        this.orderEvent('removed', o, { reason: 'expired' });
+        continue;
+      }
+      if ((o.order_type === 'buy_stop_limit' && q.ask >= o.price) || (o.order_type === 'sell_stop_limit' && q.bid <= o.price)) {
+        Object.assign(o, { order_type: o.order_type === 'buy_stop_limit' ? 'buy_limit' : 'sell_limit', price: o.stoplimit, stoplimit: undefined });
+        this.orderEvent('modified', o);
+      }
+      const crossed =
+        (o.order_type === 'buy_limit' && q.ask <= o.price) || (o.order_type === 'sell_limit' && q.bid >= o.price) ||
+        (o.order_type === 'buy_stop' && q.ask >= o.price) || (o.order_type === 'sell_stop' && q.bid <= o.price);
+      if (crossed) this.fill(o);
+    }
+  }
+
+  private fill(o: PendingOrder & { reason: DealReason }): void {
+    this.waiting.delete(o.ticket);
+    const side: Side = o.order_type.startsWith('buy') ? 'buy' : 'sell';
+    const r = this.execute({ symbol: o.symbol, side, volume: o.volume, sl: o.sl, tp: o.tp, magic: o.magic, comment: o.comment, reason: o.reason }, o.ticket);
+    if (r.retcode === Retcode.DONE || r.retcode === Retcode.DONE_PARTIAL) this.orderEvent('filled', { ...o, volume: r.volume, price: r.price }, { position: r.position });
+    else this.orderEvent('removed', o, { reason: 'rejected' });
+  }
+
+  private orderEvent(state: OrderRecord['state'], o: PendingOrder, extra: Pick<OrderRecord, 'position' | 'reason'> = {}): void {
+    this.pending.push({ type: 'order', change: { state, order: exportOrder(o), ...extra } });
+  }
+
 
   private spec(name: string): SymbolSpec {
     const s = this.specs.get(name);
@@ -667,6 +834,19 @@ function fail(retcode: number, ref: { position?: string; position_volume?: numbe
     position_volume: ref.position_volume ?? 0,
     deals: [],
   };
+}
+
+function done(ticket: string): SimTradeResult {
+  return { retcode: Retcode.DONE, message: retcodeMessage(Retcode.DONE), deal: '', order: ticket, position: '', ticket, price: 0, volume: 0, position_volume: 0, deals: [] };
+}
+
+function exportOrder(o: PendingOrder): PendingOrder {
+  const out: PendingOrder = {
+    ticket: o.ticket, symbol: o.symbol, order_type: o.order_type, volume: o.volume, price: o.price, sl: o.sl, tp: o.tp, expiration: o.expiration, magic: o.magic, comment: o.comment, time_ms: o.time_ms,
+  };
+  if (o.stoplimit) out.stoplimit = o.stoplimit;
+  if (o.expiration_ms !== undefined) out.expiration_ms = o.expiration_ms;
+  return out;
 }
 
 function exportPosition(p: SimPosition): Position {

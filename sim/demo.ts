@@ -76,6 +76,31 @@ export const demo: DemoScript = {
       await risk.waitFor(() => risk.positions().length === 0 || undefined, 5000, `${RISK}: all closed`);
       await pause();
 
+      say(`${MASTER} places a buy limit 0.40 EURUSD at 1.08380, 30 points below the market: each slave gets a pending copy (docs/pending.md)`);
+      const limit = master.placeOrder('EURUSD', 'buy_limit', 0.4, 1.0838, { sl: 1.0808, tp: 1.0888 });
+      await Promise.all([suffix, mapped].map((t) => t.waitFor(() => t.orders().length === 1 || undefined, 5000, `${t.account}: pending copy`)));
+      for (const t of [suffix, mapped]) for (const o of t.orders()) out(`   ${t.account}: order ${o.ticket} ${o.order_type} ${o.volume} ${o.symbol} @ ${o.price}`);
+      await pause();
+
+      say('EURUSD falls 40 points at the slaves\' brokers first: their orders fill, each kept as the copy of the master order');
+      const down = (t: SimTerminal, symbol: string, q: { bid: number; ask: number }) => t.setQuote(symbol, q.bid - 0.0004, q.ask - 0.0004);
+      down(suffix, 'EURUSD.c', SUFFIX_PRESET.quotes['EURUSD.c']);
+      down(mapped, 'EURUSDm', MAPPED_PRESET.quotes.EURUSDm);
+      await copies(1, 'pending copy filled');
+      const linked = () => hub.engine.status().copies.filter((c) => c.masterPosition === limit.ticket && c.status === 'open').length === 2 || undefined;
+      await master.waitFor(linked, 5000, 'fills linked');
+      await pause();
+
+      say(`and at ${MASTER}'s: its order fills, and the copies follow the position it opened (a master order filling first would have the slaves' orders removed and the copies opened at market)`);
+      down(master, 'EURUSD', MASTER_PRESET.quotes.EURUSD);
+      await master.waitFor(() => master.positions().length === 1 || undefined, 5000, 'master fill');
+      await pause();
+
+      say(`${MASTER} closes the position its order opened: the copies close`);
+      master.close(limit.ticket);
+      await copies(0, 'filled copies closed');
+      await pause();
+
       say(`${SUFFIX} gets a daily-loss guard of 200 USD on equity (hub accounts protect ${SUFFIX} --daily-loss 200); the hub takes the anchor from its next heartbeat`);
       const suffixAccount = (await hub.store.getAccount(SUFFIX))!;
       await hub.store.upsertAccount({ ...suffixAccount, protection: { daily_loss: { value: 200, unit: 'money' } } });

@@ -16,6 +16,10 @@ import {
   type ErrorMessage,
   type HubMessage,
   type ModifyMsg,
+  type ModifyOrderMsg,
+  type PendingOrder,
+  type PlaceMsg,
+  type RemoveMsg,
   type OpenMsg,
   type Position,
   type ResultMsg,
@@ -29,7 +33,9 @@ import {
   normalizeVolume,
   truncateComment,
   type SimBrokerEvent,
+  type SimOrderChange,
   type SimOrderRequest,
+  type SimPendingRequest,
   type SimQuote,
   type SimBroker,
   type SimTradeResult,
@@ -262,6 +268,23 @@ export class SimTerminal {
     return this.snapshotPositions();
   }
 
+  /** A pending order placed by hand (or by another EA). */
+  placeOrder(symbol: string, type: SimPendingRequest['type'], volume: number, price: number, opts: Omit<SimPendingRequest, 'symbol' | 'type' | 'volume' | 'price'> = {}): SimTradeResult {
+    return this.broker.placeOrder({ ...opts, symbol, type, volume, price });
+  }
+
+  modifyOrder(ticket: string, change: SimOrderChange): SimTradeResult {
+    return this.broker.modifyOrder(ticket, change);
+  }
+
+  removeOrder(ticket: string): SimTradeResult {
+    return this.broker.removeOrder(ticket);
+  }
+
+  orders(): PendingOrder[] {
+    return this.broker.orders().map((o) => this.withCopy(o));
+  }
+
   // ------------------------------------------------------------------ test hooks
 
   /** Pushes raw bytes to the hub (bad-input tests). */
@@ -369,6 +392,9 @@ export class SimTerminal {
       case 'close':
       case 'close_by':
       case 'modify':
+      case 'place':
+      case 'modify_order':
+      case 'remove':
         this.onCommand(msg, receivedAt);
         break;
     }
@@ -435,20 +461,28 @@ export class SimTerminal {
     const margin_mode = this.broker.marginMode;
     const size = Math.max(1, this.opts.snapshotChunk ?? 1000);
     if (this.welcomeMsg?.max_message_bytes === undefined || positions.length <= size) {
-      this.sendMessage({ type: 'snapshot', positions, margin_mode });
+      this.sendMessage({ type: 'snapshot', positions, orders: this.broker.orders().map((o) => this.withCopy(o)), margin_mode });
       return;
     }
     // unique across restarts, which number messages from 1 again
     const snapshot_id = `${Date.now().toString(36)}-${this.seq + 1}`;
     const parts = Math.ceil(positions.length / size);
     for (let part = 1; part <= parts; part++) {
-      this.sendMessage({ type: 'snapshot', snapshot_id, part, parts, positions: positions.slice((part - 1) * size, part * size), margin_mode });
+      const orders = part === 1 ? { orders: this.broker.orders().map((o) => this.withCopy(o)) } : {};
+      this.sendMessage({ type: 'snapshot', snapshot_id, part, parts, positions: positions.slice((part - 1) * size, part * size), ...orders, margin_mode });
     }
+  }
+
+  /** A pending order with the master order it copies, from the journal. */
+  private withCopy(o: PendingOrder): PendingOrder {
+    const c = this.journal.copyOf(o.ticket);
+    return c ? { ...o, master: c.master, master_position: c.master_position } : o;
   }
 
   private snapshotPositions(): Position[] {
     const positions = this.broker.positions();
-    this.journal.prune(positions.map((p) => p.position));
+    // A pending copy's journal entry names its order's ticket, which its position keeps when it fills.
+    this.journal.prune([...positions.map((p) => p.position), ...this.broker.orders().map((o) => o.ticket)]);
     return positions.map((p) => {
       const c = this.journal.copyOf(p.position);
       return c ? { ...p, master: c.master, master_position: c.master_position } : p;
@@ -466,7 +500,8 @@ export class SimTerminal {
       this.onQuote(e.symbol);
       return;
     }
-    const body: Body<TerminalMessage> = e.type === 'deal' ? { type: 'deal', ...e.deal } : { type: 'position', ...e.change };
+    const body: Body<TerminalMessage> =
+      e.type === 'deal' ? { type: 'deal', ...e.deal } : e.type === 'order' ? { type: 'order', ...e.change, order: this.withCopy(e.change.order) } : { type: 'position', ...e.change };
     if (this.deferring) this.deferred.push(body);
     else this.sendMessage(body);
   }
@@ -563,6 +598,12 @@ export class SimTerminal {
         return this.execCloseBy(cmd, welcome.magic);
       case 'modify':
         return this.execModify(cmd);
+      case 'place':
+        return this.execPlace(cmd);
+      case 'modify_order':
+        return this.execModifyOrder(cmd);
+      case 'remove':
+        return this.execRemove(cmd);
     }
   }
 
@@ -683,6 +724,46 @@ export class SimTerminal {
     // Setting what is already set is success: the command is idempotent.
     if (r.retcode === Retcode.NO_CHANGES) return { ...fromTrade({ ...r, retcode: Retcode.DONE }), message: 'no changes' };
     return fromTrade(r);
+  }
+
+  /** TRADE_ACTION_PENDING, once per master order: the journal, then magic + comment, find one placed before. */
+  private execPlace(cmd: PlaceMsg): ResultBody {
+    const comment = truncateComment(cmd.comment);
+    const mine = new Set(this.journal.copiesOf(cmd.master, cmd.master_position));
+    const order = this.broker.orders().find((o) => mine.has(o.ticket) || (o.magic === cmd.magic && o.comment === comment));
+    const position = order ? undefined : this.broker.positions().find((p) => mine.has(p.position) || (p.magic === cmd.magic && p.comment === comment));
+    const held = order ?? (position && { ticket: position.position, volume: position.volume, price: position.price_open });
+    if (held) {
+      return { status: 'duplicate', retcode: 0, message: `master order ${cmd.master}/${cmd.master_position} is already copied as ${order ? 'order' : 'position'} ${held.ticket}`, ticket: held.ticket, volume: held.volume, price: held.price };
+    }
+    const spec = this.broker.symbol(cmd.symbol);
+    if (!spec) return refused(`symbol ${cmd.symbol} is not known in this terminal`);
+    const digits = (p: number | undefined) => (p ? normalizeDouble(p, spec.digits) : p);
+    const req: SimPendingRequest = {
+      symbol: cmd.symbol, type: cmd.order_type, volume: normalizeVolume(cmd.volume, spec.volume_step), price: digits(cmd.price)!, stoplimit: digits(cmd.stoplimit),
+      sl: digits(cmd.sl), tp: digits(cmd.tp), expiration: cmd.expiration, expiration_ms: cmd.expiration_ms, magic: cmd.magic, comment: cmd.comment, reason: 'expert',
+    };
+    const r = this.broker.placeOrder(req);
+    if (r.retcode !== Retcode.DONE) return fromTrade(r);
+    this.journal.recordCopy(r.ticket, cmd.master, cmd.master_position);
+    return { ...fromTrade(r), ticket: r.ticket, price: r.price, volume: r.volume };
+  }
+
+  private execModifyOrder(cmd: ModifyOrderMsg): ResultBody {
+    const o = this.broker.pendingOrder(cmd.ticket);
+    if (!o) return refused(`order ${cmd.ticket} not found (filled or removed?)`);
+    const spec = this.broker.symbol(o.symbol);
+    if (!spec) return refused(`symbol ${o.symbol} is not known in this terminal`);
+    const digits = (p: number | undefined) => (p ? normalizeDouble(p, spec.digits) : p);
+    const change: SimOrderChange = { price: digits(cmd.price)!, stoplimit: digits(cmd.stoplimit), sl: digits(cmd.sl), tp: digits(cmd.tp), expiration: cmd.expiration, expiration_ms: cmd.expiration_ms };
+    const r = this.broker.modifyOrder(o.ticket, change);
+    if (r.retcode === Retcode.NO_CHANGES) return { ...fromTrade({ ...r, retcode: Retcode.DONE }), message: 'no changes' };
+    return { ...fromTrade(r), ...(r.retcode === Retcode.DONE ? { ticket: o.ticket } : {}) };
+  }
+
+  private execRemove(cmd: RemoveMsg): ResultBody {
+    if (!this.broker.pendingOrder(cmd.ticket)) return refused(`order ${cmd.ticket} not found (filled or removed?)`);
+    return fromTrade(this.broker.removeOrder(cmd.ticket));
   }
 
   // ------------------------------------------------------------------ small helpers

@@ -49,6 +49,8 @@ export interface CopyPolicy {
   sltp?: SlTpMode;
   /** For sltp offset: points (slave's) to move SL and TP away from the open price; negative moves them closer. */
   sltp_offset_points?: number;
+  /** Pending order copies: points (slave's) the order price moves away from the market (limits deeper, stops further); negative: closer. */
+  pending_offset_points?: number;
   /** Copy the opposite side: buy becomes sell, SL and TP swapped. */
   reverse?: boolean;
   /** Allow reverse copying between two prop-firm accounts (cross-account hedging, forbidden at firms such as FTMO). */
@@ -88,6 +90,7 @@ export const POLICY_FIELDS: Readonly<Record<keyof CopyPolicy, { flag: string; de
   direction: { flag: '--direction', default: 'both', doc: 'master sides copied: both, buy or sell' },
   sltp: { flag: '--sltp', default: 'copy', doc: 'copy, none (the slave keeps its own) or offset' },
   sltp_offset_points: { flag: '--sltp-offset-points', default: undefined, doc: 'offset mode: points SL/TP move away from the open price' },
+  pending_offset_points: { flag: '--pending-offset-points', default: undefined, doc: 'pending order copies: points the order price moves away from the market (negative: closer)' },
   reverse: { flag: '--reverse', default: false, doc: 'copy the opposite side, SL and TP swapped' },
   allow_prop_reverse: { flag: '--allow-prop-reverse', default: false, doc: 'allow reverse copying between two prop-firm accounts' },
 };
@@ -209,6 +212,11 @@ function validateFields(a: Record<string, unknown>, where: string, out: CopyPoli
     const v = Number(a.sltp_offset_points);
     if (!Number.isFinite(v) || Math.abs(v) > MAX_POINTS || typeof a.sltp_offset_points === 'boolean') fail('sltp_offset_points', `must be a number of points from -${MAX_POINTS} to ${MAX_POINTS}`, '50');
     out.sltp_offset_points = v;
+  }
+  if (given(a.pending_offset_points)) {
+    const v = Number(a.pending_offset_points);
+    if (!Number.isFinite(v) || Math.abs(v) > MAX_POINTS || typeof a.pending_offset_points === 'boolean') fail('pending_offset_points', `must be a number of points from -${MAX_POINTS} to ${MAX_POINTS}`, '20');
+    out.pending_offset_points = v;
   }
 }
 

@@ -437,9 +437,9 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
       'show copied trades, newest first',
       (y) =>
         storeOptions(y)
-          .option('open', { type: 'boolean', describe: 'only pending and open copies' })
+          .option('open', { type: 'boolean', describe: 'only pending, placed and open copies' })
           .option('account', { type: 'string', describe: 'only this master or slave' })
-          .option('status', { choices: ['pending', 'open', 'closed', 'refused', 'failed', 'expired', 'missed'] as const, describe: 'only copies in this state' })
+          .option('status', { choices: ['pending', 'placed', 'open', 'closed', 'canceled', 'refused', 'failed', 'expired', 'missed'] as const, describe: 'only copies in this state' })
           .option('limit', { type: 'string', default: '50', describe: 'trades per page, 1 to 10000' })
           .option('page', { type: 'string', default: '1', describe: 'page number, 1 = newest' })
           .option('json', { type: 'boolean', describe: 'one JSON document per line' }),

@@ -107,7 +107,7 @@ export interface DashboardView {
   decisions: DecisionRow[];
 }
 
-const LIVE = new Set(['open', 'pending']);
+const LIVE = new Set(['open', 'pending', 'placed']);
 
 export function buildView(hub: RunningHub, tally: Tally, decisions = 200, s: EngineStatus = hub.engine.status()): DashboardView {
   const counts = tally.snapshot();

@@ -8,6 +8,7 @@ import { CopyTable } from './copies';
 import type { EngineEvent } from './events';
 import { Journal, type LedgerSink } from './journal';
 import { MasterBook } from './masters';
+import { OrderBook } from './orders';
 import { Guards } from './protect';
 import { Roster } from './roster';
 import { Sessions } from './terminals';
@@ -45,6 +46,8 @@ export interface Parts {
   roster: Roster;
   copies: CopyTable;
   masters: MasterBook;
+  /** The masters' pending orders (orders.ts). */
+  orders: OrderBook;
   commands: Commands;
   sessions: Sessions;
   guards: Guards;
@@ -65,6 +68,7 @@ export function makeParts(deps: EngineDeps): Parts {
     roster: new Roster(deps.log),
     copies: new CopyTable(),
     masters: new MasterBook(),
+    orders: new OrderBook(),
   };
   const commands = new Commands(base);
   const guards = new Guards({ ...base, commands });

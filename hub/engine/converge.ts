@@ -136,6 +136,8 @@ export class Converger {
    */
   private gone(c: Copy, mp: MasterPosition | undefined): boolean {
     if (mp && !mp.open && mp.closedByDeal) return true;
+    // A slave's pending copy that filled before the master's order: its position is yet to come.
+    if (!mp && this.parts.orders.get(c.master, c.masterPosition)) return false;
     const fresh = this.parts.sessions.freshSnapshot(c.master);
     if (fresh === undefined || fresh < c.foundSeq) return false;
     return !mp?.open;

@@ -2,6 +2,7 @@
 import type { Trade, TradeStatus } from '../ledger/types';
 import type { Side, SymbolSpec } from '../protocol';
 import type { MasterPosition } from './masters';
+import type { OrderTarget } from './orders';
 import { normalizePrice } from './slippage';
 
 export interface Copy {
@@ -53,6 +54,12 @@ export interface Copy {
   inflight: Set<string>;
   /** cmd_id of a close_by that covers this copy. */
   closeBy?: string;
+  /**
+   * A copy of a master pending order (masterPosition is the master order's ticket): the slave
+   * order it is to be (status placed: ticket is the slave order's, its position's identifier once
+   * filled). Kept after the fill, for the decision lines.
+   */
+  order?: OrderTarget;
 }
 
 /** What a copy takes from the master position it copies. */
@@ -98,12 +105,14 @@ export function newCopy(from: CopySource, slave: string, init: Pick<Copy, 'symbo
  */
 export function restoredCopy(t: Trade): Copy {
   const ratio = t.volume && t.master_volume ? t.volume / t.master_volume : undefined;
-  const lots = t.status === 'open' ? (t.remaining_volume ?? t.volume ?? 0) : 0;
+  const lots = t.status === 'open' ? (t.remaining_volume ?? t.volume ?? 0) : t.status === 'placed' ? (t.volume ?? 0) : 0;
   return {
     master: t.master_name, masterPosition: t.master_ticket, slave: t.slave_name, masterSymbol: t.master_symbol, symbol: t.symbol,
     side: t.direction === 'BUY' ? 'buy' : 'sell', volume: lots, masterVolume: ratio && lots ? lots / ratio : (t.master_volume ?? 0), ratio,
     ticket: t.slave_ticket, position: t.slave_ticket, status: t.status, masterPrice: t.master_price ?? 0, openPrice: t.open_price, reversed: t.reversed || undefined,
     slippagePoints: t.slippage_points, latencyMs: t.latency_ms, sl: 0, tp: 0, inflight: new Set(), foundSeq: nextSeq(),
+    // Its price and expiry come back with the slave's snapshot (the row keeps only type and price).
+    order: t.status === 'placed' && t.order_type ? { type: t.order_type as OrderTarget['type'], price: t.order_price ?? 0, expiration: 'gtc' } : undefined,
   };
 }
 

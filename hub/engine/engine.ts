@@ -18,6 +18,7 @@ import type { GuardStatus } from './protect';
 import type { Blackout } from './schedule';
 import type { EngineEvent } from './events';
 import { Operator, type ManualClose } from './operator';
+import { PendingCopies } from './pending';
 import { Reconciler } from './reconcile';
 import { Results } from './results';
 import { SnapshotParts } from './snapshots';
@@ -32,13 +33,15 @@ export class Engine {
   private readonly reconciler: Reconciler;
   private readonly converger: Converger;
   private readonly operator: Operator;
+  private readonly pending: PendingCopies;
   private readonly snapshotParts = new SnapshotParts();
 
   constructor(deps: EngineDeps) {
     this.parts = makeParts(deps);
     this.stats = this.parts.stats;
     this.decisions = new Decisions(this.parts);
-    this.results = new Results({ ...this.parts, decisions: this.decisions });
+    this.pending = new PendingCopies({ ...this.parts, decisions: this.decisions });
+    this.results = new Results({ ...this.parts, decisions: this.decisions, pending: this.pending });
     this.converger = new Converger({ ...this.parts, decisions: this.decisions });
     this.reconciler = new Reconciler(this.parts, this.converger);
     this.operator = new Operator(this.parts);
@@ -52,7 +55,7 @@ export class Engine {
   restore(trades: readonly Trade[]): number {
     let n = 0;
     for (const t of trades) {
-      if (t.status !== 'open' && t.status !== 'pending') continue;
+      if (t.status !== 'open' && t.status !== 'pending' && t.status !== 'placed') continue;
       const c = restoredCopy(t);
       this.parts.copies.set(keyOf(c), c);
       n++;
@@ -118,7 +121,13 @@ export class Engine {
         return this.snapshot(t, account, msg, receivedAt);
       case 'deal':
         if (account.type !== 'MASTER') return this.reconciler.onSlaveDeal(t.name, msg);
-        return journal.fanOut(() => this.decisions.onMasterDeal(account, msg, receivedAt));
+        return journal.fanOut(() => {
+          this.decisions.onMasterDeal(account, msg, receivedAt);
+          this.pending.afterMasterDeal(account, msg, receivedAt);
+        });
+      case 'order':
+        if (account.type !== 'MASTER') return this.pending.onSlaveOrder(t.name, msg, receivedAt);
+        return journal.fanOut(() => this.pending.onMasterOrder(account, msg, receivedAt));
       case 'position':
         if (account.type !== 'MASTER') return;
         return journal.fanOut(() => this.decisions.onMasterPosition(account, msg, receivedAt));
@@ -148,18 +157,26 @@ export class Engine {
       this.parts.send(s.account, { type: 'snapshot_request' });
     }
     this.converger.tick(now);
+    this.pending.tick(now);
   }
 
   /** A whole snapshot, or a part of one: reconciled once every part has come. */
   private snapshot(t: TerminalState, account: Account, msg: SnapshotMsg, receivedAt: number): void {
-    if (!SnapshotParts.inParts(msg)) return this.reconciler.onSnapshot(t, account, msg, receivedAt);
+    if (!SnapshotParts.inParts(msg)) {
+      const seq = nextSeq();
+      this.pending.beforeSnapshot(t, account, msg, seq);
+      this.reconciler.onSnapshot(t, account, msg, receivedAt, seq);
+      return this.pending.onSnapshot(t, account, msg, seq, receivedAt);
+    }
     const r = this.snapshotParts.add(msg, receivedAt, nextSeq);
     const id = untrusted(msg.snapshot_id!, NAME_MAX);
     if (r.superseded !== undefined) this.parts.log.debug(`snapshot ${untrusted(r.superseded, NAME_MAX)} of ${t.name} is superseded by ${id} before it was complete: dropped`);
     if (r.kind === 'ignored') return this.parts.sessions.warnAbout(t.name, 'snapshot part', `snapshot part from ${t.name} ignored: ${untrusted(r.reason)}`);
     if (r.kind === 'waiting') return;
     this.parts.log.debug(`snapshot ${id} of ${t.name} complete: ${r.snapshot.positions.length} positions in ${msg.parts} parts`);
+    this.pending.beforeSnapshot(t, account, r.snapshot, r.order);
     this.reconciler.onSnapshot(t, account, r.snapshot, receivedAt, r.order);
+    this.pending.onSnapshot(t, account, r.snapshot, r.order, receivedAt);
   }
 
   /** Terminals, master positions, copies and commands as they are now, and the counters. */

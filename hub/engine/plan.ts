@@ -42,6 +42,8 @@ export interface PlanInput extends Pick<MasterPosition, 'symbol' | 'side' | 'sl'
   eventAt?: number;
   /** A refusal the caller adds once the slave symbol is known (checked before sizing). */
   veto?: (symbol: string, side: Side) => string | undefined;
+  /** A pending order copy: it fills at its own price, so there is no slippage gate. */
+  pending?: boolean;
   /** The protection and schedule gate, once the lots are known (protect.ts). */
   admit?: (symbol: string, lots: number) => string | undefined;
 }
@@ -116,6 +118,7 @@ export function planCopy(i: PlanInput): Plan {
   const refused = i.admit?.(tr.symbol, sized.volume);
   if (refused) return { ok: false, reason: refused };
   const tolerance = slave.slippage_tolerance ?? i.config.defaultSlippagePoints;
+  if (i.pending) return { ok: true, symbol: tr.symbol, via: tr.via, side, reversed, stops, spec, volume: sized.volume, note: sized.note, tolerance, gate: 'pending order: fills at its own price' };
   const gate = checkSlippage({
     side,
     masterPrice: i.price,

@@ -4,6 +4,7 @@ import type { CommandOf, Pending } from './commands';
 import type { Parts } from './context';
 import type { Copy } from './copies';
 import type { Decisions } from './decisions';
+import type { PendingCopies } from './pending';
 import { EPS, roundLots } from './sizing';
 
 /** The command was carried out: in full, in part, or already before (a re-sent command). */
@@ -17,7 +18,7 @@ export const RETRY_AFTER_MS = 10_000;
 /** The SL/TP target a modify carried, as reconciliation remembers a failed one (not retried until the master's changes). */
 export const stopsNote = (s: { sl: number; tp: number }) => `stops ${s.sl} ${s.tp}`;
 
-type ResultParts = Pick<Parts, 'log' | 'stats' | 'feed' | 'journal' | 'copies' | 'masters' | 'commands' | 'sessions'> & { decisions: Decisions };
+type ResultParts = Pick<Parts, 'log' | 'stats' | 'feed' | 'journal' | 'copies' | 'masters' | 'commands' | 'sessions'> & { decisions: Decisions; pending: PendingCopies };
 
 export class Results {
   constructor(private readonly parts: ResultParts) {}
@@ -64,6 +65,11 @@ export class Results {
         break;
       case 'close_by':
         this.closedBy(c, p, r, receivedAt);
+        break;
+      case 'place':
+      case 'modify_order':
+      case 'remove':
+        this.parts.pending.onResult(c, p, body, r);
         break;
       case 'modify':
         if (ok) {

@@ -1,5 +1,8 @@
 /** A read-only snapshot of the engine for status displays and tests. */
 import type { TradeStatus } from '../ledger/types';
+import type { CommandMsg } from '../protocol';
+
+type CommandType = CommandMsg['type'];
 import type { Side } from '../protocol';
 import type { Parts, EngineStats } from './context';
 import type { Role } from './roster';
@@ -59,7 +62,7 @@ export interface CopyStatus {
 
 export interface CommandStatus {
   readonly cmd_id: string;
-  readonly type: 'open' | 'close' | 'close_by' | 'modify';
+  readonly type: CommandType;
   readonly slave: string;
   readonly attempts: number;
   readonly firstSent: number;

@@ -163,7 +163,7 @@ export function mapMongoError(e: unknown, uri: string, action: string, timeoutMs
 function tradeFilter(q: TradeQuery): Filter<Document> {
   const and: Filter<Document>[] = [];
   if (q.account) and.push({ $or: [{ slave_name: q.account }, { master_name: q.account }] });
-  if (q.open) and.push({ status: { $in: ['open', 'pending'] } });
+  if (q.open) and.push({ status: { $in: ['open', 'pending', 'placed'] } });
   if (q.status) and.push({ status: q.status });
   if (and.length === 0) return {};
   return and.length === 1 ? and[0] : { $and: and };

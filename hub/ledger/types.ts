@@ -2,7 +2,8 @@
 import type { Account } from '../accounts';
 
 /** missed: the master position was found open too late (max_delay_ms) or out of price to be copied. */
-export type TradeStatus = 'pending' | 'open' | 'closed' | 'refused' | 'failed' | 'expired' | 'missed';
+/** placed: a pending order copy waiting on the slave (it becomes open when it fills); canceled: a pending order copy removed unfilled. */
+export type TradeStatus = 'pending' | 'placed' | 'open' | 'closed' | 'canceled' | 'refused' | 'failed' | 'expired' | 'missed';
 
 /** One copy of one master position on one slave: a document of the `trades` collection. */
 export interface Trade {
@@ -32,6 +33,9 @@ export interface Trade {
   slippage_points?: number;
   latency_ms?: number;
   reason?: string;
+  /** A pending order copy: the slave order's type (buy_limit, sell_stop...) and price as placed. */
+  order_type?: string;
+  order_price?: number;
   updated_at: string;
 }
 
@@ -111,7 +115,7 @@ export function tradeKeyString(k: TradeKey): string {
 
 export function matchesTradeQuery(t: Trade, q: TradeQuery): boolean {
   if (q.account && t.slave_name !== q.account && t.master_name !== q.account) return false;
-  if (q.open && t.status !== 'open' && t.status !== 'pending') return false;
+  if (q.open && t.status !== 'open' && t.status !== 'pending' && t.status !== 'placed') return false;
   if (q.status && t.status !== q.status) return false;
   return true;
 }

@@ -57,6 +57,15 @@ function message<T extends string, P extends TProperties>(
 
 // ---------------------------------------------------------------- shared structures
 
+/** Who made a position or order and, for copies, what the EA journal says it copies. */
+const made = (what: 'position' | 'order', time: string, id: string) => ({
+  magic: Int(`magic number (${what.toUpperCase()}_MAGIC)`),
+  comment: Str(`${what} comment (may be rewritten by the broker)`, { maxLength: 64 }),
+  time_ms: Num(time),
+  master: Type.Optional(Str(`for copies: the master account the EA journal records for this ${what}`, { maxLength: 64 })),
+  master_position: Type.Optional(Str(`for copies: ${id} from the EA journal`, { maxLength: 24 })),
+});
+
 export const PositionSchema = Type.Object(
   {
     ticket: Ticket,
@@ -67,11 +76,7 @@ export const PositionSchema = Type.Object(
     price_open: Num('open price'),
     sl: Num('stop loss price, 0 for none'),
     tp: Num('take profit price, 0 for none'),
-    magic: Int('magic number (POSITION_MAGIC)'),
-    comment: Str('position comment (may be rewritten by the broker)', { maxLength: 64 }),
-    time_ms: Num('open time, ms since the Unix epoch'),
-    master: Type.Optional(Str('for copies: the master account the EA journal records for this position', { maxLength: 64 })),
-    master_position: Type.Optional(Str('for copies: the master position identifier from the EA journal', { maxLength: 24 })),
+    ...made('position', 'open time, ms since the Unix epoch', 'the master position identifier'),
   },
   { description: 'one open position' },
 );
@@ -100,6 +105,43 @@ export const SymbolSpecSchema = Type.Object(
   { description: 'the trading facts of one symbol' },
 );
 export type SymbolSpec = Static<typeof SymbolSpecSchema>;
+
+const OrderType = Type.Union(
+  [Type.Literal('buy_limit'), Type.Literal('sell_limit'), Type.Literal('buy_stop'), Type.Literal('sell_stop'), Type.Literal('buy_stop_limit'), Type.Literal('sell_stop_limit')],
+  { description: 'ORDER_TYPE of a pending order' },
+);
+export type OrderType = Static<typeof OrderType>;
+const OrderExpiry = Type.Union([Type.Literal('gtc'), Type.Literal('day'), Type.Literal('specified'), Type.Literal('specified_day')], {
+  description: 'ORDER_TYPE_TIME: gtc (until canceled), day (the trading day), specified (until expiration_ms), specified_day (until the end of the day of expiration_ms)',
+});
+export type OrderExpiry = Static<typeof OrderExpiry>;
+
+/** What a pending order is, as reported and as placed (without ticket). */
+/** Where a pending order waits: what a modification changes. */
+const orderTarget = {
+  price: Num('ORDER_PRICE_OPEN: the price the order triggers at'),
+  stoplimit: Type.Optional(Num('ORDER_PRICE_STOPLIMIT: for stop-limit orders, the limit price placed once the stop price is reached')),
+  sl: Num('stop loss, 0 for none'),
+  tp: Num('take profit, 0 for none'),
+  expiration: OrderExpiry,
+  expiration_ms: Type.Optional(Num('ORDER_TIME_EXPIRATION, ms since the Unix epoch (specified, specified_day)')),
+};
+const orderFields = {
+  symbol: Str('symbol name in this terminal', { minLength: 1, maxLength: 64 }),
+  order_type: OrderType,
+  volume: Num('ORDER_VOLUME_CURRENT, lots (of a filled order: the volume filled)'),
+  ...orderTarget,
+};
+
+export const PendingOrderSchema = Type.Object(
+  {
+    ticket: Ticket,
+    ...orderFields,
+    ...made('order', 'ORDER_TIME_SETUP_MSC, ms since the Unix epoch', 'the master order ticket (the master position identifier once it fills)'),
+  },
+  { description: 'one pending order (limit, stop, stop-limit)' },
+);
+export type PendingOrder = Static<typeof PendingOrderSchema>;
 
 // ---------------------------------------------------------------- terminal to hub
 
@@ -140,6 +182,7 @@ export const Snapshot = message(
   'The complete list of open positions; sent after welcome, on request, after every reconnect and periodically. The hub reconciles it against what it believes. A list too long for one message goes in parts (snapshot_id, part, parts), each under the size limit; the hub reconciles only a complete snapshot, drops an incomplete one when a newer one starts, and asks again (snapshot_request) when parts are missing for a while.',
   {
     positions: Type.Array(PositionSchema, { description: 'all open positions of the account, or of this part', maxItems: 5000 }),
+    orders: Type.Optional(Type.Array(PendingOrderSchema, { description: 'all pending orders of the account, or of this part (absent: an EA that does not report them; the hub then leaves pending copies alone)', maxItems: 5000 })),
     snapshot_id: Type.Optional(Str('a snapshot sent in parts: the same id on every part, new for every snapshot', { minLength: 1, maxLength: 32 })),
     part: Type.Optional(Type.Integer({ minimum: 1, description: 'with snapshot_id: the number of this part, 1 to parts' })),
     parts: Type.Optional(Type.Integer({ minimum: 1, description: 'with snapshot_id: how many parts the snapshot has; the hub uses it once all have arrived' })),
@@ -200,6 +243,24 @@ export const PositionChange = message(
     tp: Num('take profit, 0 for none'),
   },
   { account: 'FTMO-1', seq: 13, ts: 1763900003000, position: '5001', symbol: 'EURUSD', side: 'buy', volume: 0.5, sl: 1.081, tp: 1.095 },
+);
+
+export const OrderChange = message(
+  'order',
+  'terminal-to-hub',
+  'A pending order was placed, modified, removed (canceled, expired, rejected) or filled (TRADE_TRANSACTION_ORDER_ADD / ORDER_UPDATE / ORDER_DELETE, HISTORY_ADD). A filled order\'s position identifier is its ticket.',
+  {
+    state: Type.Union([Type.Literal('placed'), Type.Literal('modified'), Type.Literal('removed'), Type.Literal('filled')], {
+      description: 'placed: a new pending order; modified: its price, SL/TP or expiry changed; removed: canceled, expired or rejected without a fill; filled: it became (part of) a position',
+    }),
+    order: PendingOrderSchema,
+    position: Type.Optional(Str('for filled: the position identifier the fill made (the order ticket)', { maxLength: 24 })),
+    reason: Type.Optional(Str('for removed: canceled, expired, rejected', { maxLength: 32 })),
+  },
+  {
+    account: 'FTMO-1', seq: 14, ts: 1763900004000, state: 'placed',
+    order: { ticket: '5003', symbol: 'EURUSD', order_type: 'buy_limit', volume: 0.5, price: 1.08, sl: 1.075, tp: 1.09, expiration: 'gtc', magic: 0, comment: '', time_ms: 1763900003990 },
+  },
 );
 
 export const Symbols = message(
@@ -359,6 +420,44 @@ export const Modify = message(
   { account: 'Apex-2', seq: 11, ts: 1763900011001, cmd_id: 'c-1763900011001-6', expires_ms: 1763900021001, master: 'FTMO-1', master_position: '5001', ticket: '7001', symbol: 'EURUSD.c', sl: 1.081, tp: 1.095 },
 );
 
+export const Place = message(
+  'place',
+  'hub-to-terminal',
+  'Place a pending order copying a master pending order (TRADE_ACTION_PENDING); master_position is the master order ticket, which becomes the master position identifier when it fills. The EA never places a second copy of one master order.',
+  {
+    ...cmdFields,
+    ...orderFields,
+    symbol: SlaveSymbol,
+    magic: Int('magic number to set'),
+    comment: Str('comment to set, identifies the copy: CB:<master tag>:<master order>', { maxLength: 31 }),
+  },
+  {
+    account: 'Apex-2', seq: 14, ts: 1763900004001, cmd_id: 'c-1763900004001-7', expires_ms: 1763900014001, ttl_ms: 10000, master: 'FTMO-1', master_position: '5003',
+    symbol: 'EURUSD.c', order_type: 'buy_limit', volume: 0.5, price: 1.08, sl: 1.075, tp: 1.09, expiration: 'gtc', magic: 20250, comment: 'CB:11d1:5003',
+  },
+);
+
+export const ModifyOrder = message(
+  'modify_order',
+  'hub-to-terminal',
+  'Change the price, SL/TP and expiry of a pending copy (TRADE_ACTION_MODIFY).',
+  {
+    ...cmdFields,
+    ticket: Str('slave order ticket', { minLength: 1, maxLength: 24 }),
+    symbol: SlaveSymbol,
+    ...orderTarget,
+  },
+  { account: 'Apex-2', seq: 15, ts: 1763900005001, cmd_id: 'c-1763900005001-8', expires_ms: 1763900015001, master: 'FTMO-1', master_position: '5003', ticket: '7003', symbol: 'EURUSD.c', price: 1.079, sl: 1.075, tp: 1.09, expiration: 'gtc' },
+);
+
+export const Remove = message(
+  'remove',
+  'hub-to-terminal',
+  'Delete a pending copy (TRADE_ACTION_REMOVE). An order already gone answers refused with "not found"; one that filled meanwhile is reported by its fill.',
+  { ...cmdFields, ticket: Str('slave order ticket', { minLength: 1, maxLength: 24 }), symbol: SlaveSymbol },
+  { account: 'Apex-2', seq: 16, ts: 1763900006001, cmd_id: 'c-1763900006001-9', expires_ms: 1763900016001, master: 'FTMO-1', master_position: '5003', ticket: '7003', symbol: 'EURUSD.c' },
+);
+
 // Answered by the EA; not sent by this hub, which relies on the periodic snapshots and heartbeats.
 export const SnapshotRequest = message('snapshot_request', 'hub-to-terminal', 'Ask for a snapshot now.', {}, { account: 'Apex-2', seq: 12, ts: 1763900012000 });
 
@@ -399,8 +498,8 @@ export const Notify = message(
   { account: 'FTMO-Slave', seq: 40, ts: 1763900040000, event: 'offline', text: 'CopyBridge offline FTMO-1: terminal FTMO-1 silent for 6000 ms (3 heartbeats)' },
 );
 
-export const TERMINAL_MESSAGES = [Hello, Heartbeat, Snapshot, Deal, PositionChange, Symbols, Tick, Result] as const;
-export const HUB_MESSAGES = [Welcome, Open, Close, CloseBy, Modify, SnapshotRequest, Watch, Ping, ErrorMsg, Notify] as const;
+export const TERMINAL_MESSAGES = [Hello, Heartbeat, Snapshot, Deal, PositionChange, OrderChange, Symbols, Tick, Result] as const;
+export const HUB_MESSAGES = [Welcome, Open, Close, CloseBy, Modify, Place, ModifyOrder, Remove, SnapshotRequest, Watch, Ping, ErrorMsg, Notify] as const;
 export const ALL_MESSAGES = [...TERMINAL_MESSAGES, ...HUB_MESSAGES] as const;
 
 type StaticOf<M> = M extends { schema: infer S extends TSchema } ? Static<S> : never;
@@ -423,10 +522,14 @@ export type OpenMsg = MessageOf<'open'>;
 export type CloseMsg = MessageOf<'close'>;
 export type CloseByMsg = MessageOf<'close_by'>;
 export type ModifyMsg = MessageOf<'modify'>;
+export type OrderMsg = MessageOf<'order'>;
+export type PlaceMsg = MessageOf<'place'>;
+export type ModifyOrderMsg = MessageOf<'modify_order'>;
+export type RemoveMsg = MessageOf<'remove'>;
 export type WatchMsg = MessageOf<'watch'>;
 export type ErrorMessage = MessageOf<'error'>;
 export type NotifyMsg = MessageOf<'notify'>;
-export type CommandMsg = OpenMsg | CloseMsg | CloseByMsg | ModifyMsg;
+export type CommandMsg = OpenMsg | CloseMsg | CloseByMsg | ModifyMsg | PlaceMsg | ModifyOrderMsg | RemoveMsg;
 
 /** Messages without the envelope fields the sender stamps (v, seq, ts, account). */
 export type Body<M> = M extends unknown ? Omit<M, 'v' | 'seq' | 'ts' | 'account'> : never;

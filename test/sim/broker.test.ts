@@ -1,5 +1,5 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Deal, PositionChange, PositionSchema } from '../../hub/protocol';
+import { Deal, OrderChange, PositionChange, PositionSchema } from '../../hub/protocol';
 import { SimBroker, type SimBrokerEvent, type SimBrokerOptions } from '../../sim/broker';
 import { MASTER_PRESET, MAPPED_PRESET, SUFFIX_PRESET, brokerFromPreset } from '../../sim/presets';
 import { Retcode } from '../../sim/retcodes';
@@ -348,5 +348,68 @@ describe('SimBroker quotes', () => {
     expect(acc.equity).toBeCloseTo(100000 + 500, 2);
     expect(acc.margin).toBeCloseTo(2385.6, 2);
     expect(acc.free_margin).toBeCloseTo(acc.equity - acc.margin, 2);
+  });
+});
+
+describe('SimBroker pending orders', () => {
+  const orderCheck = TypeCompiler.Compile(OrderChange.schema);
+  const orderEvents = (events: SimBrokerEvent[]) => events.flatMap((e) => (e.type === 'order' ? [e.change] : []));
+
+  it('places limit and stop orders only on their side of the market, with stops around their price and an expiry in the future', () => {
+    const { broker } = make();
+    expect(broker.placeOrder({ symbol: 'EURUSD', type: 'buy_limit', volume: 1, price: 1.0845 }).retcode).toBe(Retcode.INVALID_PRICE);
+    expect(broker.placeOrder({ symbol: 'EURUSD', type: 'sell_stop', volume: 1, price: 1.0845 }).retcode).toBe(Retcode.INVALID_PRICE);
+    expect(broker.placeOrder({ symbol: 'EURUSD', type: 'buy_limit', volume: 1, price: 1.082, sl: 1.083 }).retcode).toBe(Retcode.INVALID_STOPS);
+    expect(broker.placeOrder({ symbol: 'EURUSD', type: 'buy_stop_limit', volume: 1, price: 1.086, stoplimit: 1.087 }).retcode).toBe(Retcode.INVALID_PRICE);
+    expect(broker.placeOrder({ symbol: 'EURUSD', type: 'buy_limit', volume: 1, price: 1.082, expiration: 'specified', expiration_ms: 1 }).retcode).toBe(Retcode.INVALID_EXPIRATION);
+    const r = broker.placeOrder({ symbol: 'EURUSD', type: 'buy_limit', volume: 1, price: 1.082, sl: 1.08 });
+    expect(r).toMatchObject({ retcode: Retcode.DONE, order: r.ticket, volume: 1, price: 1.082 });
+    expect(broker.orders()).toEqual([expect.objectContaining({ ticket: r.ticket, order_type: 'buy_limit', price: 1.082, sl: 1.08, expiration: 'gtc' })]);
+    expect(broker.positions()).toHaveLength(0);
+  });
+
+  it('fills a limit when the price comes to it, as a position whose identifier is the order ticket, and reports placed, then the deal and filled', () => {
+    const { broker, events } = make();
+    const r = broker.placeOrder({ symbol: 'EURUSD', type: 'buy_limit', volume: 1, price: 1.082, tp: 1.09, magic: 7, comment: 'CB:abcd:1' });
+    broker.setQuote('EURUSD', 1.0822, 1.08222);
+    expect(broker.positions()).toHaveLength(0);
+    broker.setQuote('EURUSD', 1.0818, 1.0819);
+    expect(broker.orders()).toHaveLength(0);
+    expect(broker.positions()).toEqual([expect.objectContaining({ position: r.ticket, side: 'buy', volume: 1, price_open: 1.0819, tp: 1.09, magic: 7, comment: 'CB:abcd:1' })]);
+    const orders = orderEvents(events);
+    expect(orders.map((o) => o.state)).toEqual(['placed', 'filled']);
+    expect(orders[1]).toMatchObject({ position: r.ticket, order: { ticket: r.ticket, volume: 1 } });
+    for (const o of orders) expect(orderCheck.Check({ ...envelope, type: 'order', ...o })).toBe(true);
+    const deal = events.find((e) => e.type === 'deal');
+    expect(deal).toMatchObject({ deal: { order: r.ticket, position: r.ticket, entry: 'in' } });
+  });
+
+  it('fills stops when the price passes them, turns a stop-limit into a limit, and removes an expired order', () => {
+    const { broker, events, tick } = make();
+    const stop = broker.placeOrder({ symbol: 'EURUSD', type: 'sell_stop', volume: 0.5, price: 1.083 });
+    const sl = broker.placeOrder({ symbol: 'EURUSD', type: 'buy_stop_limit', volume: 0.2, price: 1.086, stoplimit: 1.0855 });
+    const exp = broker.placeOrder({ symbol: 'EURUSD', type: 'sell_limit', volume: 0.1, price: 1.09, expiration: 'specified', expiration_ms: 1_763_900_000_500 });
+    broker.setQuote('EURUSD', 1.0829, 1.08292);
+    expect(broker.position(stop.ticket)).toMatchObject({ side: 'sell', volume: 0.5 });
+    broker.setQuote('EURUSD', 1.0861, 1.08612);
+    expect(broker.pendingOrder(sl.ticket)).toMatchObject({ order_type: 'buy_limit', price: 1.0855 });
+    broker.setQuote('EURUSD', 1.0853, 1.08532);
+    expect(broker.position(sl.ticket)).toMatchObject({ side: 'buy', volume: 0.2 });
+    tick(1000);
+    broker.setQuote('EURUSD', 1.0853, 1.08533);
+    expect(broker.pendingOrder(exp.ticket)).toBeUndefined();
+    expect(orderEvents(events).filter((o) => o.order.ticket === exp.ticket).map((o) => [o.state, o.reason])).toEqual([['placed', undefined], ['removed', 'expired']]);
+  });
+
+  it('modifies and removes an order; an unchanged modification answers no changes', () => {
+    const { broker, events } = make();
+    const r = broker.placeOrder({ symbol: 'EURUSD', type: 'buy_limit', volume: 1, price: 1.082 });
+    expect(broker.modifyOrder(r.ticket, { price: 1.082 }).retcode).toBe(Retcode.NO_CHANGES);
+    expect(broker.modifyOrder(r.ticket, { price: 1.085 }).retcode).toBe(Retcode.INVALID_PRICE);
+    expect(broker.modifyOrder(r.ticket, { price: 1.081, sl: 1.08 }).retcode).toBe(Retcode.DONE);
+    expect(broker.pendingOrder(r.ticket)).toMatchObject({ price: 1.081, sl: 1.08 });
+    expect(broker.removeOrder(r.ticket).retcode).toBe(Retcode.DONE);
+    expect(broker.removeOrder(r.ticket).retcode).toBe(Retcode.INVALID);
+    expect(orderEvents(events).map((o) => o.state)).toEqual(['placed', 'modified', 'removed']);
   });
 });

@@ -3,6 +3,7 @@ import { copyKey } from '../../../hub/engine/copies';
 import { Decisions } from '../../../hub/engine/decisions';
 import type { EngineEvent } from '../../../hub/engine/events';
 import { Operator } from '../../../hub/engine/operator';
+import { PendingCopies } from '../../../hub/engine/pending';
 import { Results } from '../../../hub/engine/results';
 import type { ResultMsg } from '../../../hub/protocol';
 import { connected } from './harness';
@@ -15,7 +16,7 @@ function world() {
   const events: EngineEvent[] = [];
   h.parts.feed.subscribe((e) => events.push(e));
   const decisions = new Decisions(h.parts);
-  const results = new Results({ ...h.parts, decisions });
+  const results = new Results({ ...h.parts, decisions, pending: new PendingCopies({ ...h.parts, decisions }) });
   const operator = new Operator(h.parts);
   const last = (type: string) => h.commands('S1', type).pop()!;
   const result = (cmd: Record<string, any>, fields: Partial<ResultMsg> & Pick<ResultMsg, 'status'>) =>

@@ -1,6 +1,7 @@
 import type { Account } from '../../../hub/accounts';
 import { copyKey } from '../../../hub/engine/copies';
 import { Decisions } from '../../../hub/engine/decisions';
+import { PendingCopies } from '../../../hub/engine/pending';
 import { Results, succeeded } from '../../../hub/engine/results';
 import type { ResultMsg } from '../../../hub/protocol';
 import { connected, fx } from './harness';
@@ -11,7 +12,7 @@ const S1: Account = { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c', sl
 function world() {
   const h = connected({ accounts: [M1, S1] });
   const decisions = new Decisions(h.parts);
-  const results = new Results({ ...h.parts, decisions });
+  const results = new Results({ ...h.parts, decisions, pending: new PendingCopies({ ...h.parts, decisions }) });
   const deal = (fields: Parameters<typeof h.deal>[0]) => decisions.onMasterDeal(M1, h.deal(fields), h.clock.now);
   const open = (position = '500', side: 'buy' | 'sell' = 'buy', volume = 1) => deal({ position, side, entry: 'in', volume, position_volume: volume, position_side: side });
   const result = (cmd: Record<string, any>, fields: Partial<ResultMsg> & Pick<ResultMsg, 'status'>, from = 'S1') =>
