@@ -43,9 +43,9 @@ export async function runStart(config: HubConfig, flags: StartFlags = {}): Promi
   // Said before the slow steps (opening the store, binding), so a first start shows what it is doing.
   log.info(startingLine(config, flags.configFile));
   const hub = await startHub({ config, logger: log });
-  const dashboard = config.dashboard ? await openDashboard(hub) : undefined;
-  const notifications = await startNotifier(hub);
   let launcher: Launcher | undefined;
+  const dashboard = config.dashboard ? await openDashboard(hub, () => launcher?.status()) : undefined;
+  const notifications = await startNotifier(hub);
   if (flags.launch) {
     launcher = new Launcher({
       accounts: await hub.store.listAccounts(),
@@ -122,9 +122,9 @@ export async function startNotifier(hub: RunningHub): Promise<{ notifier: Notifi
 }
 
 /** The dashboard, or a logged error: copying goes on without it (a busy port must not stop the hub). */
-async function openDashboard(hub: RunningHub): Promise<RunningDashboard | undefined> {
+async function openDashboard(hub: RunningHub, launcher: () => LauncherStatus | undefined): Promise<RunningDashboard | undefined> {
   try {
-    const d = await startDashboard(hub);
+    const d = await startDashboard(hub, { launcher });
     hub.log.info(`dashboard on ${d.url} (read-only there; the link with its token for the controls: \`${CLI} dashboard-url\`)`);
     return d;
   } catch (e) {

@@ -1,6 +1,7 @@
 /** The dashboard's picture as terminal text, for `hub status`. Pure. */
 import { CLI } from '../hints';
 import type { DashboardView } from './view';
+import type { LauncherStatus } from '../launcher';
 
 const n = (v: number | undefined, digits?: number) => (v === undefined ? '-' : digits === undefined ? String(v) : v.toFixed(digits));
 
@@ -56,9 +57,23 @@ export function renderView(v: DashboardView, decisions = 10): string[] {
   const { bucketsMs, counts } = v.latency;
   out.push(`latency: ${counts.map((k, i) => `${i < bucketsMs.length ? `<=${bucketsMs[i]}` : `>${bucketsMs[bucketsMs.length - 1]}`}ms ${k}`).join('  ')}`);
   out.push('', ...renderGuards(v));
+  if (v.launcher) out.push('', ...renderLauncher(v.launcher, v.hub.now));
   const last = v.decisions.slice(-decisions);
   out.push('', `last ${last.length} decisions:`);
   for (const d of last) out.push(`  ${new Date(d.time).toISOString().slice(11, 23)} ${d.kind.toUpperCase()} ${d.message}`);
+  return out;
+}
+
+/** The terminals the hub starts: state, restarts, last exit, and why one waits or failed. */
+function renderLauncher(l: LauncherStatus, now: number): string[] {
+  const rows = [['terminal', 'role', 'state', 'pid', 'restarts', 'last exit', 'next start', 'detail']];
+  for (const t of l.terminals) {
+    const exit = t.lastExit ? `${t.lastExit.signal ?? `code ${t.lastExit.code}`} ${new Date(t.lastExit.at).toISOString().slice(11, 19)}` : '-';
+    const next = t.nextStartAt !== undefined && t.state === 'backoff' ? `in ${Math.max(0, Math.round((t.nextStartAt - now) / 100) / 10)} s` : '-';
+    rows.push([t.name, t.role.toLowerCase(), t.state, t.pid === undefined ? '-' : String(t.pid), String(t.restarts), exit, next, t.detail ?? '']);
+  }
+  const out = [`terminals started by the hub (${l.terminals.length}):`, ...table(rows).map((x) => `  ${x}`)];
+  for (const s of l.skipped) out.push(`  not started: ${s.name}: ${s.reason}`);
   return out;
 }
 

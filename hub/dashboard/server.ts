@@ -18,6 +18,7 @@ import { parseControl, runControl } from './controls';
 import { Tally } from './tally';
 import { ensureToken, tokenMatches } from './token';
 import { buildView } from './view';
+import type { LauncherStatus } from '../launcher';
 
 export interface DashboardOptions {
   host?: string;
@@ -26,6 +27,8 @@ export interface DashboardOptions {
   pushMs?: number;
   /** A picture is pushed this often even when nothing changed (clocks, "since"); default 2000. */
   refreshMs?: number;
+  /** The terminals `hub start --launch` runs (hub/launcher), when it does. */
+  launcher?: () => LauncherStatus | undefined;
 }
 
 export interface RunningDashboard {
@@ -92,14 +95,14 @@ export async function startDashboard(hub: RunningHub, opts: DashboardOptions = {
 
   for (const [path, f] of files) app.get(path, (_req, reply) => reply.type(f.type).send(f.body));
 
-  app.get('/api/status', (req, reply) => (canRead(req) ? reply.send(buildView(hub, tally)) : denyRead(reply)));
+  app.get('/api/status', (req, reply) => (canRead(req) ? reply.send(buildView(hub, tally, undefined, undefined, opts.launcher?.())) : denyRead(reply)));
 
   app.get('/api/events', (req, reply) => {
     if (!canRead(req)) return denyRead(reply);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write(`retry: 1000\nevent: view\ndata: ${JSON.stringify(buildView(hub, tally))}\n\n`);
+    res.write(`retry: 1000\nevent: view\ndata: ${JSON.stringify(buildView(hub, tally, undefined, undefined, opts.launcher?.()))}\n\n`);
     clients.add(res);
     req.raw.on('close', () => clients.delete(res));
   });
@@ -125,7 +128,7 @@ export async function startDashboard(hub: RunningHub, opts: DashboardOptions = {
     if (!dirty && now - lastPush < refreshMs) return;
     dirty = false;
     lastPush = now;
-    const view = buildView(hub, tally, 0);
+    const view = buildView(hub, tally, 0, undefined, opts.launcher?.());
     const rows = tally.since(sentId);
     sentId = tally.lastId;
     let frame = `event: view\ndata: ${JSON.stringify(view)}\n\n`;

@@ -10,6 +10,7 @@ import type { GuardStatus } from '../engine/protect';
 import type { RunningHub } from '../hub';
 import { VERSION } from '../version';
 import { LATENCY_BUCKETS_MS, type DecisionRow, type Tally, type TallyCounts } from './tally';
+import type { LauncherStatus } from '../launcher';
 
 export interface TerminalView {
   name: string;
@@ -102,6 +103,8 @@ export interface DashboardView {
   latency: { bucketsMs: readonly number[]; counts: number[] };
   /** Every protected slave's guard, by name. */
   guards: GuardPanel[];
+  /** The terminals the hub starts and watches (`hub start --launch`); null without --launch. */
+  launcher: LauncherStatus | null;
   /** The decision ids' numbering (Tally.id): it changes when the hub or its dashboard restarts. */
   stream: string;
   decisions: DecisionRow[];
@@ -109,7 +112,7 @@ export interface DashboardView {
 
 const LIVE = new Set(['open', 'pending', 'placed']);
 
-export function buildView(hub: RunningHub, tally: Tally, decisions = 200, s: EngineStatus = hub.engine.status()): DashboardView {
+export function buildView(hub: RunningHub, tally: Tally, decisions = 200, s: EngineStatus = hub.engine.status(), launcher?: LauncherStatus): DashboardView {
   const counts = tally.snapshot();
   const live = s.copies.filter((c) => LIVE.has(c.status));
   return {
@@ -125,6 +128,7 @@ export function buildView(hub: RunningHub, tally: Tally, decisions = 200, s: Eng
     },
     latency: { bucketsMs: LATENCY_BUCKETS_MS, counts: counts.latencyBuckets },
     guards: guards(hub.engine.guards(), hub.engine.accounts(), s, tally),
+    launcher: launcher ?? null,
     stream: tally.id,
     decisions: tally.recent(decisions),
   };

@@ -215,11 +215,31 @@
     renderDecisions();
   }
 
+  // The terminals of `hub start --launch`: hidden when the hub launches none.
+  function renderLauncher() {
+    const l = view.launcher;
+    $('#launcher-section').hidden = !l;
+    if (!l) return;
+    $('#launcher-count').textContent = `${l.terminals.length} started, ${l.skipped.length} not`;
+    const rows = l.terminals.map((t) => el('tr', { 'data-launched': t.name },
+      el('td', {}, el('b', {}, t.name)),
+      el('td', {}, t.role.toLowerCase()),
+      el('td', { class: `state state-${t.state}` }, t.state),
+      el('td', { class: 'num' }, num(t.pid)),
+      el('td', { class: 'num' }, num(t.restarts)),
+      el('td', {}, t.lastExit ? `${t.lastExit.signal || `code ${t.lastExit.code}`} at ${clock(t.lastExit.at)}` : '–'),
+      el('td', {}, t.state === 'backoff' && t.nextStartAt ? `in ${Math.max(0, Math.round((t.nextStartAt - view.hub.now) / 1000))} s` : '–'),
+      el('td', { class: 'muted' }, t.detail || '')));
+    for (const s of l.skipped) rows.push(el('tr', { 'data-launched': s.name }, el('td', {}, s.name), el('td', { colSpan: 7, class: 'muted' }, `not started: ${s.reason}`)));
+    $('#launcher tbody').replaceChildren(...rows);
+  }
+
   function render() {
     const h = view.hub;
     $('#hub-info').textContent = `hub ${h.version} · pid ${h.pid} · up ${ago(h.startedAt, h.now)} · ${h.store} store`;
     renderTerminals();
     renderGuards();
+    renderLauncher();
     renderCopies();
     renderCounters();
   }

@@ -7,6 +7,9 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'fs';
 import { join } from 'path';
 import { validateAccount, type Account } from '../../../hub/accounts';
+import { startDashboard } from '../../../hub/dashboard/server';
+import { renderView } from '../../../hub/dashboard/render';
+import type { DashboardView } from '../../../hub/dashboard/view';
 import { Launcher, hubAddress } from '../../../hub/launcher';
 import type { Logger } from '../../../hub/log';
 import { sleep, tempDir, until } from '../../helpers';
@@ -169,6 +172,15 @@ test('a terminal that crashes is restarted after a back-off that grows, and says
     expect.stringMatching(/restarting in 0\.6 s \(failure 2 in a row\)$/),
   ]);
   expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^info launcher: started master M2 again \(restart 2\)/)]));
+  // The dashboard's picture (and `hub status`) shows the launched terminal, its restarts and last exit.
+  const dashboard = await startDashboard(hub, { port: 0, launcher: () => l.status() });
+  try {
+    const view = (await (await fetch(`${dashboard.url}api/status`)).json()) as DashboardView;
+    expect(view.launcher?.terminals).toEqual([expect.objectContaining({ name: 'M2', role: 'MASTER', state: 'running', restarts: 2, lastExit: expect.objectContaining({ code: 3 }) })]);
+    expect(renderView(view, 5).join('\n')).toMatch(/terminals started by the hub \(1\):\n.*\n {2}M2 +master +running +\d+ +2 +code 3 /);
+  } finally {
+    await dashboard.close();
+  }
 
   ctl('M2', 'ignore-term');
   await sleep(300);
