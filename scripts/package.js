@@ -142,6 +142,8 @@ function build() {
 
   const app = path.join(top, 'app');
   copyTree(path.join(ROOT, 'dist', 'hub'), path.join(app, 'dist', 'hub'), (src) => !src.endsWith('.map'));
+  // The dashboard's page is plain files tsc does not copy: beside the compiled server, where it looks first.
+  copyTree(path.join(ROOT, 'hub', 'dashboard', 'page'), path.join(app, 'dist', 'hub', 'dashboard', 'page'));
   fs.mkdirSync(path.join(app, 'bin'));
   fs.copyFileSync(path.join(ROOT, 'bin', 'hub.js'), path.join(app, 'bin', 'hub.js'));
   const appPkg = { name: pkg.name, version: pkg.version, description: pkg.description, license: pkg.license, private: true, dependencies: pkg.dependencies };

@@ -85,6 +85,18 @@ static LRESULT CALLBACK wndproc(HWND h, UINT m, WPARAM w, LPARAM l)
     return DefWindowProcA(h, m, w, l);
 }
 
+/* Wall clock in ms, as MetaTrader stamps deals: whole seconds would date a deal made in the
+ * hub's first second before the hub started. */
+static long long now_ms(void)
+{
+    FILETIME ft;
+    ULARGE_INTEGER t;
+    GetSystemTimeAsFileTime(&ft);
+    t.LowPart = ft.dwLowDateTime;
+    t.HighPart = ft.dwHighDateTime;
+    return (long long)((t.QuadPart - 116444736000000000ULL) / 10000ULL);
+}
+
 int main(void)
 {
     const char *dir = getenv("CB_STANDIN_DIR");
@@ -166,7 +178,7 @@ int main(void)
         while (PeekMessageA(&m, NULL, 0, 0, PM_REMOVE)) DispatchMessageA(&m);
         if (g_closing) break;
         DWORD now = GetTickCount();
-        long long ts = (long long)time(NULL) * 1000;
+        long long ts = now_ms();
         if (!welcomed && now - last_hello >= 1000) {
             last_hello = now;
             snprintf(out, sizeof out, "{\"v\":1,\"type\":\"hello\",\"account\":\"%s\",\"seq\":%ld,\"ts\":%lld,\"login\":4242,\"server\":\"Wine-Demo\",\"broker\":\"Wine Broker\",\"currency\":\"USD\",\"margin_mode\":\"hedging\",\"ea_version\":\"stand-in\"}", g_account, ++seq, ts);
