@@ -102,7 +102,10 @@ export class Results {
       this.parts.copies.indexTicket(c);
       if (body.increase) {
         c.volume = roundLots(c.volume + (r.volume ?? body.volume));
-        if (c.ratio) c.masterVolume = Math.max(c.masterVolume, c.volume / c.ratio);
+        // Lots that closes in flight take stand for master lots a reduction has already given up
+        // (reduce lowered masterVolume when it sent them): counted, the next reduction closes too little.
+        const kept = roundLots(c.volume - this.parts.commands.inflightVolume(c, 'close') - this.parts.commands.closingBy(c));
+        if (c.ratio) c.masterVolume = Math.max(c.masterVolume, kept / c.ratio);
       }
       else if (r.volume !== undefined) c.volume = r.volume;
       else if (!wasOpen) c.volume = body.volume;

@@ -93,6 +93,24 @@ describe('Results', () => {
     expect(w.h.lastTrade('S1')).not.toHaveProperty('open_price');
   });
 
+  it('closes a netting copy down to its target when an open and an add fill while the master partially closed (chaos seed 775483)', () => {
+    const w = world();
+    w.h.connect('S1', { margin_mode: 'netting', symbols: [fx('EURUSD.c')] });
+    w.open('500', 'sell', 0.4);
+    w.deal({ position: '500', side: 'sell', entry: 'in', volume: 0.6, position_volume: 1, position_side: 'sell' });
+    w.deal({ position: '500', side: 'buy', entry: 'out', volume: 0.8, position_volume: 0.2, position_side: 'sell' });
+    const [open, add] = w.h.commands('S1', 'open');
+    expect(add).toMatchObject({ volume: 0.6, increase: true });
+    // Both fills come back before the close the first one caused: the add's 0.6 lots stand for
+    // 0.6 master lots on top of the 0.2 the copy keeps, not for all the 1 lot it holds then.
+    w.result(open, { status: 'done', ticket: '9001', position: '9001', volume: 0.4, price: 1.1 });
+    w.result(add, { status: 'done', ticket: '9001', position: '9001', volume: 0.6, price: 1.1 });
+    const closes = w.h.commands('S1', 'close');
+    expect(closes.map((c) => c.volume)).toEqual([0.2, 0.6]);
+    for (const c of closes) w.result(c, { status: 'done', volume: c.volume });
+    expect(w.copy()).toMatchObject({ status: 'open', volume: 0.2, masterVolume: 0.2 });
+  });
+
   it('applies a close: what remains, or closed; and then sends what waited for it', () => {
     const w = world();
     const c = w.opened();
