@@ -190,14 +190,15 @@ describe('the EA against the fake hub: its order messages and results are valid 
   });
 
   test('a filled order is reported with the position it opened', async () => {
-    const place = cmd('place', { master_position: '6003', symbol: 'EURUSD', order_type: 'buy_stop', volume: 0.2, price: 1.1005, sl: 0, tp: 0, expiration: 'gtc', magic: 20250, comment: `CB:${masterTag('M1')}:6003` });
+    const comment = `CB:${masterTag('M1')}:6003`;
+    const place = cmd('place', { master_position: '6003', symbol: 'EURUSD', order_type: 'buy_stop', volume: 0.2, price: 1.1005, sl: 0, tp: 0, expiration: 'gtc', magic: 20250, comment });
     const r = await send(place);
     expect(r.status).toBe('done');
     await t.ok('quote EURUSD 1.1005 1.1006');
     const filled = await fake.waitFor('P1', 'order', (m) => m.state === 'filled');
     expect(filled).toMatchObject({ position: r.ticket, order: { ticket: r.ticket, order_type: 'buy_stop', volume: 0.2, master: 'M1', master_position: '6003' } });
     const [p] = await t.positions();
-    expect(p).toMatchObject({ position: r.ticket, side: 'buy', volume: 0.2, comment: place.comment });
+    expect(p).toMatchObject({ position: r.ticket, side: 'buy', volume: 0.2, comment });
     await fake.send('P1', { type: 'snapshot_request' });
     const snap = await fake.waitFor('P1', 'snapshot', (s) => s.positions.length === 1);
     expect(snap.orders).toEqual([]);
