@@ -180,6 +180,26 @@ describe('the EA against the fake hub: its order messages and results are valid 
     expect(await send({ ...modify, cmd_id: 'p-gone' })).toMatchObject({ status: 'refused' });
   });
 
+  test('after a terminal restart the snapshot still names the master order of a pending copy (journal)', async () => {
+    const comment = `CB:${masterTag('M1')}:6004`;
+    const r = await send(cmd('place', { master_position: '6004', symbol: 'EURUSD', order_type: 'buy_limit', volume: 0.1, price: 1.09, sl: 0, tp: 0, expiration: 'gtc', magic: 20250, comment }));
+    expect(r.status).toBe('done');
+    const hellos = fake.of('P1', 'hello').length;
+    await t.restart();
+    await fake.waitFor('P1', 'hello', () => fake.of('P1', 'hello').length > hellos);
+    const snaps = fake.of('P1', 'snapshot').length;
+    await until(async () => {
+      if (fake.of('P1', 'snapshot').length > snaps) return true;
+      await fake.welcome('P1', 'slave');
+      return false;
+    }, { timeoutMs: 5000, everyMs: 100, what: 'P1 to answer the welcome after its restart', detail: () => t.tail() });
+    const snap = fake.of('P1', 'snapshot').slice(snaps).find((s) => (s.orders?.length ?? 0) === 1);
+    expect(snap?.orders?.[0]).toMatchObject({ ticket: r.ticket, order_type: 'buy_limit', comment, master: 'M1', master_position: '6004' });
+    // the same master order again: the journal (and the order's comment) make it a duplicate
+    expect(await send(cmd('place', { master_position: '6004', symbol: 'EURUSD', order_type: 'buy_limit', volume: 0.1, price: 1.09, sl: 0, tp: 0, expiration: 'gtc', magic: 20250, comment }))).toMatchObject({ status: 'duplicate', ticket: r.ticket });
+    expect(await send(cmd('remove', { master_position: '6004', ticket: r.ticket, symbol: 'EURUSD' }))).toMatchObject({ status: 'done' });
+  });
+
   test('a bad place is refused or rejected with the reason', async () => {
     const base = { master_position: '6002', symbol: 'EURUSD', volume: 0.1, sl: 0, tp: 0, expiration: 'gtc', magic: 20250, comment: `CB:${masterTag('M1')}:6002` };
     expect(await send(cmd('place', { ...base, order_type: 'buy_trailing', price: 1.09 }))).toMatchObject({ status: 'refused', message: expect.stringMatching(/unknown order_type/) });

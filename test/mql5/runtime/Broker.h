@@ -959,6 +959,10 @@ class Broker {
       f << "order\t" << o.ticket << '\t' << o.position_id << '\t' << o.position_by_id << '\t' << o.symbol << '\t' << o.type << '\t' << o.state << '\t'
         << o.reason << '\t' << o.filling << '\t' << o.volume << '\t' << o.price << '\t' << o.sl << '\t' << o.tp << '\t' << o.magic << '\t' << Esc(o.comment)
         << '\t' << o.setup_msc << '\t' << o.done_msc << '\n';
+    for (auto &o : pending)
+      f << "pending\t" << o.ticket << '\t' << o.symbol << '\t' << o.type << '\t' << o.filling << '\t' << o.volume << '\t' << o.price << '\t' << o.stoplimit
+        << '\t' << o.sl << '\t' << o.tp << '\t' << o.magic << '\t' << Esc(o.comment) << '\t' << o.setup_msc << '\t' << o.type_time << '\t' << o.expiration
+        << '\t' << o.reason << '\n';
   }
   bool Load(const std::string &path) {
     std::ifstream f(path);
@@ -967,6 +971,7 @@ class Broker {
     positions.clear();
     deals.clear();
     orders.clear();
+    pending.clear();
     std::string line;
     while (std::getline(f, line)) {
       std::vector<std::string> c;
@@ -997,6 +1002,12 @@ class Broker {
         d.ticket = U(1); d.order = U(2); d.position_id = U(3); d.symbol = c.at(4); d.type = (int)L(5); d.entry = (int)L(6); d.reason = (int)L(7);
         d.volume = D(8); d.price = D(9); d.profit = D(10); d.sl = D(11); d.tp = D(12); d.magic = L(13); d.comment = Unesc(c.at(14)); d.time_msc = L(15);
         deals.push_back(d);
+      } else if (c[0] == "pending") {
+        Order o;
+        o.ticket = U(1); o.symbol = c.at(2); o.type = (int)L(3); o.filling = (int)L(4); o.volume = D(5); o.price = D(6); o.stoplimit = D(7); o.sl = D(8);
+        o.tp = D(9); o.magic = L(10); o.comment = Unesc(c.at(11)); o.setup_msc = L(12); o.type_time = (int)L(13); o.expiration = L(14);
+        o.reason = (int)L(15); o.state = ORDER_STATE_PLACED;
+        pending.push_back(o);
       } else if (c[0] == "order") {
         Order o;
         o.ticket = U(1); o.position_id = U(2); o.position_by_id = U(3); o.symbol = c.at(4); o.type = (int)L(5); o.state = (int)L(6); o.reason = (int)L(7);
