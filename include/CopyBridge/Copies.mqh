@@ -190,7 +190,8 @@ void CCbCopies::ForgetClosed(CCbJournal &journal)
       if(i>=journal.CopyCount())
          continue;
       ulong id=journal.CopyIdentifier(i);
-      if(m_trader.TicketOfPosition(id)==0 && !Recent(id))
+      //--- a pending copy is recorded under its order's ticket (its position's identifier once it fills)
+      if(m_trader.TicketOfPosition(id)==0 && !Recent(id) && !OrderSelect(id))
          journal.RecordGone(id);
      }
   }

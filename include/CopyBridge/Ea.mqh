@@ -25,6 +25,7 @@
 #include "Status.mqh"
 #include "Reporter.mqh"
 #include "Market.mqh"
+#include "Pending.mqh"
 #include "Executor.mqh"
 #include "Lock.mqh"
 #include "Notify.mqh"
@@ -57,6 +58,7 @@ private:
    CCbSession        m_session;
    CCbReporter       m_reporter;
    CCbMarket         m_market;
+   CCbOrderReporter  m_orders;
    CCbExecutor       m_executor;
    CCbChartStatus    m_status;
    CCbInstanceLock   m_lock;
@@ -124,6 +126,7 @@ void CCopyBridgeEA::SendSnapshot(void)
      }
    m_snapshot_held_ms=0;
    m_market.SendSnapshot(m_link,m_journal,m_session.MarginMode(),m_session.MaxMessageBytes());
+   m_orders.Learn();
    m_session.SnapshotSent(m_link.NowMs());
   }
 
@@ -251,6 +254,9 @@ void CCopyBridgeEA::Dispatch(const string json,const ulong received_tick)
       case CB_MSG_CLOSE:
       case CB_MSG_CLOSE_BY:
       case CB_MSG_MODIFY:
+      case CB_MSG_PLACE:
+      case CB_MSG_MODIFY_ORDER:
+      case CB_MSG_REMOVE:
          OnCommand(type,received_tick);
          break;
       case CB_MSG_NOTIFY:
@@ -413,6 +419,9 @@ void CCopyBridgeEA::TradeTransaction(const MqlTradeTransaction &trans)
       ConfirmOrders();
      }
    else
+      if(m_orders.Transaction(m_link,m_journal,trans))
+         return;
+      else
       if(trans.type==TRADE_TRANSACTION_POSITION && m_session.Role()!=CB_ROLE_SLAVE)
          m_reporter.PositionChanged(trans,m_link.NowMs());
       else

@@ -24,6 +24,7 @@
 #include "Link.mqh"
 #include "Session.mqh"
 #include "Status.mqh"
+#include "Pending.mqh"
 
 #define CB_CLOSE_DEVIATION_POINTS   1000000
 //--- a snapshot this long after a trade shows the hub the position as the server has it
@@ -59,6 +60,7 @@ class CCbExecutor
 private:
    CCbTrader         m_trader;
    CCbCopies         m_copies;
+   CCbPending        m_pending;
    CB_ARRAY(CbUnconfirmed,m_unconfirmed);
    int               m_unconfirmed_count;
 
@@ -731,6 +733,15 @@ void CCbExecutor::Report(CCbChartStatus &status,const CbCommand &cmd,CbOutcome &
       case CB_MSG_CLOSE_BY:
          detail+=" #"+cmd.ticket+" by #"+cmd.ticket_by;
          break;
+      case CB_MSG_PLACE:
+         detail+=" "+cmd.order_type+" "+JsonNumber(cmd.volume,8)+" "+cmd.symbol+" @ "+JsonNumber(cmd.price,8);
+         break;
+      case CB_MSG_MODIFY_ORDER:
+         detail+=" order #"+cmd.ticket+" @ "+JsonNumber(cmd.price,8)+" SL "+JsonNumber(cmd.sl,8)+" TP "+JsonNumber(cmd.tp,8);
+         break;
+      case CB_MSG_REMOVE:
+         detail+=" order #"+cmd.ticket;
+         break;
       default:
          detail+=" #"+cmd.ticket+" SL "+JsonNumber(cmd.sl,8)+" TP "+JsonNumber(cmd.tp,8);
      }
@@ -829,6 +840,15 @@ bool CCbExecutor::Execute(CCbHubLink &link,CCbJournal &journal,CCbSession &sessi
                   break;
                case CB_MSG_CLOSE_BY:
                   traded=ExecCloseBy(journal,session,cmd,o);
+                  break;
+               case CB_MSG_PLACE:
+                  traded=m_pending.Place(journal,(cmd.magic>0 ? cmd.magic : session.Magic()),cmd,o);
+                  break;
+               case CB_MSG_MODIFY_ORDER:
+                  traded=m_pending.Modify(cmd,o);
+                  break;
+               case CB_MSG_REMOVE:
+                  traded=m_pending.Remove(cmd,o);
                   break;
                default:
                   traded=ExecModify(journal,session,cmd,o);

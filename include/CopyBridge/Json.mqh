@@ -110,6 +110,8 @@ public:
    //--- { ... } as an element of the current array
    void              BeginObject(void);
    void              EndObject(void) { Close(); }
+   //--- "key":{ ... }
+   void              BeginMember(const string key);
   };
 
 void CJsonWriter::Separator(void)
@@ -188,6 +190,12 @@ void CJsonWriter::BeginArray(const string key)
   {
    Key(key);
    Open(true);
+  }
+
+void CJsonWriter::BeginMember(const string key)
+  {
+   Key(key);
+   Open(false);
   }
 
 void CJsonWriter::BeginObject(void)

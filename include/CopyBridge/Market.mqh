@@ -12,6 +12,7 @@
 #include "Journal.mqh"
 #include "Trade.mqh"
 #include "Link.mqh"
+#include "Pending.mqh"
 
 #define CB_TICK_MIN_INTERVAL_MS     100
 #define CB_SYMBOLS_PER_MESSAGE      200
@@ -32,16 +33,22 @@ private:
    int               m_watch_count;
 
    long              m_snapshots;
+   //--- the pending orders of the snapshot being sent, as JSON (they go in its first part)
+   CB_ARRAY(string,  m_orders);
+   int               m_order_count;
+   long              m_orders_len;
 
    void              WriteSymbol(CCbHubLink &link,const string name);
    //--- every open position as JSON; returns how many
    int               Positions(CCbJournal &journal,CB_ARRAY_REF(string,items));
+   //--- every pending order as JSON into m_orders
+   void              Orders(CCbJournal &journal);
    //--- one snapshot message with items [from, to); parts 0: a whole snapshot
    void              SendPart(CCbHubLink &link,const string margin_mode,CB_ARRAY_REF(string,items),const int from,const int to,
                               const string id,const int part,const int parts);
 
 public:
-                     CCbMarket(void) : m_watch_count(0), m_snapshots(0) {}
+                     CCbMarket(void) : m_watch_count(0), m_snapshots(0), m_order_count(0), m_orders_len(0) {}
    //--- a new session watches nothing until the hub says so
    void              Unwatch(void) { m_watch_count=0; }
    void              SendSymbols(CCbHubLink &link);
@@ -149,6 +156,29 @@ int CCbMarket::Positions(CCbJournal &journal,CB_ARRAY_REF(string,items))
    return(n);
   }
 
+void CCbMarket::Orders(CCbJournal &journal)
+  {
+   int total=OrdersTotal();
+   ArrayResize(m_orders,total);
+   m_order_count=0;
+   m_orders_len=0;
+   CJsonWriter json;
+   CbOrderInfo o;
+   for(int i=0; i<total; i++)
+     {
+      if(OrderGetTicket(i)==0)
+         continue;
+      CbSelectedOrder(o);
+      if(!CbIsPendingType(o.type))
+         continue;
+      json.Begin();
+      CbWriteOrder(json,journal,o);
+      m_orders[m_order_count]=json.Finish();
+      m_orders_len+=StringLen(m_orders[m_order_count])+1;
+      m_order_count++;
+     }
+  }
+
 void CCbMarket::SendPart(CCbHubLink &link,const string margin_mode,CB_ARRAY_REF(string,items),const int from,const int to,
                          const string id,const int part,const int parts)
   {
@@ -164,6 +194,14 @@ void CCbMarket::SendPart(CCbHubLink &link,const string margin_mode,CB_ARRAY_REF(
    for(int i=from; i<to; i++)
       link.Element(items[i]);
    link.EndArray();
+   //--- listing the orders (even none) tells the hub this EA reports them (docs/pending.md)
+   if(part<=1)
+     {
+      link.BeginArray("orders");
+      for(int i=0; i<m_order_count; i++)
+         link.Element(m_orders[i]);
+      link.EndArray();
+     }
    link.Send();
   }
 
@@ -171,6 +209,7 @@ void CCbMarket::SendSnapshot(CCbHubLink &link,CCbJournal &journal,const string m
   {
    CB_ARRAY(string,items);
    int n=Positions(journal,items);
+   Orders(journal);
    //--- cut by size: a part's characters, at 3 bytes each at most, stay under the limit
    long limit=(max_message_bytes>0 && max_message_bytes<CB_MAX_MESSAGE ? max_message_bytes : CB_MAX_MESSAGE);
    long budget=(limit-CB_SNAPSHOT_ENVELOPE_BYTES)/CB_UTF8_MAX_PER_CHAR;
@@ -184,15 +223,16 @@ void CCbMarket::SendSnapshot(CCbHubLink &link,CCbJournal &journal,const string m
         {
          ArrayResize(starts,parts+1,16);
          starts[parts]=i;
+         //--- the orders go in the first part
+         size=(parts==0 ? m_orders_len : 0);
          parts++;
-         size=0;
         }
       size+=len;
      }
    if(parts<=1)
      {
       SendPart(link,margin_mode,items,0,n,"",0,0);
-      CbLogDebug("snapshot sent: "+IntegerToString(n)+" positions");
+      CbLogDebug("snapshot sent: "+IntegerToString(n)+" positions, "+IntegerToString(m_order_count)+" orders");
       return;
      }
    if(max_message_bytes<=0)

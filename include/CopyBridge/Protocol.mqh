@@ -37,7 +37,10 @@ enum ENUM_CB_MESSAGE
    CB_MSG_CLOSE=7,
    CB_MSG_CLOSE_BY=8,
    CB_MSG_MODIFY=9,
-   CB_MSG_NOTIFY=10
+   CB_MSG_NOTIFY=10,
+   CB_MSG_PLACE=11,
+   CB_MSG_MODIFY_ORDER=12,
+   CB_MSG_REMOVE=13
   };
 
 //--- status of a command's result
@@ -105,6 +108,12 @@ string CbMessageName(const ENUM_CB_MESSAGE type)
          return("modify");
       case CB_MSG_NOTIFY:
          return("notify");
+      case CB_MSG_PLACE:
+         return("place");
+      case CB_MSG_MODIFY_ORDER:
+         return("modify_order");
+      case CB_MSG_REMOVE:
+         return("remove");
       default:
          return("");
      }
@@ -112,7 +121,7 @@ string CbMessageName(const ENUM_CB_MESSAGE type)
 
 ENUM_CB_MESSAGE CbParseMessage(const string name)
   {
-   for(int t=CB_MSG_WELCOME; t<=CB_MSG_NOTIFY; t++)
+   for(int t=CB_MSG_WELCOME; t<=CB_MSG_REMOVE; t++)
       if(name==CbMessageName((ENUM_CB_MESSAGE)t))
          return((ENUM_CB_MESSAGE)t);
    return(CB_MSG_UNKNOWN);
@@ -307,6 +316,10 @@ struct CbCommand
    long              magic;                // open: 0 takes the session's
    string            comment;              // open: CB:<tag>:<master position> when absent
    bool              increase;             // open: adds to an existing copy
+   string            order_type;           // place: buy_limit, sell_stop_limit, ...
+   double            stoplimit;            // place, modify_order: 0 when none
+   string            expiration;           // place, modify_order: gtc, day, specified, specified_day
+   long              expiration_ms;        // place, modify_order: UTC ms; 0 when none
   };
 
 //--- now: the sender time assumed when the command has none; received_tick: GetTickCount64()
@@ -335,6 +348,10 @@ void CbParseCommand(const CJsonReader &in,const ENUM_CB_MESSAGE type,const long 
    cmd.magic=in.GetLong("magic",0);
    cmd.comment=in.GetString("comment",CbCopyComment(cmd.master,cmd.master_position));
    cmd.increase=in.GetBool("increase",false);
+   cmd.order_type=in.GetString("order_type","");
+   cmd.stoplimit=in.GetDouble("stoplimit",0.0);
+   cmd.expiration=in.GetString("expiration","gtc");
+   cmd.expiration_ms=in.GetLong("expiration_ms",0);
   }
 
 //+------------------------------------------------------------------+

@@ -258,13 +258,25 @@ ulong CbParseTicket(const string text)
 //| Trade server time in ms (DEAL_TIME_MSC, POSITION_TIME_MSC) to    |
 //| UTC ms. The server's offset from UTC is rounded to 15 minutes.   |
 //+------------------------------------------------------------------+
+long CbServerOffsetSec(void)
+  {
+   long diff=(long)TimeTradeServer()-(long)TimeGMT();
+   return((long)MathRound((double)diff/900.0)*900);
+  }
+
 long CbServerMsToUtc(const long server_ms)
   {
    if(server_ms<=0)
       return(0);
-   long diff=(long)TimeTradeServer()-(long)TimeGMT();
-   long offset_sec=(long)MathRound((double)diff/900.0)*900;
-   return(server_ms-offset_sec*1000);
+   return(server_ms-CbServerOffsetSec()*1000);
+  }
+
+//--- UTC ms (a pending order's expiration_ms) to trade server time in ms
+long CbUtcMsToServer(const long utc_ms)
+  {
+   if(utc_ms<=0)
+      return(0);
+   return(utc_ms+CbServerOffsetSec()*1000);
   }
 
 //+------------------------------------------------------------------+

@@ -10,7 +10,13 @@
 //   close TICKET [VOLUME]            close a position in full or in part
 //   modify TICKET SL TP              set SL/TP of a position
 //   closeby TICKET TICKET_BY         close a position by an opposite one (hedging)
-//   quote SYMBOL BID ASK             new prices (SL/TP are checked; OnTick for the chart symbol)
+//   place TYPE SYMBOL VOLUME PRICE [SL] [TP] [STOPLIMIT]
+//                                    pending order by the user (TYPE buy_limit, sell_stop_limit, ...)
+//   modorder TICKET PRICE [SL] [TP] [STOPLIMIT]   change a pending order
+//   remove TICKET                    delete a pending order
+//   orders                           the pending orders
+//   quote SYMBOL BID ASK             new prices (pending orders and SL/TP are checked; OnTick for
+//                                    the chart symbol)
 //   stopout TICKET                   the broker closes a position (reason so)
 //   reticket TICKET                  the server gives a position a new ticket (same identifier)
 //   fail RETCODE [COUNT]             the next COUNT expert requests get RETCODE (10004 requote, ...)
@@ -211,6 +217,12 @@ std::string DealJson(const fb::Deal &d) {
          ",\"reason\":" + std::to_string(d.reason) + ",\"volume\":" + Num(d.volume) + ",\"price\":" + Num(d.price) + ",\"profit\":" + Num(d.profit) +
          ",\"sl\":" + Num(d.sl) + ",\"tp\":" + Num(d.tp) + ",\"magic\":" + std::to_string(d.magic) + ",\"comment\":" + JsonStr(d.comment) + "}";
 }
+const char *const ORDER_TYPE_NAMES[] = {"buy", "sell", "buy_limit", "sell_limit", "buy_stop", "sell_stop", "buy_stop_limit", "sell_stop_limit"};
+std::string OrderJson(const fb::Order &o) {
+  return "{\"ticket\":\"" + std::to_string(o.ticket) + "\",\"symbol\":" + JsonStr(o.symbol) + ",\"type\":\"" + ORDER_TYPE_NAMES[o.type & 7] +
+         "\",\"volume\":" + Num(o.volume) + ",\"price\":" + Num(o.price) + ",\"stoplimit\":" + Num(o.stoplimit) + ",\"sl\":" + Num(o.sl) +
+         ",\"tp\":" + Num(o.tp) + ",\"magic\":" + std::to_string(o.magic) + ",\"comment\":" + JsonStr(o.comment) + "}";
+}
 std::string ResultJson(uint rc, const MqlTradeResult &r) {
   fb::Broker &b = g_terminal.broker;
   const fb::Deal *d = b.FindDeal(r.deal);
@@ -345,6 +357,49 @@ bool Command(const std::string &line) {
       fb::Position *p = b.FindPosition(req.position);
       if (p) req.symbol = MqlString(p->symbol);
       UserRequest(req);
+    } else if (c == "place") {
+      int type = -1;
+      for (int t = ORDER_TYPE_BUY_LIMIT; t <= ORDER_TYPE_SELL_STOP_LIMIT; t++)
+        if (w.size() > 1 && w[1] == ORDER_TYPE_NAMES[t]) type = t;
+      if (type < 0 || w.size() < 5) { ReplyError("usage: place TYPE SYMBOL VOLUME PRICE [SL] [TP] [STOPLIMIT] (TYPE buy_limit ... sell_stop_limit)"); return true; }
+      MqlTradeRequest req;
+      ZeroMemory(req);
+      req.action = TRADE_ACTION_PENDING;
+      req.type = (ENUM_ORDER_TYPE)type;
+      req.symbol = MqlString(w[2]);
+      req.volume = D(3, 0);
+      req.price = D(4, 0);
+      req.sl = D(5, 0);
+      req.tp = D(6, 0);
+      req.stoplimit = D(7, 0);
+      req.type_time = ORDER_TIME_GTC;
+      req.type_filling = ORDER_FILLING_RETURN;
+      UserRequest(req);
+    } else if (c == "modorder") {
+      fb::Order *o = b.FindPending(U(1));
+      if (!o) { ReplyError("no such pending order"); return true; }
+      MqlTradeRequest req;
+      ZeroMemory(req);
+      req.action = TRADE_ACTION_MODIFY;
+      req.order = o->ticket;
+      req.symbol = MqlString(o->symbol);
+      req.price = D(2, 0);
+      req.sl = D(3, 0);
+      req.tp = D(4, 0);
+      req.stoplimit = D(5, 0);
+      req.type_time = (ENUM_ORDER_TYPE_TIME)o->type_time;
+      req.expiration = o->expiration;
+      UserRequest(req);
+    } else if (c == "remove") {
+      MqlTradeRequest req;
+      ZeroMemory(req);
+      req.action = TRADE_ACTION_REMOVE;
+      req.order = U(1);
+      UserRequest(req);
+    } else if (c == "orders") {
+      std::string o = "{\"ok\":true,\"orders\":[";
+      for (size_t i = 0; i < b.pending.size(); i++) o += (i ? "," : "") + OrderJson(b.pending[i]);
+      Reply(o + "]}");
     } else if (c == "quote") {
       if (w.size() < 4 || !b.FindSymbol(w[1])) { ReplyError("usage: quote SYMBOL BID ASK (known symbol)"); return true; }
       b.SetQuote(w[1], D(2, 0), D(3, 0));

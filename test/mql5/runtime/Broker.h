@@ -91,6 +91,10 @@ struct Order {
   long magic = 0;
   std::string comment;
   long setup_msc = 0, done_msc = 0;
+  // pending orders: the stop-limit price and the expiry (ORDER_TYPE_TIME, expiration in server seconds)
+  double stoplimit = 0;
+  int type_time = ORDER_TIME_GTC;
+  long expiration = 0;
 };
 
 struct Tx {
@@ -123,6 +127,8 @@ class Broker {
   std::vector<Position> positions;
   std::vector<Deal> deals;
   std::vector<Order> orders;
+  // the pending orders waiting for their price (OrdersTotal); a filled or removed one moves to orders
+  std::vector<Order> pending;
   ulong next_order = 10001, next_deal = 510001;
   uint next_request_id = 1;
   std::deque<Tx> queue;
@@ -245,6 +251,11 @@ class Broker {
       if (d.ticket == ticket) return &d;
     return nullptr;
   }
+  Order *FindPending(ulong ticket) {
+    for (auto &o : pending)
+      if (o.ticket == ticket) return &o;
+    return nullptr;
+  }
   const Order *FindOrder(ulong ticket) const {
     for (auto &o : orders)
       if (o.ticket == ticket) return &o;
@@ -314,6 +325,7 @@ class Broker {
     s->bid = Round(std::round(bid / s->Tick()) * s->Tick(), s->digits);
     s->ask = Round(std::round(ask / s->Tick()) * s->Tick(), s->digits);
     s->time_msc = ServerMs();
+    CheckPending(symbol);
     CheckStops(symbol);
   }
   // SL and TP are executed by the server at the market price that crossed them
@@ -428,6 +440,9 @@ class Broker {
       case TRADE_ACTION_DEAL: return Deal_(req, res, source, server_reason);
       case TRADE_ACTION_SLTP: return Sltp(req, res, source);
       case TRADE_ACTION_CLOSE_BY: return CloseBy(req, res, source);
+      case TRADE_ACTION_PENDING: return PlacePending(req, res);
+      case TRADE_ACTION_MODIFY: return ModifyPending(req, res);
+      case TRADE_ACTION_REMOVE: return RemovePending(req, res);
       default: return Fail(res, TRADE_RETCODE_INVALID, "Invalid request");
     }
   }
@@ -660,6 +675,181 @@ class Broker {
     return res.retcode;
   }
 
+  // ---------------------------------------------------------------------------- pending orders
+  static bool IsPendingType(int t) { return t >= ORDER_TYPE_BUY_LIMIT && t <= ORDER_TYPE_SELL_STOP_LIMIT; }
+  static bool IsBuyType(int t) { return t == ORDER_TYPE_BUY_LIMIT || t == ORDER_TYPE_BUY_STOP || t == ORDER_TYPE_BUY_STOP_LIMIT; }
+  // the price that triggers an order of this type (buy orders watch the ask, sell orders the bid)
+  static bool Triggered(int type, double price, const Symbol &s) {
+    switch (type) {
+      case ORDER_TYPE_BUY_LIMIT: return s.ask <= price + 1e-12;
+      case ORDER_TYPE_SELL_LIMIT: return s.bid >= price - 1e-12;
+      case ORDER_TYPE_BUY_STOP: case ORDER_TYPE_BUY_STOP_LIMIT: return s.ask >= price - 1e-12;
+      case ORDER_TYPE_SELL_STOP: case ORDER_TYPE_SELL_STOP_LIMIT: return s.bid <= price + 1e-12;
+    }
+    return false;
+  }
+  Tx OrderTx(ENUM_TRADE_TRANSACTION_TYPE type, const Order &o, int state) {
+    Tx t = MakeTx(type);
+    t.trans.order = o.ticket;
+    t.trans.symbol = MqlString(o.symbol);
+    t.trans.order_type = (ENUM_ORDER_TYPE)o.type;
+    t.trans.order_state = (ENUM_ORDER_STATE)state;
+    t.trans.time_type = (ENUM_ORDER_TYPE_TIME)o.type_time;
+    t.trans.time_expiration = o.expiration;
+    t.trans.volume = o.volume;
+    t.trans.price = o.price;
+    t.trans.price_trigger = o.stoplimit;
+    t.trans.price_sl = o.sl;
+    t.trans.price_tp = o.tp;
+    return t;
+  }
+  uint CheckTarget(const MqlTradeRequest &req, MqlTradeResult &res, int type, const Symbol &s) {
+    if (!OnGrid(req.price, s) || (req.stoplimit > 0 && !OnGrid(req.stoplimit, s))) return Fail(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price", const_cast<Symbol *>(&s));
+    if (req.price <= 0 || Triggered(type, req.price, s)) return Fail(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price", const_cast<Symbol *>(&s));
+    if (!OnGrid(req.sl, s) || !OnGrid(req.tp, s)) return Fail(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops", const_cast<Symbol *>(&s));
+    bool buy = IsBuyType(type);
+    double at = type >= ORDER_TYPE_BUY_STOP_LIMIT ? req.stoplimit : req.price;
+    if ((req.sl > 0 && (buy ? req.sl >= at : req.sl <= at)) || (req.tp > 0 && (buy ? req.tp <= at : req.tp >= at)))
+      return Fail(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops", const_cast<Symbol *>(&s));
+    if ((req.type_time == ORDER_TIME_SPECIFIED || req.type_time == ORDER_TIME_SPECIFIED_DAY) && req.expiration <= ServerMs() / 1000)
+      return Fail(res, TRADE_RETCODE_INVALID_EXPIRATION, "Invalid expiration", const_cast<Symbol *>(&s));
+    return TRADE_RETCODE_DONE;
+  }
+  uint PlacePending(const MqlTradeRequest &req, MqlTradeResult &res) {
+    Symbol *s = FindSymbol(req.symbol.utf8());
+    if (!s) return Fail(res, TRADE_RETCODE_INVALID, "Invalid request: unknown symbol");
+    if (!IsPendingType(req.type)) return Fail(res, TRADE_RETCODE_INVALID_ORDER, "Invalid order type", s);
+    if (s->trade_mode == SYMBOL_TRADE_MODE_DISABLED || s->trade_mode == SYMBOL_TRADE_MODE_CLOSEONLY) return Fail(res, TRADE_RETCODE_TRADE_DISABLED, "Trade disabled", s);
+    double steps = req.volume / s->vstep;
+    if (req.volume < s->vmin - 1e-9 || req.volume > s->vmax + 1e-9 || std::fabs(steps - std::round(steps)) > 1e-6)
+      return Fail(res, TRADE_RETCODE_INVALID_VOLUME, "Invalid volume", s);
+    uint rc = CheckTarget(req, res, req.type, *s);
+    if (rc != TRADE_RETCODE_DONE) return rc;
+    if (!failures.empty()) {
+      rc = failures.front();
+      failures.pop_front();
+      return Fail(res, rc, "Rejected", s);
+    }
+    Order o;
+    o.ticket = next_order++;
+    o.symbol = s->name;
+    o.type = req.type;
+    o.state = ORDER_STATE_PLACED;
+    o.reason = ORDER_REASON_EXPERT;
+    o.filling = req.type_filling;
+    o.volume = req.volume;
+    o.price = req.price;
+    o.stoplimit = req.stoplimit;
+    o.sl = req.sl;
+    o.tp = req.tp;
+    o.magic = (long)req.magic;
+    o.comment = req.comment.utf8().substr(0, 31);
+    o.type_time = req.type_time;
+    o.expiration = req.type_time == ORDER_TIME_SPECIFIED || req.type_time == ORDER_TIME_SPECIFIED_DAY ? (long)req.expiration : 0;
+    o.setup_msc = ServerMs();
+    pending.push_back(o);
+    res.retcode = TRADE_RETCODE_DONE;
+    res.order = o.ticket;
+    res.volume = o.volume;
+    res.price = o.price;
+    res.bid = s->bid;
+    res.ask = s->ask;
+    res.comment = "Request executed";
+    queue.push_back(OrderTx(TRADE_TRANSACTION_ORDER_ADD, o, ORDER_STATE_PLACED));
+    QueueRequestTx(req, res);
+    return res.retcode;
+  }
+  uint ModifyPending(const MqlTradeRequest &req, MqlTradeResult &res) {
+    Order *o = FindPending(req.order);
+    if (!o) return Fail(res, TRADE_RETCODE_INVALID, "Invalid request: order not found");
+    Symbol *s = FindSymbol(o->symbol);
+    if (!s) return Fail(res, TRADE_RETCODE_INVALID, "Invalid request");
+    uint rc = CheckTarget(req, res, o->type, *s);
+    if (rc != TRADE_RETCODE_DONE) return rc;
+    long expiration = req.type_time == ORDER_TIME_SPECIFIED || req.type_time == ORDER_TIME_SPECIFIED_DAY ? (long)req.expiration : 0;
+    if (std::fabs(req.price - o->price) < 1e-12 && std::fabs(req.stoplimit - o->stoplimit) < 1e-12 && std::fabs(req.sl - o->sl) < 1e-12 &&
+        std::fabs(req.tp - o->tp) < 1e-12 && req.type_time == o->type_time && expiration == o->expiration)
+      return Fail(res, TRADE_RETCODE_NO_CHANGES, "No changes", s);
+    o->price = req.price;
+    o->stoplimit = req.stoplimit;
+    o->sl = req.sl;
+    o->tp = req.tp;
+    o->type_time = req.type_time;
+    o->expiration = expiration;
+    res.retcode = TRADE_RETCODE_DONE;
+    res.order = o->ticket;
+    res.price = o->price;
+    res.bid = s->bid;
+    res.ask = s->ask;
+    res.comment = "Request executed";
+    queue.push_back(OrderTx(TRADE_TRANSACTION_ORDER_UPDATE, *o, ORDER_STATE_PLACED));
+    QueueRequestTx(req, res);
+    return res.retcode;
+  }
+  // moves a pending order to the history as canceled (removed by request, or expired)
+  void CancelPending(ulong ticket, int state) {
+    Order *o = FindPending(ticket);
+    if (!o) return;
+    Order done = *o;
+    pending.erase(pending.begin() + (o - pending.data()));
+    done.state = state;
+    done.done_msc = ServerMs();
+    orders.push_back(done);
+    queue.push_back(OrderTx(TRADE_TRANSACTION_ORDER_DELETE, done, state));
+    queue.push_back(OrderTx(TRADE_TRANSACTION_HISTORY_ADD, done, state));
+  }
+  uint RemovePending(const MqlTradeRequest &req, MqlTradeResult &res) {
+    if (!FindPending(req.order)) return Fail(res, TRADE_RETCODE_INVALID, "Invalid request: order not found");
+    CancelPending(req.order, ORDER_STATE_CANCELED);
+    res.retcode = TRADE_RETCODE_DONE;
+    res.order = req.order;
+    res.comment = "Request executed";
+    QueueRequestTx(req, res);
+    return res.retcode;
+  }
+  // the server fills the orders the price reached, at their price (a stop at the market), and
+  // turns a reached stop-limit into a limit order at its stop-limit price
+  void CheckPending(const std::string &symbol) {
+    Symbol *s = FindSymbol(symbol);
+    if (!s) return;
+    for (size_t i = 0; i < pending.size();) {
+      Order o = pending[i];
+      if (o.symbol != symbol || !Triggered(o.type, o.price, *s)) { i++; continue; }
+      if (o.type == ORDER_TYPE_BUY_STOP_LIMIT || o.type == ORDER_TYPE_SELL_STOP_LIMIT) {
+        Order &w = pending[i];
+        w.type = o.type == ORDER_TYPE_BUY_STOP_LIMIT ? ORDER_TYPE_BUY_LIMIT : ORDER_TYPE_SELL_LIMIT;
+        w.price = o.stoplimit;
+        w.stoplimit = 0;
+        queue.push_back(OrderTx(TRADE_TRANSACTION_ORDER_UPDATE, w, ORDER_STATE_PLACED));
+        next_batch++;
+        Publish();
+        continue;
+      }
+      pending.erase(pending.begin() + (long)i);
+      MqlTradeRequest r;
+      ZeroMemory(r);
+      r.action = TRADE_ACTION_DEAL;
+      r.symbol = MqlString(o.symbol);
+      r.volume = o.volume;
+      r.type = IsBuyType(o.type) ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
+      r.sl = o.sl;
+      r.tp = o.tp;
+      r.magic = (ulong)o.magic;
+      r.comment = MqlString(o.comment);
+      r.type_filling = ORDER_FILLING_RETURN;
+      MqlTradeResult res;
+      ZeroMemory(res);
+      Deal_(r, res, FROM_SERVER, DEAL_REASON_EXPERT, o.ticket);
+      // the history keeps the order as it was placed (its type and price), filled
+      for (auto &h : orders)
+        if (h.ticket == o.ticket) { h.type = o.type; h.price = o.price; h.setup_msc = o.setup_msc; h.type_time = o.type_time; h.expiration = o.expiration; }
+      for (auto &t : queue)
+        if (t.trans.order == o.ticket && t.trans.type != TRADE_TRANSACTION_DEAL_ADD) { t.trans.order_type = (ENUM_ORDER_TYPE)o.type; t.trans.price = o.price; }
+      next_batch++;
+      Publish();
+    }
+  }
+
   uint Sltp(const MqlTradeRequest &req, MqlTradeResult &res, Source source) {
     Position *p = FindPosition(req.position);
     if (!p) return Fail(res, TRADE_RETCODE_POSITION_CLOSED, "Position closed");
@@ -769,6 +959,10 @@ class Broker {
       f << "order\t" << o.ticket << '\t' << o.position_id << '\t' << o.position_by_id << '\t' << o.symbol << '\t' << o.type << '\t' << o.state << '\t'
         << o.reason << '\t' << o.filling << '\t' << o.volume << '\t' << o.price << '\t' << o.sl << '\t' << o.tp << '\t' << o.magic << '\t' << Esc(o.comment)
         << '\t' << o.setup_msc << '\t' << o.done_msc << '\n';
+    for (auto &o : pending)
+      f << "pending\t" << o.ticket << '\t' << o.symbol << '\t' << o.type << '\t' << o.filling << '\t' << o.volume << '\t' << o.price << '\t' << o.stoplimit
+        << '\t' << o.sl << '\t' << o.tp << '\t' << o.magic << '\t' << Esc(o.comment) << '\t' << o.setup_msc << '\t' << o.type_time << '\t' << o.expiration
+        << '\t' << o.reason << '\n';
   }
   bool Load(const std::string &path) {
     std::ifstream f(path);
@@ -777,6 +971,7 @@ class Broker {
     positions.clear();
     deals.clear();
     orders.clear();
+    pending.clear();
     std::string line;
     while (std::getline(f, line)) {
       std::vector<std::string> c;
@@ -807,6 +1002,12 @@ class Broker {
         d.ticket = U(1); d.order = U(2); d.position_id = U(3); d.symbol = c.at(4); d.type = (int)L(5); d.entry = (int)L(6); d.reason = (int)L(7);
         d.volume = D(8); d.price = D(9); d.profit = D(10); d.sl = D(11); d.tp = D(12); d.magic = L(13); d.comment = Unesc(c.at(14)); d.time_msc = L(15);
         deals.push_back(d);
+      } else if (c[0] == "pending") {
+        Order o;
+        o.ticket = U(1); o.symbol = c.at(2); o.type = (int)L(3); o.filling = (int)L(4); o.volume = D(5); o.price = D(6); o.stoplimit = D(7); o.sl = D(8);
+        o.tp = D(9); o.magic = L(10); o.comment = Unesc(c.at(11)); o.setup_msc = L(12); o.type_time = (int)L(13); o.expiration = L(14);
+        o.reason = (int)L(15); o.state = ORDER_STATE_PLACED;
+        pending.push_back(o);
       } else if (c[0] == "order") {
         Order o;
         o.ticket = U(1); o.position_id = U(2); o.position_by_id = U(3); o.symbol = c.at(4); o.type = (int)L(5); o.state = (int)L(6); o.reason = (int)L(7);

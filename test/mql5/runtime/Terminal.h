@@ -43,6 +43,8 @@ struct MqlTerminal {
   bool stopped = false;
   bool pos_selected = false;
   fb::Position selected;
+  bool order_selected = false;
+  fb::Order selected_order;
   std::set<ulong> deal_cache, order_cache;
   std::map<int, MqlFile> files;
   int next_file = 1;
@@ -528,6 +530,57 @@ inline string PositionGetString(ENUM_POSITION_PROPERTY_STRING p) {
   const fb::Position &x = g_terminal.selected;
   if (p == POSITION_SYMBOL) return MqlString(x.symbol);
   if (p == POSITION_COMMENT) return MqlString(x.comment);
+  return string();
+}
+// pending orders are shown as the server has them (no lag): OrderGetTicket/OrderSelect copy one
+inline int OrdersTotal() { return (int)g_terminal.broker.pending.size(); }
+inline bool MqlSelectOrder(const fb::Order *o) {
+  g_terminal.order_selected = o != nullptr;
+  if (!o) { MqlSetError(ERR_TRADE_ORDER_NOT_FOUND); return false; }
+  g_terminal.selected_order = *o;
+  return true;
+}
+inline ulong OrderGetTicket(int index) {
+  fb::Broker &b = g_terminal.broker;
+  if (index < 0 || (size_t)index >= b.pending.size()) { MqlSelectOrder(nullptr); return 0; }
+  MqlSelectOrder(&b.pending[index]);
+  return b.pending[index].ticket;
+}
+inline bool OrderSelect(ulong ticket) { return MqlSelectOrder(g_terminal.broker.FindPending(ticket)); }
+inline long OrderGetInteger(ENUM_ORDER_PROPERTY_INTEGER p) {
+  if (!g_terminal.order_selected) { MqlSetError(ERR_TRADE_ORDER_NOT_FOUND); return 0; }
+  const fb::Order &o = g_terminal.selected_order;
+  switch (p) {
+    case ORDER_TICKET: return (long)o.ticket;
+    case ORDER_TIME_SETUP: return o.setup_msc / 1000;
+    case ORDER_TIME_SETUP_MSC: return o.setup_msc;
+    case ORDER_TYPE: return o.type;
+    case ORDER_STATE: return o.state;
+    case ORDER_TIME_EXPIRATION: return o.expiration;
+    case ORDER_TYPE_TIME: return o.type_time;
+    case ORDER_TYPE_FILLING: return o.filling;
+    case ORDER_MAGIC: return o.magic;
+    case ORDER_REASON: return o.reason;
+    case ORDER_POSITION_ID: return (long)o.position_id;
+    default: return 0;
+  }
+}
+inline double OrderGetDouble(ENUM_ORDER_PROPERTY_DOUBLE p) {
+  if (!g_terminal.order_selected) { MqlSetError(ERR_TRADE_ORDER_NOT_FOUND); return 0; }
+  const fb::Order &o = g_terminal.selected_order;
+  switch (p) {
+    case ORDER_VOLUME_INITIAL: case ORDER_VOLUME_CURRENT: return o.volume;
+    case ORDER_PRICE_OPEN: return o.price;
+    case ORDER_PRICE_STOPLIMIT: return o.stoplimit;
+    case ORDER_SL: return o.sl;
+    case ORDER_TP: return o.tp;
+    default: return 0;
+  }
+}
+inline string OrderGetString(ENUM_ORDER_PROPERTY_STRING p) {
+  if (!g_terminal.order_selected) { MqlSetError(ERR_TRADE_ORDER_NOT_FOUND); return string(); }
+  if (p == ORDER_SYMBOL) return MqlString(g_terminal.selected_order.symbol);
+  if (p == ORDER_COMMENT) return MqlString(g_terminal.selected_order.comment);
   return string();
 }
 inline bool HistorySelect(datetime from, datetime to) {
