@@ -13,6 +13,7 @@ import { propHedging } from '../engine/plan';
 import { AccountError, UsageError } from '../errors';
 import { CLI } from '../hints';
 import type { Store } from '../ledger/types';
+import { describeProtection } from '../accounts/protection';
 
 /** List-valued policy flags: repeatable, each value may be a comma-separated list. */
 const LIST_KEYS: readonly (keyof CopyPolicy)[] = ['symbols_include', 'symbols_exclude', 'magic_include', 'magic_exclude'];
@@ -131,6 +132,9 @@ export function describeAccount(a: Account, config: Pick<HubConfig, 'defaultSlip
     lines.push(` policy for master ${m} (the rest as above)`);
     for (const k of POLICY_KEYS) if (o[k] !== undefined) row(k, o[k], false, `(slave: ${show(effective(a, k).value)})`);
   }
+  lines.push(' protection and schedule (accounts protect / set; docs/protection.md)');
+  if (!a.protection && !a.schedule) lines.push('  none (default)');
+  else for (const l of describeProtection(a.protection, a.schedule)) lines.push(`  ${l}`);
   return lines;
 }
 

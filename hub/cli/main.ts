@@ -13,7 +13,7 @@ import { openStore } from '../ledger/open';
 import type { Store, TradeQuery } from '../ledger/types';
 import { applyPolicyArgs, policyCommands, policyOptions, propWarnings, type PolicyArgs } from './accounts';
 import { runDemo } from './demo';
-import { protectOptions, runProtect, type ProtectArgs } from './protect';
+import { applyProtectArgs, protectChanges, protectOptions, runProtect, type ProtectArgs } from './protect';
 import * as keys from './keys';
 import { runInstallEa } from './install-ea';
 import { runStart } from './start';
@@ -353,10 +353,13 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
             for (const w of propWarnings(acc, await store.listAccounts())) io.err(`warning: ${w}`);
           });
         })
-        .command('set <name>', 'change an account', (yy) => accountOptions(yy).positional('name', { type: 'string', demandOption: true }), async (argv) => {
+        .command('set <name>', 'change an account (a slave\'s protection and schedule too, as accounts protect takes them)', (yy) => protectOptions(accountOptions(yy)).positional('name', { type: 'string', demandOption: true }), async (argv) => {
           await withStore(argv as GlobalArgs, async (store) => {
             const a = argv as unknown as AccountArgs;
-            const acc = validateAccount({ ...applyAccountArgs(await existingAccount(store, a.name), a), updated_at: new Date().toISOString() }, { strict: true });
+            let next = applyAccountArgs(await existingAccount(store, a.name), a) as Account;
+            // The protection flags of `accounts protect`, so that every setting goes through set.
+            if (protectChanges(argv)) next = applyProtectArgs(validateAccount(next), argv);
+            const acc = validateAccount({ ...next, updated_at: new Date().toISOString() }, { strict: true });
             // The masters this edit names; one followed before and since removed does not block other changes.
             checkAmong(acc, await store.listAccounts(), [...(acc.follows && a.follows ? acc.follows : []), ...(a['for-master'] ? [a['for-master']] : [])]);
             await store.upsertAccount(acc);

@@ -67,7 +67,8 @@ export const protectOptions = <T>(y: Argv<T>) =>
     .option('clear', { type: 'boolean', describe: 'clear the trips in force (a max drawdown trip lasts until cleared)' })
     .option('off', { type: 'boolean', describe: 'remove the protection and the schedule' });
 
-const changes = (a: ProtectArgs) => a.clear || a.off || a.window !== undefined || a['window-zone'] !== undefined || a.blackouts !== undefined || PROTECTION_FLAGS.some(([f]) => a[f as keyof ProtectArgs] !== undefined);
+/** Whether the arguments change the protection or the schedule (else `accounts protect` shows them). */
+export const protectChanges = (a: Partial<ProtectArgs>) => a.clear || a.off || a.window !== undefined || a['window-zone'] !== undefined || a.blackouts !== undefined || PROTECTION_FLAGS.some(([f]) => a[f as keyof ProtectArgs] !== undefined);
 
 /** The account with the options applied; validateAccount says what is wrong. */
 export function applyProtectArgs(base: Account, a: ProtectArgs, now = new Date()): Account {
@@ -93,7 +94,7 @@ export async function runProtect(store: Store, a: ProtectArgs, out: (line: strin
   const found = await store.getAccount(a.name);
   if (!found) throw new NotFoundError(`no account named ${a.name}`, `see: ${CLI} accounts list`);
   let acc = found;
-  if (changes(a)) {
+  if (protectChanges(a)) {
     acc = applyProtectArgs(found, a);
     await store.upsertAccount(acc);
     out(`updated ${acc.name} (the running hub applies it within accountsReloadMs)`);

@@ -92,3 +92,20 @@ describe('hub accounts protect', () => {
     expect((await hub(['accounts', 'protect', 'Nope', ...d])).code).toBe(4);
   });
 });
+
+describe('protection through hub accounts set and show', () => {
+  it('accounts set takes the protection flags, accounts show lists them, and a bad value says the fix', async () => {
+    const d = await folder();
+    const set = await hub(['accounts', 'set', 'S1', '--daily-loss', '5%', '--reset-zone', 'Europe/Prague', '--max-positions', '3', '--volume-mode', 'multiplier', '--volume-multiplier', '0.5', ...d]);
+    expect(set).toMatchObject({ code: 0 });
+    const show = await hub(['accounts', 'show', 'S1', ...d]);
+    expect(show.out).toMatch(/volume_multiplier +0\.5/);
+    expect(show.out).toMatch(/protection and schedule .*\n {2}daily loss 5% of the anchor; anchor balance at the reset 00:00 Europe\/Prague\n[\s\S]*max positions 3/);
+    const bad = await hub(['accounts', 'set', 'S1', '--daily-loss', 'abc', ...d]);
+    expect(bad.code).toBe(3);
+    expect(bad.err).toMatch(/protection daily_loss must be money \(2500\) or a percent \(5%\), got "abc"\n {2}what to do: e\.g\. --daily-loss 5%/);
+    const master = await hub(['accounts', 'set', 'M1', '--max-positions', '3', ...d]);
+    expect(master.err).toMatch(/M1 is a master: protection and schedule apply to slaves/);
+    expect((await hub(['accounts', 'show', 'M1', ...d])).out).not.toMatch(/max positions/);
+  });
+});
