@@ -1,19 +1,13 @@
 /** `hub accounts` policy flags, show, export and import, in-process against the embedded store. */
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { main } from '../../../hub/cli/main';
 import { EmbeddedStore } from '../../../hub/ledger/embedded';
 import { removeTempDirs, tempDir } from '../../helpers';
+import { runCli } from '../../helpers/cli';
 
 jest.setTimeout(60_000);
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  process.exitCode = 0;
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 afterAll(() => removeTempDirs());
 

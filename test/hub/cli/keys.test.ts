@@ -1,17 +1,11 @@
 /** `hub keys`: show, issue, list and revoke, in-process against a data folder. */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { main } from '../../../hub/cli/main';
 import { accountProof, serverKeys } from '../../../hub/transport/keys';
 import { removeTempDirs, tempDir } from '../../helpers';
+import { runCli } from '../../helpers/cli';
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  process.exitCode = 0;
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 afterAll(() => removeTempDirs());
 

@@ -3,24 +3,18 @@ import { spawn, spawnSync } from 'child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Publisher } from 'zeromq';
-import { main } from '../../../hub/cli/main';
 import { VERSION } from '../../../hub/version';
 import { EmbeddedStore } from '../../../hub/ledger/embedded';
 import type { TradeUpdate } from '../../../hub/ledger/types';
 import { removeTempDirs, sleep, tempDir, until } from '../../helpers';
+import { runCli } from '../../helpers/cli';
 
 jest.setTimeout(60_000);
 
 const ROOT = join(__dirname, '../../..');
 const BIN = join(ROOT, 'bin/hub.js');
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  process.exitCode = 0;
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 const dataDir = () => tempDir('cb-cli-');
 afterAll(() => removeTempDirs());

@@ -1,18 +1,12 @@
 /** `hub accounts protect`: set, show and clear a slave's protection and schedule in the embedded store. */
-import { main } from '../../../hub/cli/main';
 import { EmbeddedStore } from '../../../hub/ledger/embedded';
 import { removeTempDirs, tempDir } from '../../helpers';
+import { runCli } from '../../helpers/cli';
 
 jest.setTimeout(60_000);
 afterAll(() => removeTempDirs());
 
-async function hub(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  process.exitCode = 0;
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const hub = runCli;
 
 async function folder() {
   const d = ['--data-dir', tempDir('cb-protect-')];

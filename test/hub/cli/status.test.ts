@@ -1,23 +1,17 @@
 /** `hub status`, `hub dashboard-url`, and `hub start` serving the dashboard (or not, with --no-dashboard). */
 import { spawn, spawnSync } from 'child_process';
 import { join } from 'path';
-import { main } from '../../../hub/cli/main';
 import { readToken } from '../../../hub/dashboard/token';
 import { freePort, portOpen, tempDir, until } from '../../helpers';
 import { SUFFIX_PRESET } from '../../../sim';
 import { dashWorld } from '../dashboard/world';
+import { runCli } from '../../helpers/cli';
 
 jest.setTimeout(90_000);
 
 const ROOT = join(__dirname, '../../..');
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  process.exitCode = 0;
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('hub status (in process, against a running hub)', () => {
   it('prints the terminals, the copies, the counters and the last decisions; --json gives the picture', async () => {

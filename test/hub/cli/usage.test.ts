@@ -1,22 +1,9 @@
 /** What the `hub` command says to a mistyped or out-of-range command line, in-process. */
-import { main } from '../../../hub/cli/main';
 import { VERSION } from '../../../hub/version';
 import { removeTempDirs, tempDir } from '../../helpers';
+import { runCli } from '../../helpers/cli';
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    process.exitCode = 0;
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 
 afterAll(() => removeTempDirs());
 
