@@ -183,18 +183,18 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
 
   const tickMs = opts.tickMs ?? Math.min(Math.floor(config.resendMs / 2), 50);
   const ticker = setInterval(() => engine.tick(), tickMs);
-  /** With CURVE: new keys are admitted at once; a revocation also closes every connection (ZAP judges new ones only). */
-  const reloadKeys = async () => {
-    let revoked = 0;
+  /**
+   * With CURVE: new keys are admitted at once. A revoked key's messages are refused from the next
+   * read on (its proof is no longer known). The connections are not closed to make ZAP judge them
+   * again: unbinding under live CURVE connections tripped a libzmq assertion (pipe.cpp
+   * "term_ack_sent") that aborts the process, which would take every copy down with it.
+   */
+  const reloadKeys = () => {
     try {
-      revoked = curve?.refresh().length ?? 0;
+      curve?.refresh();
     } catch (e) {
       log.warn(`CURVE: could not re-read the terminal keys (the previous ones stay in force): ${(e as Error).message}`);
     }
-    if (!revoked) return;
-    await transport.dropConnections().catch((e: Error) => {
-      log.error(`CURVE: could not close the connections after a revocation (${e.message}); the revoked key's messages are refused, but its terminal stays connected until it reconnects`);
-    });
   };
   let reloading = false;
   const reloadAccounts = async () => {
@@ -208,7 +208,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
       log.warn(`could not re-read accounts from ${store.kind}: ${(e as Error).message}`);
     }
     try {
-      await reloadKeys();
+      reloadKeys();
     } finally {
       reloading = false;
     }

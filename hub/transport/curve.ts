@@ -37,6 +37,7 @@ export function openCurve(dataDir: string, log: Logger): CurveSide {
       return account;
     },
     ownerOfProof: (proof) => ring.accountOfProof(proof),
+    mayReceive: (account) => !ring.isCut(account),
     onUnproven(why) {
       if (limiter.allow('unproven message', SenderLimiter.UNKNOWN_SENDERS)) log.warn(`CURVE: dropped a message: ${why}`);
     },

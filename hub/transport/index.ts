@@ -18,6 +18,12 @@ export interface CurveServerOptions {
   ownerOfProof(proof: Buffer): string | undefined;
   /** A message dropped for want of a valid proof frame. */
   onUnproven(why: string): void;
+  /**
+   * Whether messages may go to this account's topic: not once all its keys are revoked. A revoked
+   * terminal's connection stays up (closing connections under CURVE tripped a libzmq assertion),
+   * so it must hear nothing more to act on.
+   */
+  mayReceive(account: string): boolean;
 }
 
 export interface TransportOptions {
@@ -128,25 +134,9 @@ export class Transport {
     }
   }
 
-  /**
-   * Closes every terminal's connection and listens again: ZAP only judges a connection when it is
-   * made, so after a key is revoked this makes its terminal connect again, and be refused. The
-   * others reconnect within ZeroMQ's reconnect interval; commands in flight are re-sent.
-   */
-  async dropConnections(): Promise<void> {
-    for (const [sock, ep] of [
-      [this.pub, this.pubEndpoint],
-      [this.pull, this.pullEndpoint],
-    ] as const) {
-      if (this.closed) return;
-      await sock.unbind(ep);
-      await bindWithGrace(sock, ep);
-    }
-  }
-
   /** Stamps and publishes a message to one account's topic; never waits. */
   send(account: string, body: Body<HubMessage>): void {
-    if (this.closed) return;
+    if (this.closed || (this.opts.curve && !this.opts.curve.mayReceive(account))) return;
     const seq = (this.seq.get(account) ?? 0) + 1;
     // Re-inserted, so the map's order is least recently addressed first.
     this.seq.delete(account);

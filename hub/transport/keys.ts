@@ -177,6 +177,9 @@ export function revokeKeys(dataDir: string, account: string, publicKey?: string,
 export class KeyRing {
   private byKey = new Map<string, string>();
   private byProof = new Map<string, string>();
+  private accounts = new Set<string>();
+  /** Accounts whose every key was revoked while the hub ran (until one is issued again). */
+  private cut = new Set<string>();
   private stamp = '';
 
   constructor(
@@ -213,8 +216,17 @@ export class KeyRing {
     }
     this.byKey = byKey;
     this.byProof = byProof;
+    const accounts = new Set(byKey.values());
+    for (const a of this.accounts) if (!accounts.has(a)) this.cut.add(a);
+    for (const a of accounts) this.cut.delete(a);
+    this.accounts = accounts;
     this.stamp = stamp;
     return { changed: true, removed };
+  }
+
+  /** Whether every key of the account was revoked while the hub ran (and none issued since). */
+  isCut(account: string): boolean {
+    return this.cut.has(account);
   }
 
   accountOfKey(publicKey: string): string | undefined {

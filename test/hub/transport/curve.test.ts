@@ -256,7 +256,7 @@ describe('the hub with CURVE', () => {
     expect(await handshake(b1, 'B1')).toMatchObject({ type: 'welcome', account: 'B1' });
   });
 
-  test('a key revoked while the hub runs is cut off and refused; a new key for the account works', async () => {
+  test('a key revoked while the hub runs is refused; a new key for the account works', async () => {
     const w = await world();
     const m = await w.sim('M1', w.keys.M1, MASTER_PRESET);
     const s1 = await w.sim('S1', w.keys.S1);
@@ -268,9 +268,11 @@ describe('the hub with CURVE', () => {
 
     revokeKeys(w.dataDir, 'S2');
     await w.logged(/CURVE: terminal keys re-read: 3 registered, 1 revoked/);
-    await w.logged(new RegExp(`CURVE: refused a connection from 127\\.0\\.0\\.1: key ${escape(w.keys.S2.publicKey)} is not registered`), 10_000);
+    // Its connection stays up (closing connections under CURVE tripped a libzmq assertion), but
+    // nothing it sends is taken any more: its heartbeats are dropped and it goes offline.
+    await w.logged(/CURVE: dropped a message: /, 10_000);
     m.buy('GBPUSD', 1);
-    await s1.waitFor(() => vol(s1, 'GBPUSD.c') === 1 || undefined, 10_000, 'S1 copy after the revocation (S1 reconnected)');
+    await s1.waitFor(() => vol(s1, 'GBPUSD.c') === 1 || undefined, 10_000, 'S1 copy after the revocation');
     await sleep(500);
     expect(vol(s2, 'GBPUSD.c')).toBe(0);
     await until(() => !online(w.hub, 'S2'), { timeoutMs: 5000, what: 'S2 offline' });
