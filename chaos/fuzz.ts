@@ -28,6 +28,8 @@ export interface FuzzOptions {
   /** Only these kinds (default all), to find which one does the damage. */
   kinds?: readonly HostileKind[];
   log?: (line: string) => void;
+  /** Every line the hub prints (--verbose). */
+  hubLog?: (line: string) => void;
 }
 
 /** Damage the post-fuzz check found: each must be zero, as in the chaos table. */
@@ -124,7 +126,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const rng = new Rng(opts.seed);
   const note = (line: string) => opts.log?.(`[fuzz] ${line}`);
   const kinds = Object.fromEntries(HOSTILE_KINDS.map((k) => [k, 0])) as Record<HostileKind, number>;
-  const rig = await Rig.start({ seed: opts.seed, store: opts.store });
+  const rig = await Rig.start({ seed: opts.seed, store: opts.store, hubLog: opts.hubLog });
   const push = new Push({ linger: 0, sendHighWaterMark: 10_000 });
   try {
     const { hub, world } = rig;

@@ -135,7 +135,7 @@ async function main(): Promise<number> {
     const seed = opts.fuzzSeed;
     say(`fuzz: ${opts.fuzz} hostile messages, seed ${seed} (replay: npm run chaos -- --fuzz ${opts.fuzz} --seed ${seed} --seeds 0${opts.fuzzKinds ? ` --fuzz-kinds ${opts.fuzzKinds.join(',')}` : ''})`);
     try {
-      fuzz = await runFuzz({ messages: opts.fuzz, seed, store: opts.store, kinds: opts.fuzzKinds, log: say });
+      fuzz = await runFuzz({ messages: opts.fuzz, seed, store: opts.store, kinds: opts.fuzzKinds, settleMs: opts.settleMs, log: say, hubLog: opts.verbose ? (l) => say(`  hub| ${l}`) : undefined });
     } catch (e) {
       errors.push(`fuzz: ${(e as Error).stack ?? String(e)}`);
     }

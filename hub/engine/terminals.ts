@@ -46,6 +46,8 @@ export interface TerminalState {
   lastSeq?: number;
   /** Sender time of the hello that began the terminal's current session. */
   sessionTs?: number;
+  /** Latest sender time of the session's ordered messages: a new session's hello is later than all of them. */
+  lastTs?: number;
 }
 
 /** The hub asks a slave for ticks of at most this many symbols. */
@@ -91,8 +93,10 @@ export class Sessions {
   /**
    * False for a replay. One terminal's messages come over one connection, in the order it numbered
    * them, so a message whose seq is not above the last one of the terminal's session, or that is
-   * older than the hello that began the session, was sent before: it changes nothing. A hello with
-   * a time not older than the session's starts a new session (the EA restarted and counts again).
+   * older than the hello that began the session, was sent before: it changes nothing. A hello
+   * numbered at or below the last one starts a new session (the EA restarted and counts again) only
+   * when it is later than every message of the current session: the session's own hellos, replayed,
+   * would otherwise start it again and let the rest of it be replayed (an old snapshot closing copies).
    * Ticks and heartbeats carry no decision (a quote's own time says how fresh it is), so they are
    * neither checked nor counted.
    */
@@ -100,7 +104,7 @@ export class Sessions {
     if (UNORDERED.has(msg.type)) return true;
     const t = this.terminals.get(msg.account);
     if (!t || t.lastSeq === undefined) return true;
-    if (msg.type === 'hello' && msg.ts >= (t.sessionTs ?? -Infinity) && msg.seq <= t.lastSeq) return true;
+    if (msg.type === 'hello' && msg.seq <= t.lastSeq) return msg.ts > (t.lastTs ?? -Infinity);
     return msg.seq > t.lastSeq && msg.ts >= (t.sessionTs ?? -Infinity);
   }
 
@@ -113,6 +117,7 @@ export class Sessions {
     if (!UNORDERED.has(msg.type)) {
       if (msg.type === 'hello' && (t.lastSeq === undefined || msg.seq <= t.lastSeq)) t.sessionTs = msg.ts;
       t.lastSeq = msg.seq;
+      t.lastTs = Math.max(msg.ts, t.lastTs ?? -Infinity);
     }
     t.lastSeen = receivedAt;
     t.lastType = msg.type;

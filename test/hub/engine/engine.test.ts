@@ -278,4 +278,37 @@ describe('Engine', () => {
     raw('S1', 2, t.now, { type: 'deal', deal: '79', order: '1', position: '9001', symbol: 'EURUSD.c', side: 'sell', entry: 'out', volume: 1, price: 1.1, position_volume: 0, magic: 20250, comment: '', reason: 'sl', time_ms: t.now });
     expect(openCopies(t.engine, 'S1')).toHaveLength(0);
   });
+
+  it('does not let a replayed hello start the session again (an old snapshot of the master, replayed after it, would close every copy)', () => {
+    const t = setup({ handshake: false });
+    const raw = (account: string, seq: number, ts: number, body: Record<string, unknown>) => t.engine.handle({ v: 1, account, seq, ts, ...body } as TerminalMessage, t.now);
+    const hello = { type: 'hello', login: 1, server: 'x', broker: 'b', currency: 'USD', margin_mode: 'hedging', ea_version: '1' };
+    const t0 = t.now;
+    raw('M1', 1, t0, hello);
+    raw('M1', 2, t0, { type: 'symbols', replace: true, symbols: [fx('EURUSD')] });
+    raw('M1', 3, t0 + 10, { type: 'snapshot', positions: [] });
+    raw('S1', 1, t0, hello);
+    raw('S1', 2, t0, { type: 'symbols', replace: true, symbols: [fx('EURUSD.c')] });
+    raw('S1', 3, t0, { type: 'snapshot', positions: [] });
+    t.advance(100);
+    // The hub restarted meanwhile (in the EA's eyes): a second hello within the same session.
+    raw('M1', 4, t.now, hello);
+    t.advance(100);
+    raw('M1', 5, t.now, { type: 'deal', deal: '1', order: '1', position: '500', symbol: 'EURUSD', side: 'buy', entry: 'in', volume: 1, price: 1.1, position_volume: 1, magic: 0, comment: '', reason: 'client', time_ms: t.now, sl: 0, tp: 0 });
+    const open = t.commands('S1', 'open')[0];
+    raw('S1', 4, t.now, { type: 'result', cmd_id: open.cmd_id, retcode: 10009, message: 'done', status: 'done', ticket: '9001', position: '9001', volume: 1, price: 1.1 });
+    expect(openCopies(t.engine, 'S1')).toHaveLength(1);
+    t.advance(2000);
+    const welcomes = t.commands('M1', 'welcome').length;
+    for (const [seq, ts] of [[1, t0], [4, t0 + 100]]) {
+      raw('M1', seq, ts, hello);
+      raw('M1', 3, t0 + 10, { type: 'snapshot', positions: [] });
+    }
+    expect(t.commands('M1', 'welcome')).toHaveLength(welcomes);
+    expect(t.commands('S1', 'close')).toHaveLength(0);
+    expect(openCopies(t.engine, 'S1')).toHaveLength(1);
+    // A real restart of the master's EA (counting from 1, later than anything before) is still a new session.
+    raw('M1', 1, t.now, hello);
+    expect(t.commands('M1', 'welcome')).toHaveLength(welcomes + 1);
+  });
 });
