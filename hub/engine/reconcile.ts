@@ -15,6 +15,15 @@ import type { TerminalState } from './terminals';
 
 type ReconcileParts = Pick<Parts, 'cfg' | 'log' | 'journal' | 'roster' | 'copies' | 'masters' | 'commands' | 'sessions'>;
 
+/**
+ * A copy that shares a netting slave's position on its symbol: same side, and the position's
+ * ticket or identifier (a copy whose ticket is another, older position's is not in this one: that
+ * position was closed, and the copy with it, whatever a hub killed meanwhile recorded).
+ */
+function inPosition(c: Copy, p: Position): boolean {
+  return c.symbol === p.symbol && c.side === p.side && (!c.ticket || c.ticket === p.ticket || c.position === p.position);
+}
+
 export class Reconciler {
   constructor(
     private readonly parts: ReconcileParts,
@@ -105,7 +114,8 @@ export class Reconciler {
     }
     for (const [key, c] of copies.ofSlave(slave)) {
       if (c.status !== 'open' || seen.has(key) || c.inflight.size || c.closeBy) continue;
-      if (netted.get(c.symbol)?.side === c.side) continue;
+      const held = netted.get(c.symbol);
+      if (held && inPosition(c, held)) continue;
       c.volume = 0;
       journal.decision('closed', `reconcile: ${slave} no longer has ticket ${c.ticket} (copy of ${c.master}#${c.masterPosition}); marked closed`, slave, c.masterPosition);
       journal.closed(c, receivedAt, { reason: 'not in slave snapshot (closed on the slave)' });
@@ -133,7 +143,7 @@ export class Reconciler {
    * has a command in flight. False when the position is the named copy's alone.
    */
   private shared(slave: string, p: Position, c: Copy | undefined, id: { master: string; masterPosition: string }): boolean {
-    const others = this.parts.copies.ofSlave(slave).filter(([, o]) => o !== c && o.symbol === p.symbol && o.side === p.side && isLive(o));
+    const others = this.parts.copies.ofSlave(slave).filter(([, o]) => o !== c && isLive(o) && (o.inflight.size > 0 || inPosition(o, p)));
     if (!others.length) return false;
     if (c?.inflight.size || others.some(([, o]) => o.inflight.size)) return true;
     const rest = roundLots(p.volume - others.reduce((sum, [, o]) => sum + o.volume, 0));

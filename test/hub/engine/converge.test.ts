@@ -367,6 +367,21 @@ describe('netting slaves', () => {
     expect(w2.commands('S1', 'open')).toHaveLength(0);
     expect(w2.lines(/^REFUSE late open M1#502 sell 1 EURUSD -> S1: S1 is a netting account and already holds a buy copy of M1#500 on EURUSD.c/)).toHaveLength(1);
   });
+  it('does not count a copy whose netting position is gone into the position now on its symbol (chaos seed 7203)', () => {
+    // Killed before it recorded the close of M1#500's copy (ticket 9001): on restart that copy is
+    // open in the ledger; the slave's one EURUSD.c position now is 9002, M1#501's copy.
+    const w = start({ accounts: [M1, S1], rows: [row(), row({ master_ticket: '501', slave_ticket: '9002' })] });
+    w.connect('M1');
+    w.connect('S1', 'netting');
+    w.snapshot('S1', [copyOf('9002', '501')]);
+    w.snapshot('M1', [master('501')]);
+    expect(w.copy('S1', '501')).toMatchObject({ status: 'open', volume: 1 });
+    expect(w.copy('S1', '500')).toMatchObject({ status: 'closed' });
+    w.advance(1000);
+    w.engine.tick(w.clock.now);
+    expect(w.commands('S1', 'close')).toHaveLength(0);
+    expect(w.commands('S1', 'open')).toHaveLength(0);
+  });
 });
 
 describe('master offline', () => {
