@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { dirname, join, relative } from 'path';
 import ts from 'typescript';
 
-const FOLDERS = ['hub', 'bench'];
+const FOLDERS = ['hub', 'bench', 'sim'];
 
 function walk(dir: string, out: string[]): void {
   for (const name of readdirSync(dir)) {

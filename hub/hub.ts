@@ -152,6 +152,19 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   await restoreGuards(engine, store, await store.listAccounts(), log);
   if (blackoutList) engine.setBlackouts(blackoutList);
 
+  /**
+   * Reconciliation passes go a slice at a time (reconcileSlice), each slice in its own turn of the
+   * event loop after the messages that came meanwhile: a pass over 100,000 copies delays a copy by
+   * one slice, not by the whole pass.
+   */
+  let reconcileQueued: NodeJS.Immediate | undefined;
+  const reconcileSoon = () => {
+    reconcileQueued ??= setImmediate(() => {
+      reconcileQueued = undefined;
+      if (engine.reconcileStep()) reconcileSoon();
+    });
+  };
+
   const transport = new Transport({
     pubEndpoint: config.pubEndpoint,
     pullEndpoint: config.pullEndpoint,
@@ -169,6 +182,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
           return;
         }
         engine.handle(msg, receivedAt);
+        if (engine.reconciling) reconcileSoon();
       } catch (e) {
         // With CURVE the answer goes to the key's account, whatever name the bad message claims.
         if (e instanceof ProtocolError) engine.rejectInvalid(owner !== undefined ? { ...e.ref, account: owner } : e.ref, e.code, e.message);
@@ -182,7 +196,9 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
   if (!accounts.length) log.warn(`no accounts registered: add them with \`${hints.addAnyAccount}\` (or \`${CLI} setup-db\` for samples)`);
 
   const tickMs = opts.tickMs ?? Math.min(Math.floor(config.resendMs / 2), 50);
-  const ticker = setInterval(() => engine.tick(), tickMs);
+  const ticker = setInterval(() => {
+    if (engine.tick()) reconcileSoon();
+  }, tickMs);
   /**
    * With CURVE: new keys are admitted at once. A revoked key's messages are refused from the next
    * read on (its proof is no longer known). The connections are not closed to make ZAP judge them
@@ -241,6 +257,7 @@ export async function startHub(opts: StartOptions = {}): Promise<RunningHub> {
       stopped = true;
       clearInterval(ticker);
       clearInterval(reloader);
+      if (reconcileQueued) clearImmediate(reconcileQueued);
       await transport.close();
       const left = await ledger.close();
       if (left) log.warn(`ledger: ${left} writes not flushed at stop`);

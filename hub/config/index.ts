@@ -30,6 +30,7 @@ export interface HubConfig {
   tickMaxAgeMs: number;
   maxDelayMs: number;
   reconcileMs: number;
+  reconcileSlice: number;
   maxMessageBytes: number;
   accountsReloadMs: number;
   ledgerQueueMax: number;
@@ -84,6 +85,7 @@ export const DEFAULTS: Readonly<HubConfig> = Object.freeze({
   tickMaxAgeMs: 5_000,
   maxDelayMs: 60_000,
   reconcileMs: 1_000,
+  reconcileSlice: 500,
   maxMessageBytes: 1024 * 1024,
   accountsReloadMs: 2_000,
   ledgerQueueMax: 100_000,
@@ -122,6 +124,7 @@ export const FIELDS: Record<keyof HubConfig, FieldSpec> = {
   tickMaxAgeMs: { kind: 'int', env: 'COPYBRIDGE_TICK_MAX_AGE_MS', min: 0, max: 3_600_000, doc: 'an older slave tick is stale: the slippage check is left to the EA' },
   maxDelayMs: { kind: 'int', env: 'COPYBRIDGE_MAX_DELAY_MS', min: 0, max: 86_400_000, doc: 'a master position older than this when it could be copied is recorded as missed (accounts may set max_delay_ms)' },
   reconcileMs: { kind: 'int', env: 'COPYBRIDGE_RECONCILE_MS', min: 100, max: 3_600_000, doc: 'how often the hub compares every master with its copies between snapshots' },
+  reconcileSlice: { kind: 'int', env: 'COPYBRIDGE_RECONCILE_SLICE', min: 10, max: 1_000_000, doc: 'copies a reconciliation pass compares before it lets waiting messages through (a copy is never delayed by a whole pass)' },
   maxMessageBytes: { kind: 'int', env: 'COPYBRIDGE_MAX_MESSAGE_BYTES', min: 1024, max: 64 * 1024 * 1024, doc: 'largest message accepted' },
   accountsReloadMs: { kind: 'int', env: 'COPYBRIDGE_ACCOUNTS_RELOAD_MS', min: 100, max: 3_600_000, doc: 'how often the hub re-reads accounts from the store' },
   ledgerQueueMax: { kind: 'int', env: 'COPYBRIDGE_LEDGER_QUEUE_MAX', min: 100, max: 10_000_000, doc: 'ledger writes held in memory while the store is slow or down' },

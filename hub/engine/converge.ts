@@ -10,7 +10,7 @@
  */
 import type { Account } from '../accounts';
 import type { Parts } from './context';
-import { copyKey, isLive, targetStops, type Copy } from './copies';
+import { copyKey, isLive, keyOf, targetStops, type Copy } from './copies';
 import type { Decisions } from './decisions';
 import type { MasterPosition } from './masters';
 import { closedToNew } from './plan';
@@ -25,39 +25,106 @@ type ConvergeParts = Parts & { decisions: Decisions };
 
 const fmt = (n: number) => Number(n.toFixed(8)).toString();
 
+/**
+ * One reconciliation pass: the open master positions and the copies it visits, taken when it
+ * begins, worked through a slice at a time; each is checked again when its turn comes.
+ */
+interface Pass {
+  only: { master?: string; slave?: string };
+  positions: MasterPosition[];
+  nextPosition: number;
+  copies: Copy[];
+  nextCopy: number;
+}
+
 export class Converger {
   private last = -Infinity;
+  /** Passes not finished yet, oldest first: the periodic one and those of snapshots. */
+  private passes: Pass[] = [];
 
   constructor(private readonly parts: ConvergeParts) {}
 
-  /** Everything, at most once per reconcileMs. */
-  tick(now: number): void {
-    if (now - this.last < this.parts.cfg.reconcileMs) return;
-    this.last = now;
-    this.run(now);
+  /** Begins the periodic pass over everything at most once per reconcileMs; runs one slice. True while work is left. */
+  tick(now: number): boolean {
+    if (now - this.last >= this.parts.cfg.reconcileMs && !this.passes.some((p) => !p.only.master && !p.only.slave)) {
+      this.last = now;
+      this.passes.push(this.begin({}));
+    }
+    return this.step(now);
   }
 
-  /** The positions and copies of one master, of one slave, or all. */
-  run(now: number, only: { master?: string; slave?: string } = {}): void {
-    const { masters, roster, copies, journal } = this.parts;
+  /**
+   * The positions and copies of one master, of one slave, or all: the first slice at once, the
+   * rest by step(). A new pass of a terminal replaces its unfinished one (it compares against
+   * newer state).
+   */
+  run(now: number, only: { master?: string; slave?: string } = {}): boolean {
+    this.passes = this.passes.filter((p) => p.only.master !== only.master || p.only.slave !== only.slave);
+    this.passes.push(this.begin(only));
+    return this.step(now);
+  }
+
+  /** Work is left for step(). */
+  get busy(): boolean {
+    return this.passes.length > 0;
+  }
+
+  /**
+   * At most reconcileSlice comparisons (a master position counts once per follower), so that a
+   * pass over 100,000 copies never holds a copy back for long: the hub calls it again from
+   * setImmediate, after the messages waiting meanwhile. True while work is left.
+   */
+  step(now: number): boolean {
+    let budget = this.parts.cfg.reconcileSlice;
     const followers = new Map<string, Account[]>();
-    journal.fanOut(() => {
-      for (const mp of masters.all()) {
-        if (!mp.open || (only.master && mp.master !== only.master)) continue;
-        let of = followers.get(mp.master);
-        if (!of) followers.set(mp.master, (of = roster.followersOf(mp.master).filter((s) => !only.slave || s.name === only.slave)));
-        if (of.length === 1) {
-          this.ensure(mp, of[0], now, copies.get(copyKey(mp.master, mp.position, of[0].name)));
-          continue;
-        }
-        // Many followers: one index lookup per master position, not a copy key built and hashed for each.
-        const held = new Map<string, Copy>();
-        for (const c of copies.ofMasterPosition(mp.master, mp.position)) held.set(c.slave, c);
-        for (const slave of of) this.ensure(mp, slave, now, held.get(slave.name));
+    this.parts.journal.fanOut(() => {
+      while (budget > 0 && this.passes.length) {
+        const pass = this.passes[0];
+        budget = this.slice(pass, budget, now, followers);
+        if (pass.nextPosition >= pass.positions.length && pass.nextCopy >= pass.copies.length) this.passes.shift();
       }
-      const list = only.slave ? copies.ofSlave(only.slave).map(([, c]) => c) : [...copies.values()];
-      for (const c of list) if (!only.master || c.master === only.master) this.check(c, now);
     });
+    return this.passes.length > 0;
+  }
+
+  private begin(only: { master?: string; slave?: string }): Pass {
+    const { masters, copies } = this.parts;
+    const positions: MasterPosition[] = [];
+    for (const mp of masters.all()) if (mp.open && (!only.master || mp.master === only.master)) positions.push(mp);
+    const list = only.slave ? copies.ofSlave(only.slave).map(([, c]) => c) : [...copies.values()];
+    return { only, positions, nextPosition: 0, copies: only.master ? list.filter((c) => c.master === only.master) : list, nextCopy: 0 };
+  }
+
+  /** Works through a pass until it ends or the budget does; returns the budget left. */
+  private slice(pass: Pass, budget: number, now: number, followers: Map<string, Account[]>): number {
+    const { masters, roster, copies } = this.parts;
+    const { only } = pass;
+    while (budget > 0 && pass.nextPosition < pass.positions.length) {
+      const mp = pass.positions[pass.nextPosition++];
+      // Closed or replaced since the pass began: nothing of it is owed any more.
+      if (!mp.open || masters.get(mp.master, mp.position) !== mp) continue;
+      let of = followers.get(mp.master);
+      if (!of) followers.set(mp.master, (of = roster.followersOf(mp.master)));
+      if (only.slave) of = of.filter((s) => s.name === only.slave);
+      budget -= Math.max(1, of.length);
+      if (!of.length) continue;
+      if (of.length === 1) {
+        this.ensure(mp, of[0], now, copies.get(copyKey(mp.master, mp.position, of[0].name)));
+        continue;
+      }
+      // Many followers: one index lookup per master position, not a copy key built and hashed for each.
+      const held = new Map<string, Copy>();
+      for (const c of copies.ofMasterPosition(mp.master, mp.position)) held.set(c.slave, c);
+      for (const slave of of) this.ensure(mp, slave, now, held.get(slave.name));
+    }
+    while (budget > 0 && pass.nextCopy < pass.copies.length) {
+      const c = pass.copies[pass.nextCopy++];
+      budget--;
+      // Settled and forgotten, or replaced by a newer record of the same copy, since the pass began.
+      if (copies.get(keyOf(c)) !== c) continue;
+      this.check(c, now);
+    }
+    return budget;
   }
 
   /**

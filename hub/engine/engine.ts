@@ -145,9 +145,10 @@ export class Engine {
 
   /**
    * Re-sends unanswered commands, expires old ones, forgets settled history, marks silent
-   * terminals offline, and once per reconcileMs reconciles every master with its copies. Call often.
+   * terminals offline, and once per reconcileMs begins reconciling every master with its copies.
+   * Call often. True while a reconciliation pass has work left: call reconcileStep() soon.
    */
-  tick(now = this.parts.now()): void {
+  tick(now = this.parts.now()): boolean {
     const { commands, masters, copies, sessions } = this.parts;
     commands.tick(now);
     masters.prune(now, copies);
@@ -156,8 +157,22 @@ export class Engine {
       this.parts.log.warn(`snapshot ${untrusted(s.id, NAME_MAX)} of ${s.account} is incomplete (part ${s.missing.join(', ')} missing for ${SNAPSHOT_PARTS_TIMEOUT_MS} ms): asking again`);
       this.parts.send(s.account, { type: 'snapshot_request' });
     }
-    this.converger.tick(now);
+    const more = this.converger.tick(now);
     this.pending.tick(now);
+    return more;
+  }
+
+  /**
+   * The next slice of the reconciliation passes left (reconcileSlice comparisons): the hub calls it
+   * from setImmediate, so copies arriving meanwhile go first. True while work is left.
+   */
+  reconcileStep(now = this.parts.now()): boolean {
+    return this.converger.step(now);
+  }
+
+  /** A reconciliation pass has work left (a snapshot's, or the periodic one). */
+  get reconciling(): boolean {
+    return this.converger.busy;
   }
 
   /** A whole snapshot, or a part of one: reconciled once every part has come. */

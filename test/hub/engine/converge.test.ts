@@ -14,13 +14,13 @@ const S1: Account = { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c' };
 const S2: Account = { name: 'S2', type: 'SLAVE', enabled: true, volume_mode: 'multiplier', volume_multiplier: 0.5 };
 
 /** An engine as a hub process starts it: accounts, optionally ledger rows, no terminal yet. */
-function start({ accounts = [M1, S1, S2], rows = [] as Trade[] } = {}) {
+function start({ accounts = [M1, S1, S2], rows = [] as Trade[], reconcileSlice = 500 } = {}) {
   const clock = { now: T0 };
   const sent: { to: string; body: Body<HubMessage> }[] = [];
   const trades: TradeUpdate[] = [];
   const events: LedgerEvent[] = [];
   const log = memoryLogger('debug');
-  const config = makeConfig({ store: 'memory', commandTtlMs: 5000, resendMs: 500, heartbeatMs: 1000, reconcileMs: 1000 });
+  const config = makeConfig({ store: 'memory', commandTtlMs: 5000, resendMs: 500, heartbeatMs: 1000, reconcileMs: 1000, reconcileSlice });
   const engine = new Engine({ config, send: (to, body) => sent.push({ to, body }), ledger: { trade: (u) => trades.push(u), event: (e) => events.push(e) }, log, now: () => clock.now });
   engine.setAccounts(accounts);
   engine.restore(rows);
@@ -381,6 +381,35 @@ describe('netting slaves', () => {
     w.engine.tick(w.clock.now);
     expect(w.commands('S1', 'close')).toHaveLength(0);
     expect(w.commands('S1', 'open')).toHaveLength(0);
+  });
+});
+
+describe('passes in slices', () => {
+  it('works through a pass reconcileSlice comparisons at a time, each master position and copy checked again when its turn comes', () => {
+    const w = start({ accounts: [M1, S1], reconcileSlice: 10 });
+    w.connect('M1');
+    w.connect('S1');
+    w.snapshot('S1', []);
+    const positions = Array.from({ length: 25 }, (_, i) => master(String(600 + i)));
+    w.snapshot('M1', positions);
+    // The first slice at once: 10 late copies; the rest waits for reconcileStep.
+    expect(w.commands('S1', 'open')).toHaveLength(10);
+    expect(w.engine.reconciling).toBe(true);
+    // Between two slices the master closes a position the pass has not reached: it is not copied.
+    w.deal({ position: '620', side: 'sell', entry: 'out', volume: 1, position_volume: 0 });
+    expect(w.engine.reconcileStep()).toBe(true);
+    expect(w.engine.reconcileStep()).toBe(false);
+    const opened = w.commands('S1', 'open').map((c) => c.master_position);
+    expect(opened).toHaveLength(24);
+    expect(new Set(opened).size).toBe(24);
+    expect(opened).not.toContain('620');
+    expect(w.lines(/^COPY late open M1#6\d\d /)).toHaveLength(24);
+    // The periodic pass decides nothing twice: every copy has its open in flight (re-sends keep their cmd_id).
+    w.advance(1000);
+    let slices = 1;
+    for (let more = w.engine.tick(w.clock.now); more; more = w.engine.reconcileStep()) slices++;
+    expect(slices).toBeGreaterThan(2);
+    expect(new Set(w.commands('S1', 'open').map((c) => c.cmd_id)).size).toBe(24);
   });
 });
 
