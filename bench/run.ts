@@ -7,10 +7,11 @@
  *   npm run bench -- --smoke           a few hundred messages, output to a temp folder
  *   npm run bench -- --profile         also writes a V8 CPU profile of every hub process and
  *                                      prints where the hub's time goes
- *   options: --out DIR  --store embedded|memory  --log info|off  --only latency,burst,scale
+ *   options: --out DIR  --store embedded|memory  --log info|off  --only latency,burst,scale,ea,reconcile
  *            --counts 1,10,50,200  --scale-slaves 500  --keep (keep the scratch folder: hub logs, stores, profiles)
  *            --prebuilt DIR (run a hub/ and bench/ already transpiled there, e.g. a patched copy)
  */
+import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'os';
 import { join, relative, resolve } from 'path';
@@ -19,6 +20,7 @@ import { renderPng, renderSvg, type LatencyChart } from './chart';
 import { eaEndToEnd, loadEaHarness, type EaResult } from './ea';
 import { summarizeProfiles } from './profile';
 import { burstPair, latencyPair, scaleRun, type BurstResult, type BurstRound, type Ctx, type LatencyResult, type ScaleResult } from './scenarios';
+import type { ReconcileResult } from './reconcile';
 import { fmtMB, fmtMs, fmtRatio } from './stats';
 
 /** The section `npm run bench:ledger` (bench/ledger.ts) writes into the same file, kept as it is. */
@@ -36,7 +38,7 @@ export interface BenchOptions {
   log?: 'info' | 'off';
   profile?: boolean;
   /** Default: everything; smoke: latency, burst and scale (not the EA harness). */
-  only?: ('latency' | 'burst' | 'scale' | 'ea')[];
+  only?: ('latency' | 'burst' | 'scale' | 'ea' | 'reconcile')[];
   counts?: number[];
   /** Slaves of the scale run (default 500): e.g. 2000 terminals' heartbeats and ticks. */
   scaleSlaves?: number;
@@ -53,6 +55,7 @@ export interface Plan {
   burst: { slaves: number; positions: number; warmup: number; rounds: number };
   scale: { slaves: number; idleMs: number; fanoutDeals: number; tickEveryMs: number };
   ea: { trades: number; warmup: number };
+  reconcile: { slaves: number; positions: number };
 }
 
 const FULL: Plan = {
@@ -62,6 +65,7 @@ const FULL: Plan = {
   burst: { slaves: 20, positions: 100, warmup: 10, rounds: 3 },
   scale: { slaves: 500, idleMs: 20_000, fanoutDeals: 20, tickEveryMs: 500 },
   ea: { trades: 40, warmup: 5 },
+  reconcile: { slaves: 200, positions: 500 },
 };
 
 const SMOKE: Plan = {
@@ -71,6 +75,7 @@ const SMOKE: Plan = {
   burst: { slaves: 5, positions: 10, warmup: 2, rounds: 1 },
   scale: { slaves: 20, idleMs: 1500, fanoutDeals: 5, tickEveryMs: 500 },
   ea: { trades: 3, warmup: 1 },
+  reconcile: { slaves: 10, positions: 20 },
 };
 
 export interface BenchResults {
@@ -86,6 +91,7 @@ export interface BenchResults {
   /** What the EA row says when it was not measured. */
   ea: string;
   eaResult?: EaResult;
+  reconcile?: ReconcileResult;
   profile?: string;
   durationS: number;
   files: string[];
@@ -115,7 +121,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
   const plan = { ...(opts.smoke ? SMOKE : FULL) };
   if (opts.counts?.length) plan.counts = opts.counts;
   if (opts.scaleSlaves) plan.scale = { ...plan.scale, slaves: opts.scaleSlaves };
-  const only = new Set(opts.only?.length ? opts.only : opts.smoke ? ['latency', 'burst', 'scale'] : ['latency', 'burst', 'scale', 'ea']);
+  const only = new Set(opts.only?.length ? opts.only : opts.smoke ? ['latency', 'burst', 'scale', 'reconcile'] : ['latency', 'burst', 'scale', 'ea', 'reconcile']);
   const tmpDir = mkdtempSync(join(tmpdir(), 'copybridge-bench-'));
   const buildDir = opts.prebuilt ?? join(tmpDir, 'build');
   const m = machine();
@@ -177,6 +183,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
       }
       if (results.ea) print(`  ${results.ea}`);
     } else results.ea = 'not measured in this run';
+    if (only.has('reconcile')) {
+      const rc = plan.reconcile;
+      print(`reconciliation: ${rc.slaves} slaves x ${rc.positions} copies, then every slave's snapshot while a probe master trades every few ms (engine in its own process) ...`);
+      results.reconcile = runReconcile(buildDir, ctx.nodePath, rc.slaves, rc.positions);
+      const during = results.reconcile.phases[1];
+      print(`  probe delay p99 ${fmtMs(results.reconcile.phases[0].delay.p99)} alone, ${fmtMs(during.delay.p99)} during the snapshots (max ${fmtMs(during.delay.max)}); snapshot handled in ${fmtMs(during.snapshotHandling.p50)} p50`);
+    }
     results.store = ctx.storeUsed ?? ctx.store;
     results.storeFallback = ctx.storeFallback;
     if (opts.profile) {
@@ -207,6 +220,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
   if (results.profile) print('\n' + results.profile);
   print(`\nwrote ${results.files.map((f) => relative(process.cwd(), f) || f).join(', ')} in ${results.durationS} s`);
   return results;
+}
+
+/** bench/reconcile.ts in a child process of its own: its 100,000 copies stay out of this one's heap. */
+function runReconcile(buildDir: string, nodePath: string, slaves: number, positions: number): ReconcileResult {
+  const out = execFileSync(process.execPath, [join(buildDir, 'bench', 'reconcile.js'), String(slaves), String(positions), '--json'], {
+    env: { ...process.env, NODE_PATH: nodePath }, encoding: 'utf8', maxBuffer: 16 * 2 ** 20, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as ReconcileResult;
 }
 
 // ---------------------------------------------------------------- report
@@ -259,6 +280,13 @@ function rows(r: BenchResults): string[][] {
     out.push([who, `CPU (${hub.inRate.toFixed(0)} msg/s in)`, `${hub.cpuPct.toFixed(1)} % of a core`, `${base.cpuPct.toFixed(1)} %`, fmtRatio(hub.cpuPct, base.cpuPct), '', '']);
     out.push([who, 'resident memory: end of idle (peak)', `${fmtMB(hub.rssEnd)} (${fmtMB(hub.rssIdlePeak)})`, `${fmtMB(base.rssEnd)} (${fmtMB(base.rssIdlePeak)})`, fmtRatio(hub.rssIdlePeak, base.rssIdlePeak), '<= 1.5x baseline', yes(hub.rssIdlePeak <= 1.5 * base.rssIdlePeak)]);
     out.push([`Fan-out to ${hub.slaves} under that load`, 'p50 / p99', `${fmtMs(hub.fanout.latency.p50)} / ${fmtMs(hub.fanout.latency.p99)}`, `${fmtMs(base.fanout.latency.p50)} / ${fmtMs(base.fanout.latency.p99)}`, fmtRatio(hub.fanout.latency.p50, base.fanout.latency.p50), '<= 1.5x baseline', yes(hub.fanout.latency.p50 <= 1.5 * base.fanout.latency.p50)]);
+  }
+  if (r.reconcile) {
+    const rc = r.reconcile;
+    const [alone, during] = rc.phases;
+    const who = `Reconciliation, ${rc.slaves} slaves x ${rc.positions} copies`;
+    out.push([who, 'delay of a concurrent copy, p99 (max): during the snapshots', `${fmtMs(during.delay.p99)} (${fmtMs(during.delay.max)})`, '', '', '<= 1 ms', yes(during.delay.p99 <= 1)]);
+    out.push([who, 'the same with no snapshot arriving (the periodic pass still runs)', `${fmtMs(alone.delay.p99)} (${fmtMs(alone.delay.max)})`, '', '', '', '']);
   }
   const ea = r.eaResult;
   const base1 = r.latency.find((l) => l.n === 1)?.base.latency.p50 ?? NaN;
@@ -343,6 +371,17 @@ function report(r: BenchResults, chart: boolean): string {
     L.push('### Scale');
     L.push('');
     L.push(`${hub.slaves} slaves and a master connected (all welcomed, symbols and snapshots taken in, ${hub.connectMs} ms after connecting), one deal copied to all of them, then ${hub.idleMs / 1000} s idle with heartbeats every 2 s and a tick every ${r.plan.scale.tickEveryMs} ms per slave (${hub.inRate.toFixed(0)} messages/s into the hub). Hub CPU ${hub.cpuPct.toFixed(1)} % of one core (baseline relay ${base.cpuPct.toFixed(1)} %), resident memory ${fmtMB(hub.rssEnd)} at the end of the idle window${hub.idleMem ? ` (V8 heap ${fmtMB(hub.idleMem.heapUsed)} used of ${fmtMB(hub.idleMem.heapTotal)}, external ${fmtMB(hub.idleMem.external)})` : ''}, peak ${fmtMB(hub.rssIdlePeak)} up to then (relay ${fmtMB(base.rssIdlePeak)}), ${fmtMB(hub.rssPeak)} after the fan-out deals below. Then ${hub.fanout.deals} deals to all ${hub.slaves} under that load: every command p50 ${fmtMs(hub.fanout.latency.p50)}, p99 ${fmtMs(hub.fanout.latency.p99)}; last slave p50 ${fmtMs(hub.fanout.lastSlave.p50)} (baseline ${fmtMs(base.fanout.lastSlave.p50)}).`);
+    L.push('');
+  }
+  if (r.reconcile) {
+    const rc = r.reconcile;
+    L.push('### Reconciliation');
+    L.push('');
+    L.push(`The engine in a process of its own (bench/reconcile.ts), driven as hub/hub.ts drives it: one message handled at a time as it arrives, the 50 ms tick, and the slices of unfinished reconciliation passes (reconcileSlice ${rc.slice} comparisons) from setImmediate. ${rc.copies} open copies (${rc.slaves} slaves x ${rc.positions}, made in ${rc.fillS.toFixed(1)} s; resident memory then ${rc.rssMB.toFixed(0)} MB). A probe master with its own slave trades every 4 ms; a probe copy's delay is the time from its arrival to the moment the hub starts on it: what ran before it held it back. Then every slave's snapshot of its ${rc.positions} positions arrives, one every 10 ms, as JSON through the real decoder.`);
+    L.push('');
+    L.push(...table(['Phase', 'Probe copies', 'Delay p50', 'Delay p99', 'Delay max', 'Snapshots: handled in p50 / max', 'Pass slices: count / longest', 'Ticks: count / longest'], rc.phases.map((p) => [
+      p.name, String(p.probes), fmtMs(p.delay.p50), fmtMs(p.delay.p99), fmtMs(p.delay.max), p.snapshots ? `${fmtMs(p.snapshotHandling.p50)} / ${fmtMs(p.snapshotHandling.max)}` : '-', `${p.slices} / ${fmtMs(p.sliceMax)}`, `${p.ticks} / ${fmtMs(p.tickMax)}`,
+    ])));
     L.push('');
   }
   L.push('### End to end with the EA');

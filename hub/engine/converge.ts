@@ -10,7 +10,7 @@
  */
 import type { Account } from '../accounts';
 import type { Parts } from './context';
-import { copyKey, isLive, keyOf, targetStops, type Copy } from './copies';
+import { copyKey, isLive, targetStops, type Copy } from './copies';
 import type { Decisions } from './decisions';
 import type { MasterPosition } from './masters';
 import { closedToNew } from './plan';
@@ -33,8 +33,12 @@ interface Pass {
   only: { master?: string; slave?: string };
   positions: MasterPosition[];
   nextPosition: number;
+  /** Keys of `copies`, one for one: a copy is still the table's when the table has it under its key. */
+  keys: string[];
   copies: Copy[];
   nextCopy: number;
+  /** Followers of each master, of this pass's slave only when it has one. */
+  followers: Map<string, Account[]>;
 }
 
 export class Converger {
@@ -76,11 +80,12 @@ export class Converger {
    */
   step(now: number): boolean {
     let budget = this.parts.cfg.reconcileSlice;
-    const followers = new Map<string, Account[]>();
     this.parts.journal.fanOut(() => {
       while (budget > 0 && this.passes.length) {
         const pass = this.passes[0];
-        budget = this.slice(pass, budget, now, followers);
+        // The roster may change between slices: followers are read again for each.
+        pass.followers.clear();
+        budget = this.slice(pass, budget, now);
         if (pass.nextPosition >= pass.positions.length && pass.nextCopy >= pass.copies.length) this.passes.shift();
       }
     });
@@ -91,21 +96,26 @@ export class Converger {
     const { masters, copies } = this.parts;
     const positions: MasterPosition[] = [];
     for (const mp of masters.all()) if (mp.open && (!only.master || mp.master === only.master)) positions.push(mp);
-    const list = only.slave ? copies.ofSlave(only.slave).map(([, c]) => c) : [...copies.values()];
-    return { only, positions, nextPosition: 0, copies: only.master ? list.filter((c) => c.master === only.master) : list, nextCopy: 0 };
+    const keys: string[] = [];
+    const list: Copy[] = [];
+    for (const [key, c] of only.slave ? copies.ofSlave(only.slave) : copies) {
+      if (only.master && c.master !== only.master) continue;
+      keys.push(key);
+      list.push(c);
+    }
+    return { only, positions, nextPosition: 0, keys, copies: list, nextCopy: 0, followers: new Map() };
   }
 
   /** Works through a pass until it ends or the budget does; returns the budget left. */
-  private slice(pass: Pass, budget: number, now: number, followers: Map<string, Account[]>): number {
+  private slice(pass: Pass, budget: number, now: number): number {
     const { masters, roster, copies } = this.parts;
-    const { only } = pass;
+    const { only, followers } = pass;
     while (budget > 0 && pass.nextPosition < pass.positions.length) {
       const mp = pass.positions[pass.nextPosition++];
       // Closed or replaced since the pass began: nothing of it is owed any more.
       if (!mp.open || masters.get(mp.master, mp.position) !== mp) continue;
       let of = followers.get(mp.master);
-      if (!of) followers.set(mp.master, (of = roster.followersOf(mp.master)));
-      if (only.slave) of = of.filter((s) => s.name === only.slave);
+      if (!of) followers.set(mp.master, (of = roster.followersOf(mp.master).filter((s) => !only.slave || s.name === only.slave)));
       budget -= Math.max(1, of.length);
       if (!of.length) continue;
       if (of.length === 1) {
@@ -118,10 +128,11 @@ export class Converger {
       for (const slave of of) this.ensure(mp, slave, now, held.get(slave.name));
     }
     while (budget > 0 && pass.nextCopy < pass.copies.length) {
+      const key = pass.keys[pass.nextCopy];
       const c = pass.copies[pass.nextCopy++];
       budget--;
       // Settled and forgotten, or replaced by a newer record of the same copy, since the pass began.
-      if (copies.get(keyOf(c)) !== c) continue;
+      if (copies.get(key) !== c) continue;
       this.check(c, now);
     }
     return budget;

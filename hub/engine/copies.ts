@@ -128,6 +128,8 @@ export class CopyTable extends Map<string, Copy> {
   private byMaster = new Map<string, Set<string>>();
   private bySlave = new Map<string, Set<string>>();
   private byTicket = new Map<string, string>();
+  /** Copies of pending orders (created with their order): the once-a-second order pass visits only these. */
+  private ordered = new Set<string>();
 
   override set(key: string, c: Copy): this {
     const old = super.get(key);
@@ -135,6 +137,7 @@ export class CopyTable extends Map<string, Copy> {
     super.set(key, c);
     addTo(this.byMaster, posKey(c.master, c.masterPosition), key);
     addTo(this.bySlave, c.slave, key);
+    if (c.order) this.ordered.add(key);
     this.indexTicket(c);
     return this;
   }
@@ -163,6 +166,11 @@ export class CopyTable extends Map<string, Copy> {
     return keys ? [...keys].map((k): [string, Copy] => [k, super.get(k)!]) : [];
   }
 
+  /** [key, copy] of every copy of a pending order, whatever became of it since. */
+  withOrder(): [string, Copy][] {
+    return [...this.ordered].map((k): [string, Copy] => [k, super.get(k)!]);
+  }
+
   bySlaveTicket(slave: string, ticket: string): Copy | undefined {
     const key = this.byTicket.get(`${slave}\u0000${ticket}`);
     return key === undefined ? undefined : super.get(key);
@@ -171,6 +179,7 @@ export class CopyTable extends Map<string, Copy> {
   private unindex(key: string, c: Copy): void {
     removeFrom(this.byMaster, posKey(c.master, c.masterPosition), key);
     removeFrom(this.bySlave, c.slave, key);
+    this.ordered.delete(key);
     for (const t of [c.ticket, c.position]) {
       if (t && this.byTicket.get(`${c.slave}\u0000${t}`) === key) this.byTicket.delete(`${c.slave}\u0000${t}`);
     }

@@ -419,7 +419,7 @@ export class PendingCopies {
   private prune(): void {
     const { copies, orders, masters } = this.parts;
     const settled = (master: string, ticket: string) => orders.howEnded(master, ticket) !== undefined && !masters.get(master, ticket);
-    for (const [key, c] of [...copies]) {
+    for (const [key, c] of copies.withOrder()) {
       if (!c.order || c.inflight.size || c.status === 'placed' || c.status === 'open' || c.status === 'pending') continue;
       if (settled(c.master, c.masterPosition)) copies.delete(key);
     }
@@ -445,8 +445,8 @@ export class PendingCopies {
         this.place(master, slave, o, now, true);
       }
     }
-    const list = only.slave ? copies.ofSlave(only.slave).map(([, c]) => c) : [...copies.values()];
-    for (const c of list) {
+    const list = only.slave ? copies.ofSlave(only.slave) : copies.withOrder();
+    for (const [, c] of list) {
       if (c.status !== 'placed' || (only.master && c.master !== only.master)) continue;
       if (c.inflight.size || (c.holdUntil ?? 0) > now || !sessions.reachable(c.slave) || (sessions.freshSnapshot(c.slave) ?? 0) < c.foundSeq) continue;
       const mp = this.parts.masters.get(c.master, c.masterPosition);

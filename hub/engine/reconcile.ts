@@ -103,8 +103,8 @@ export class Reconciler {
       const c = copies.get(key);
       // A copy a netting master added to is several positions on a hedging slave: the copy
       // holds them all, and keeps the ticket it knows.
-      const p = ps.find((x) => x.ticket === c?.ticket) ?? ps.reduce((a, b) => (b.volume > a.volume ? b : a));
-      const volume = roundLots(ps.reduce((sum, x) => sum + x.volume, 0));
+      const p = ps.length === 1 ? ps[0] : (ps.find((x) => x.ticket === c?.ticket) ?? ps.reduce((a, b) => (b.volume > a.volume ? b : a)));
+      const volume = roundLots(ps.length === 1 ? p.volume : ps.reduce((sum, x) => sum + x.volume, 0));
       if (netting) {
         netted.set(p.symbol, p);
         if (this.shared(slave, p, c, id)) continue;
