@@ -9,7 +9,15 @@ export interface Logger {
   warn(message: string, meta?: Record<string, unknown>): void;
   info(message: string, meta?: Record<string, unknown>): void;
   debug(message: string, meta?: Record<string, unknown>): void;
+  /**
+   * Several lines at once, in order: the text console writes them with one write per stream (a
+   * fan-out's decision lines to 200 slaves were 200 write calls). Loggers without it get one call a line.
+   */
+  writeLines?(entries: readonly LogEntry[]): void;
 }
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogEntry = readonly [level: LogLevel, message: string, meta?: Record<string, unknown>];
 
 export type LogFormat = 'text' | 'json';
 
@@ -116,8 +124,23 @@ function textConsole(): (level: string, message: string) => void {
     if (consoleClosed) return;
     // Warnings and errors on stderr, so `hub start > out.log` still shows them on screen.
     const stream = level === 'error' || level === 'warn' ? process.stderr : process.stdout;
-    stream.write(`${stampNow()} ${PADDED[level] ?? level.padEnd(5)} ${message}\n`);
+    stream.write(textLine(level, message));
   };
+}
+
+const textLine = (level: string, message: string) => `${stampNow()} ${PADDED[level] ?? level.padEnd(5)} ${message}\n`;
+
+/** Lines of one batch: each stream gets its lines in one write, stdout's first. */
+function writeTextLines(entries: readonly LogEntry[]): void {
+  if (consoleClosed) return;
+  let out = '';
+  let err = '';
+  for (const [level, message] of entries) {
+    if (level === 'error' || level === 'warn') err += textLine(level, message);
+    else out += textLine(level, message);
+  }
+  if (out) process.stdout.write(out);
+  if (err) process.stderr.write(err);
 }
 
 export function createLogger(opts: LogOptions = {}): Logger {
@@ -144,13 +167,21 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const w = transports.length ? winston.createLogger({ level: opts.level ?? 'info', transports }) : undefined;
   const order = ['error', 'warn', 'info', 'debug'];
   const threshold = order.indexOf(opts.level ?? 'info');
-  const emit = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, meta: Record<string, unknown> = {}) => {
+  const emit = (level: LogLevel) => (message: string, meta: Record<string, unknown> = {}) => {
     if (order.indexOf(level) > threshold) return;
     text?.(level, message);
     w?.log(level, message, meta);
     opts.sink?.(level, message, meta);
   };
-  return { error: emit('error'), warn: emit('warn'), info: emit('info'), debug: emit('debug') };
+  const writeLines = (entries: readonly LogEntry[]) => {
+    const shown = entries.filter(([level]) => order.indexOf(level) <= threshold);
+    if (text) writeTextLines(shown);
+    for (const [level, message, meta = {}] of shown) {
+      w?.log(level, message, meta);
+      opts.sink?.(level, message, meta);
+    }
+  };
+  return { error: emit('error'), warn: emit('warn'), info: emit('info'), debug: emit('debug'), writeLines };
 }
 
 /**

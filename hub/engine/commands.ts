@@ -1,4 +1,5 @@
 /** The command tracker: command ids, commands in flight, re-sends and expiry. */
+import { BoundedMap } from '../bounded';
 import type { Body, CommandMsg } from '../protocol';
 import type { Parts } from './context';
 import { keyOf, nextSeq, type Copy } from './copies';
@@ -41,7 +42,7 @@ type CommandParts = Pick<Parts, 'cfg' | 'send' | 'now' | 'stats' | 'journal' | '
 export class Commands {
   private pending = new Map<string, Pending>();
   /** Expired commands, so that a result arriving late is still applied (bounded). */
-  private expired = new Map<string, Pending>();
+  private expired = new BoundedMap<string, Pending>(EXPIRED_MAX);
   private counter = 0;
 
   constructor(private readonly parts: CommandParts) {}
@@ -160,7 +161,6 @@ export class Commands {
     const { cfg, stats, journal } = this.parts;
     this.pending.delete(id);
     this.expired.set(id, p);
-    if (this.expired.size > EXPIRED_MAX) this.expired.delete(this.expired.keys().next().value as string);
     stats.expired++;
     const c = this.parts.copies.get(p.copyKey);
     c?.inflight.delete(id);

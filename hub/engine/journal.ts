@@ -75,7 +75,8 @@ export class Journal {
       return fn();
     } finally {
       this.held = undefined;
-      for (const [level, line, fields] of lines) this.log[level](line, fields);
+      if (this.log.writeLines) this.log.writeLines(lines);
+      else for (const [level, line, fields] of lines) this.log[level](line, fields);
     }
   }
 

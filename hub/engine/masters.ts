@@ -1,4 +1,5 @@
 /** Master position tracking: what each master holds, from its deals, position changes and snapshots. */
+import { BoundedSet } from '../bounded';
 import type { DealMsg, Position, PositionMsg, Side } from '../protocol';
 import { isLive, keyOf, nextSeq, posKey, type CopyTable } from './copies';
 import { EPS } from './sizing';
@@ -57,7 +58,7 @@ const opposite = (s: Side): Side => (s === 'buy' ? 'sell' : 'buy');
 
 export class MasterBook {
   private positions = new Map<string, MasterPosition>();
-  private seenDeals = new Set<string>();
+  private seenDeals = new BoundedSet<string>(SEEN_DEALS_MAX);
   private traded = new Map<string, Set<string>>();
   private lastPrune = 0;
 
@@ -74,7 +75,6 @@ export class MasterBook {
     const key = `${master}\u0000${deal}`;
     if (this.seenDeals.has(key)) return false;
     this.seenDeals.add(key);
-    if (this.seenDeals.size > SEEN_DEALS_MAX) this.seenDeals.delete(this.seenDeals.values().next().value as string);
     return true;
   }
 

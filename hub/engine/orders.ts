@@ -4,6 +4,7 @@
  * identifier when it fills (MetaTrader: POSITION_IDENTIFIER = the order's ticket), so a pending
  * copy is a copy record keyed by that ticket: placed while both orders wait, open once filled.
  */
+import { BoundedMap } from '../bounded';
 import type { OrderExpiry, OrderType, PendingOrder, Side, SymbolSpec } from '../protocol';
 import { posKey } from './copies';
 import { normalizePrice } from './slippage';
@@ -102,7 +103,7 @@ export function describeTarget(t: OrderTarget): string {
 export class OrderBook {
   private orders = new Map<string, PendingOrder & { master: string }>();
   /** Master orders that left the book (filled or removed), so a late report does not revive them. */
-  private ended = new Map<string, 'filled' | 'removed'>();
+  private ended = new BoundedMap<string, 'filled' | 'removed'>(50_000);
   /** Per master: the engine order (nextSeq) of its latest snapshot that listed its orders. */
   private listed = new Map<string, number>();
 
@@ -127,7 +128,6 @@ export class OrderBook {
     this.orders.delete(key);
     this.ended.set(key, how);
     // Bounded: a ticket is never reused, so only recent ones can come back in a late report.
-    if (this.ended.size > 50_000) this.ended.delete(this.ended.keys().next().value as string);
   }
 
   howEnded(master: string, ticket: string): 'filled' | 'removed' | undefined {

@@ -27,6 +27,7 @@
  * A trade's _id is its unique key (master + position + slave). An event's _id is its id, so a
  * replayed event is recognised and skipped.
  */
+import { BoundedSet } from '../bounded';
 import { appendFile } from 'fs/promises';
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'fs';
 import { join, resolve } from 'path';
@@ -220,7 +221,7 @@ function withoutId<T>(d: Doc): T {
 const RECENT_EVENT_IDS = 10_000;
 
 /** The ids of the last `max` events of the event log and the highest _seq, read from its end. */
-function recentEventIds(path: string, max: number): { ids: Set<string>; seq: number } {
+function recentEventIds(path: string, max: number): { ids: BoundedSet<string>; seq: number } {
   const ids: string[] = [];
   let seq = 0;
   forEachLineBackward(path, (line) => {
@@ -234,7 +235,9 @@ function recentEventIds(path: string, max: number): { ids: Set<string>; seq: num
     return ids.length < max;
   });
   // Oldest first, so the oldest are evicted first.
-  return { ids: new Set(ids.reverse()), seq };
+  const recent = new BoundedSet<string>(max);
+  for (const id of ids.reverse()) recent.add(id);
+  return { ids: recent, seq };
 }
 
 function eventFromDoc(d: Doc): LedgerEvent {
@@ -261,7 +264,7 @@ export class EmbeddedStore implements Store {
    * and the event log grows with every decision for as long as the hub runs. Only the ids of
    * the most recent events are kept, to drop replays (writer retries, spill replay at start).
    */
-  private events: { recentIds: Set<string> } | undefined;
+  private events: { recentIds: BoundedSet<string> } | undefined;
   private eventSeq = 0;
   private claiming: Promise<boolean> | undefined;
   /** pid of another live process holding the ledger lock, when we found one. */
@@ -409,7 +412,7 @@ export class EmbeddedStore implements Store {
     }
   }
 
-  private async ledgerForWrite(): Promise<{ trades: TradeLog; events: { recentIds: Set<string> } }> {
+  private async ledgerForWrite(): Promise<{ trades: TradeLog; events: { recentIds: BoundedSet<string> } }> {
     if (this.readOnly) {
       throw new StoreError(`the embedded store in ${this.location} is open read-only`, 'trades and events are written by the running hub only', { code: 'E_STORE_READONLY' });
     }
@@ -555,10 +558,7 @@ export class EmbeddedStore implements Store {
     } catch (e) {
       throw this.writeError(e, 'event');
     }
-    for (const d of fresh) {
-      recent.add(d._id);
-      if (recent.size > RECENT_EVENT_IDS) recent.delete(recent.values().next().value as string);
-    }
+    for (const d of fresh) recent.add(d._id);
   }
 
   /** Reads events.db from its end (appended in _seq order: newest first) and stops at the limit. */

@@ -38,6 +38,25 @@ describe('console and file lines', () => {
     expect(err).toEqual([expect.stringMatching(/ warn {2}ledger slow\n$/)]);
   });
 
+  it('writes a batch of lines (a fan-out\'s decisions) in one write per stream, in order, at the logger\'s level', () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const seen: string[] = [];
+    const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+    try {
+      const log = createLogger({ level: 'info', sink: (level, message) => seen.push(`${level} ${message}`) });
+      log.writeLines!([['info', 'COPY open M1#7 -> S1'], ['debug', 'hidden'], ['warn', 'REFUSE open M1#7 -> S2: no symbol'], ['info', 'COPY open M1#7 -> S3']]);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    expect(out).toHaveLength(1);
+    expect(out[0].split('\n').filter(Boolean).map((l) => l.replace(/^\S+ \S+ \S+ /, ''))).toEqual(['info  COPY open M1#7 -> S1', 'info  COPY open M1#7 -> S3']);
+    expect(err).toEqual([expect.stringMatching(/ warn {2}REFUSE open M1#7 -> S2: no symbol\n$/)]);
+    expect(seen).toEqual(['info COPY open M1#7 -> S1', 'warn REFUSE open M1#7 -> S2: no symbol', 'info COPY open M1#7 -> S3']);
+  });
+
   it('names a file a day after the given name', () => {
     expect(dailyPattern('logs/hub.log')).toBe('logs/hub-%DATE%.log');
     expect(dailyPattern('/var/log/copybridge')).toBe('/var/log/copybridge-%DATE%.log');
