@@ -58,7 +58,7 @@ export class Journal {
     const fields: DecisionFields = { decision: kind, account, position: masterTicket, reason: message, ...more };
     if (this.held) this.held.push([level, line, fields]);
     else this.log[level](line, fields);
-    this.event({ kind, account, master_ticket: masterTicket, message });
+    this.ledger.event({ time: iso(this.now()), kind, account, master_ticket: masterTicket, message });
     if (this.feed?.listening) this.feed.emit({ type: 'decision', time: this.now(), kind, account, masterTicket, message, level });
   }
 
@@ -87,7 +87,11 @@ export class Journal {
   /** Sets fields of a copy's trade record; undefined fields are left out, an undefined reason clears it. */
   trade(c: Copy, set: TradeUpdate['set']): void {
     const clean: TradeUpdate['set'] = { updated_at: iso(this.now()) };
-    for (const [k, v] of Object.entries(set)) if (v !== undefined) (clean as Record<string, unknown>)[k] = v;
+    // for-in, not Object.entries: no [key, value] array per field on a path taken for every copy.
+    for (const k in set) {
+      const v = (set as Record<string, unknown>)[k];
+      if (v !== undefined) (clean as Record<string, unknown>)[k] = v;
+    }
     if (set.reason === undefined && 'reason' in set) (clean as Record<string, unknown>).reason = '';
     if (!('symbol' in clean)) clean.symbol = c.symbol;
     if (!('master_symbol' in clean)) clean.master_symbol = c.masterSymbol;

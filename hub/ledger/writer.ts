@@ -159,6 +159,7 @@ export class LedgerWriter {
     this.enqueue({ op: 'trade', update });
   }
 
+  /** Stamps an id on `event` when it has none. */
   event(event: LedgerEvent): void {
     this.enqueue({ op: 'event', event });
   }
@@ -169,7 +170,8 @@ export class LedgerWriter {
       this.opts.onOverflow?.(this.dropped);
       return;
     }
-    if (op.op === 'event' && !op.event.id) op = { op: 'event', event: { ...op.event, id: this.nextEventId() } };
+    // The id is stamped on the event given (each caller builds a new one): no copy per event.
+    if (op.op === 'event' && !op.event.id) op.event.id = this.nextEventId();
     if (this.spill) {
       this.appendToSpill(op);
     } else if (this.queue.length - this.head >= this.opts.maxQueue) {
