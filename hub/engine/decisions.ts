@@ -138,6 +138,14 @@ export class Decisions {
     if (!isLive(c)) return false;
     const slave = this.parts.roster.get(c.slave);
     if (!slave) return false;
+    if (!c.ticket && c.inflight.size) {
+      // The open's outcome is not known yet. Sent now, the add could reach the slave first (the
+      // open's first send lost while it was away) and open the copy; the open, re-sent, is then
+      // answered with the position, add included, and the add's own result would count it twice.
+      // catchUp adds what is due once the open is confirmed.
+      this.parts.journal.decision('defer', `${what}: open still in flight; the add follows its result`, c.slave, c.masterPosition);
+      return false;
+    }
     const plan = this.plan(what, master, slave, mp, lots, price, undefined, late, c, eventAt);
     // A refused increase leaves the copy as it is: no record of its own.
     if (!plan.ok) return false;
@@ -265,6 +273,10 @@ export class Decisions {
     }
     if (mp.volume < c.masterVolume - EPS && copySide(mp.side, c.reversed) === c.side) {
       this.reduce(c, c.masterVolume - mp.volume, mp.volume, receivedAt, 'master reduced while the copy was opening');
+    }
+    const master = this.parts.roster.get(c.master);
+    if (master && mp.volume > c.masterVolume + EPS && copySide(mp.side, c.reversed) === c.side) {
+      this.grow(master, mp, c, mp.volume - c.masterVolume, mp.price, receivedAt, `master added while the copy was opening: ${c.master}#${c.masterPosition} ${mp.side} ${mp.volume} ${mp.symbol} -> ${c.slave}`, true);
     }
     const stops = this.stopsOf(c, mp);
     if (stops && (stops.sl !== c.sl || stops.tp !== c.tp)) {

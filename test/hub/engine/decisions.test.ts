@@ -91,6 +91,7 @@ describe('Decisions: increase', () => {
     const w = world();
     w.open();
     w.confirm(w.copy('S1'), '9001');
+    w.confirm(w.copy('S2'), '7001', 0.5);
     w.deal({ position: '500', side: 'buy', entry: 'in', volume: 0.4, price: 1.2, position_volume: 1.4, position_side: 'buy' });
     expect(w.h.commands('S1', 'open')[1]).toMatchObject({ volume: 0.4, price: 1.2, increase: true, master_position: '500' });
     expect(w.h.commands('S2', 'open')[1]).toMatchObject({ volume: 0.2, increase: true });

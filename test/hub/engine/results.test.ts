@@ -93,22 +93,37 @@ describe('Results', () => {
     expect(w.h.lastTrade('S1')).not.toHaveProperty('open_price');
   });
 
-  it('closes a netting copy down to its target when an open and an add fill while the master partially closed (chaos seed 775483)', () => {
+  it('closes a netting copy down to its target when the master added and partially closed while the open was in flight (chaos seed 775483)', () => {
     const w = world();
     w.h.connect('S1', { margin_mode: 'netting', symbols: [fx('EURUSD.c')] });
     w.open('500', 'sell', 0.4);
     w.deal({ position: '500', side: 'sell', entry: 'in', volume: 0.6, position_volume: 1, position_side: 'sell' });
     w.deal({ position: '500', side: 'buy', entry: 'out', volume: 0.8, position_volume: 0.2, position_side: 'sell' });
-    const [open, add] = w.h.commands('S1', 'open');
-    expect(add).toMatchObject({ volume: 0.6, increase: true });
-    // Both fills come back before the close the first one caused: the add's 0.6 lots stand for
-    // 0.6 master lots on top of the 0.2 the copy keeps, not for all the 1 lot it holds then.
+    // The add and the close wait for the open's result; then only what is due goes.
+    const [open, ...more] = w.h.commands('S1', 'open');
+    expect(more).toEqual([]);
     w.result(open, { status: 'done', ticket: '9001', position: '9001', volume: 0.4, price: 1.1 });
-    w.result(add, { status: 'done', ticket: '9001', position: '9001', volume: 0.6, price: 1.1 });
     const closes = w.h.commands('S1', 'close');
-    expect(closes.map((c) => c.volume)).toEqual([0.2, 0.6]);
+    expect(closes.map((c) => c.volume)).toEqual([0.2]);
     for (const c of closes) w.result(c, { status: 'done', volume: c.volume });
     expect(w.copy()).toMatchObject({ status: 'open', volume: 0.2, masterVolume: 0.2 });
+    expect(w.h.commands('S1', 'open')).toHaveLength(1);
+  });
+
+  it('sends an add only once the open is confirmed, so a re-sent open answered with the whole position is not counted twice (chaos seed 7701)', () => {
+    const w = world();
+    w.h.connect('S1', { margin_mode: 'netting', symbols: [fx('EURUSD.c')] });
+    w.open('500', 'sell', 0.6);
+    w.deal({ position: '500', side: 'sell', entry: 'in', volume: 0.6, position_volume: 1.2, position_side: 'sell' });
+    expect(w.h.commands('S1', 'open')).toHaveLength(1);
+    expect(w.h.lines(/^DEFER add to M1#500 sell 0.6 EURUSD -> S1: open still in flight; the add follows its result$/)).toHaveLength(1);
+    // The open's result was lost; its re-send is answered with the copy as it stands.
+    w.result(w.h.commands('S1', 'open')[0], { status: 'duplicate', ticket: '9001', position: '9001', volume: 0.6, price: 1.1 });
+    const add = w.h.commands('S1', 'open')[1];
+    expect(add).toMatchObject({ volume: 0.6, increase: true });
+    expect(w.h.lines(/^COPY master added while the copy was opening: M1#500 sell 1.2 EURUSD -> S1/)).toHaveLength(1);
+    w.result(add, { status: 'done', ticket: '9001', position: '9001', volume: 0.6, price: 1.1 });
+    expect(w.copy()).toMatchObject({ status: 'open', volume: 1.2, masterVolume: 1.2 });
   });
 
   it('applies a close: what remains, or closed; and then sends what waited for it', () => {
