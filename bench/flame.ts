@@ -8,17 +8,7 @@
  * `npm run bench -- --profile --keep` leaves the hub's profiles in the scratch folder it names.
  */
 import { readFileSync, writeFileSync } from 'fs';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { CpuProfile, ProfileNode } from './profile';
 
 interface Frame {
   name: string;
