@@ -66,10 +66,25 @@ describe('bench smoke run', () => {
     }
   });
 
+  it('times a probe copy while every slave\'s snapshot is reconciled', () => {
+    const rc = r.reconcile!;
+    expect(rc.copies).toBe(rc.slaves * rc.positions);
+    const [alone, during] = rc.phases;
+    expect(alone.snapshots).toBe(0);
+    expect(during.snapshots).toBe(rc.slaves);
+    for (const p of [alone, during]) {
+      expect(p.probes).toBeGreaterThan(100);
+      expect(p.delay.p50).toBeLessThanOrEqual(p.delay.p99);
+      expect(p.delay.p99).toBeLessThanOrEqual(p.delay.max);
+      expect(p.ticks).toBeGreaterThan(0);
+    }
+  });
+
   it('writes the report and the chart', () => {
     const md = readFileSync(join(out, 'benchmarks.md'), 'utf8');
     expect(md).toMatch(/\| Hub path, 1 slave +\| p50/);
     expect(md).toMatch(/Burst, /);
+    expect(md).toMatch(/\| Reconciliation, \d+ slaves x \d+ copies +\| delay of a concurrent copy/);
     expect(md).toMatch(/not measured: EA harness not available|EA harness/);
     expect(md).toContain(r.machine.cpu);
     const png = readFileSync(join(out, 'bench-latency.png'));
