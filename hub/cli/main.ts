@@ -487,6 +487,9 @@ export function buildCli(args: string[], io: Io = stdio): Argv {
     .fail((msg, err) => {
       throw err ?? new UsageError(msg, `see: ${CLI} --help`);
     });
+  // The version is the program's, not a command's: listed in `hub --help` only. (yargs 17 takes
+  // global()'s second argument; @types/yargs does not declare it.)
+  (cli as unknown as { global(key: string, global: boolean): unknown }).global('version', false);
   return cli;
 }
 
