@@ -67,7 +67,11 @@ export class Guards {
     const prev = this.states.get(slave.name);
     const s = observe(prev, reading, rules);
     const before = activeTrip(prev);
-    if (before && !activeTrip(s)) this.parts.log.info(`protection ${slave.name}: the ${before.rule.replace('_', ' ')} trip of ${new Date(before.at).toISOString()} is over (${rules.clearedAt && rules.clearedAt > before.at ? 'cleared' : 'new day'})`);
+    if (before && !activeTrip(s)) {
+      // A decision like the trip itself: the log line, the ledger event, and a notification of the guard kind.
+      const why = rules.clearedAt && rules.clearedAt > before.at ? 'cleared' : 'new day';
+      this.parts.journal.decision('resume', `protection ${slave.name}: the ${before.rule.replace('_', ' ')} trip of ${new Date(before.at).toISOString()} is over (${why}); new copies allowed again`, slave.name, '');
+    }
     if (!activeTrip(s)) {
       const trip = breach(s, reading, rules);
       if (trip) {

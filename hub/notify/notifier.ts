@@ -26,6 +26,7 @@ export function noteOf(e: HubEvent): Note | undefined {
       if (e.kind === 'refuse' || e.kind === 'miss') return { event: 'refusal', time: e.time, account: e.account, message: `${e.kind.toUpperCase()} ${e.message}` };
       if (e.kind === 'expire') return { event: 'expiry', time: e.time, account: e.account, message: e.message };
       if (e.kind === 'trip') return { event: 'guard', time: e.time, account: e.account, message: `TRIP ${e.message}` };
+      if (e.kind === 'resume') return { event: 'guard', time: e.time, account: e.account, message: `RESUME ${e.message}` };
       return undefined;
     case 'result':
       if (e.command === 'open' && (e.status === 'refused' || e.status === 'rejected')) return { event: 'refusal', time: e.time, account: e.slave, message: `slave ${e.message}` };

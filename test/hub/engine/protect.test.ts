@@ -82,7 +82,7 @@ describe('daily loss guard', () => {
 
     w.clock.now = Date.parse('2026-01-16T00:00:00Z');
     w.heartbeat(99_000);
-    expect(w.lines(/trip of 2026-01-15T.* is over \(new day\)/)).toHaveLength(1);
+    expect(w.lines(/^RESUME protection S1: the .* trip of 2026-01-15T.* is over \(new day\); new copies allowed again$/)).toHaveLength(1);
     w.open('502');
     expect(w.commands('open')).toHaveLength(2);
     expect(w.commands('welcome').pop()).toMatchObject({ limits: { equity_floor: 98_000 } });

@@ -62,6 +62,7 @@ describe('noteOf', () => {
     expect(noteOf({ ...offline, online: true, what: 'connected', message: 'connected' })).toBeUndefined();
     expect(noteOf({ type: 'ledger', time: 1, ok: false, message: 'ledger: mongodb write failed' })).toMatchObject({ event: 'ledger' });
     expect(noteOf({ ...(refusal(1) as object), kind: 'trip', message: 'protection S1: daily loss limit: ...' } as HubEvent)).toMatchObject({ event: 'guard', account: 'S1', message: 'TRIP protection S1: daily loss limit: ...' });
+    expect(noteOf({ ...(refusal(1) as object), kind: 'resume', message: 'protection S1: the daily loss trip of ... is over (new day); new copies allowed again' } as HubEvent)).toMatchObject({ event: 'guard', account: 'S1', message: expect.stringMatching(/^RESUME protection S1: .* is over \(new day\)/) });
     const result = { type: 'result', time: 1, slave: 'S1', master: 'M1', masterPosition: '5', command: 'open', ok: false, latencyMs: 3, message: 'refused open M1#5 -> S1: no money' } as const;
     expect(noteOf({ ...result, status: 'refused' })).toMatchObject({ event: 'refusal', account: 'S1', message: 'slave refused open M1#5 -> S1: no money' });
     expect(noteOf({ ...result, status: 'expired' })).toBeUndefined();
