@@ -15,7 +15,7 @@ import { join, resolve } from 'path';
 import { CopyBridgeError } from '../errors';
 import type { HubEvent, RunningHub } from '../hub';
 import { parseControl, runControl } from './controls';
-import { Tally } from './tally';
+import { Tally, TRIPS_KEPT } from './tally';
 import { ensureToken, tokenMatches } from './token';
 import { buildView } from './view';
 import type { LauncherStatus } from '../launcher';
@@ -60,6 +60,19 @@ const LOOPBACK_PEER = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i;
 const OPERATOR = /^[\w .@-]{1,40}$/;
 
+/** The latest trips of each protected slave, from the ledger: the guards panel survives a restart. */
+async function restoreTrips(hub: RunningHub, tally: Tally): Promise<void> {
+  for (const a of hub.engine.accounts()) {
+    if (!a.protection) continue;
+    try {
+      const trips = await hub.store.findEvents({ account: a.name, kind: 'trip', limit: TRIPS_KEPT });
+      tally.restoreTrips(a.name, trips.map((e) => ({ time: Date.parse(e.time), message: e.message })));
+    } catch (e) {
+      hub.log.warn(`dashboard: could not read the earlier trips of ${a.name} from ${hub.store.kind} (${(e as Error).message}); its panel shows those from now on`);
+    }
+  }
+}
+
 export async function startDashboard(hub: RunningHub, opts: DashboardOptions = {}): Promise<RunningDashboard> {
   const token = ensureToken(hub.config.dataDir);
   const dir = pageFolder();
@@ -72,6 +85,7 @@ export async function startDashboard(hub: RunningHub, opts: DashboardOptions = {
     tally.add(e);
     dirty = true;
   });
+  await restoreTrips(hub, tally);
 
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 16 * 1024, forceCloseConnections: true });
   app.addHook('onSend', async (_req, reply) => {

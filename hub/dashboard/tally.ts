@@ -13,7 +13,7 @@ export const DECISIONS_KEPT = 500;
 /** Latencies kept per slave. */
 const LATENCIES_KEPT = 5;
 /** Trips kept per slave (the guards panel's latest trips). */
-const TRIPS_KEPT = 5;
+export const TRIPS_KEPT = 5;
 /** Distinct refusal reasons counted; beyond, they count as "other reasons". */
 const REASONS_MAX = 50;
 
@@ -87,7 +87,17 @@ export class Tally {
     return [...(this.latencies.get(slave) ?? [])];
   }
 
-  /** The latest protection trips of a slave since the hub started, newest last. */
+  /**
+   * Trips an earlier hub process recorded (the ledger's `trip` events, any order): they go before
+   * those seen since, so the panel is not empty after a restart.
+   */
+  restoreTrips(slave: string, earlier: readonly { time: number; message: string }[]): void {
+    const seen = this.trips.get(slave) ?? [];
+    const older = [...earlier].sort((a, b) => a.time - b.time).filter((t) => !seen.some((x) => x.time === t.time && x.message === t.message));
+    this.trips.set(slave, [...older, ...seen].slice(-TRIPS_KEPT));
+  }
+
+  /** The latest protection trips of a slave, newest last (those before a restart from the ledger). */
   tripsOf(slave: string): { time: number; message: string }[] {
     return [...(this.trips.get(slave) ?? [])];
   }

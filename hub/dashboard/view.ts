@@ -80,7 +80,7 @@ export interface GuardPanel {
   floor?: number;
   headroom?: number;
   trip?: { rule: string; at: number; reason: string };
-  /** The latest trips since the hub started, newest last. */
+  /** The latest trips, newest last (those of an earlier hub process from the ledger). */
   trips: { time: number; message: string }[];
 }
 

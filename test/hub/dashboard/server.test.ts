@@ -5,6 +5,7 @@
  */
 import { request } from 'http';
 import { readFileSync, statSync } from 'fs';
+import { startDashboard } from '../../../hub/dashboard/server';
 import { tokenPath } from '../../../hub/dashboard/token';
 import type { DashboardView } from '../../../hub/dashboard/view';
 import { until } from '../../helpers';
@@ -160,6 +161,27 @@ describe('dashboard server', () => {
     expect(w.s2.positions()).toEqual([]);
     expect(vol(w.s1, 'XAUUSD.c')).toBe(0.4);
     expect((await control({ action: 'close-copy', master: 'M1', position: '999', slave: 'S1' })).status).toBe(404);
+  });
+
+  it("shows a protected slave's trips of an earlier hub process, from the ledger", async () => {
+    await w.stop();
+    w = await dashWorld({}, { S1: { protection: { daily_loss: { value: 200, unit: 'money' } } } });
+    const at = Date.parse('2026-11-30T10:00:00Z');
+    await w.hub.store.appendEvents([{ time: new Date(at).toISOString(), kind: 'trip', account: 'S1', master_ticket: '', message: 'protection S1: daily loss limit: equity 9790.00 at or below the floor 9800.00' }]);
+    const again = await startDashboard(w.hub, { port: 0 });
+    try {
+      const view = await new Promise<DashboardView>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: again.port, path: '/api/status' }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve(JSON.parse(text) as DashboardView));
+        }).on('error', reject).end();
+      });
+      expect(view.guards.find((g) => g.account === 'S1')?.trips).toEqual([{ time: at, message: 'protection S1: daily loss limit: equity 9790.00 at or below the floor 9800.00' }]);
+    } finally {
+      await again.close();
+    }
   });
 
   it('streams the picture and new decisions as Server-Sent Events', async () => {

@@ -80,4 +80,14 @@ describe('Tally: trips', () => {
     expect(t.tripsOf('S3')).toEqual([]);
     expect(t.snapshot()).toMatchObject({ copies: 0, refusals: 0, expired: 0 });
   });
+
+  it('puts the trips of an earlier hub process before those seen since, keeping five and no twice', () => {
+    const t = new Tally();
+    t.add(decision('trip', 'S1', 'protection S1: now'));
+    const earlier = [4, 1, 3, 2].map((i) => ({ time: i, message: `protection S1: before #${i}` }));
+    t.restoreTrips('S1', [...earlier, { time: 1, message: 'protection S1: now' }]);
+    expect(t.tripsOf('S1').map((x) => x.message)).toEqual(['protection S1: before #1', 'protection S1: before #2', 'protection S1: before #3', 'protection S1: before #4', 'protection S1: now']);
+    t.restoreTrips('S2', Array.from({ length: 7 }, (_, i) => ({ time: i, message: `#${i}` })));
+    expect(t.tripsOf('S2').map((x) => x.message)).toEqual(['#2', '#3', '#4', '#5', '#6']);
+  });
 });
