@@ -104,7 +104,7 @@ function onStopSignal(log: Logger): Promise<void> {
  */
 export async function startNotifier(hub: RunningHub): Promise<{ notifier: Notifier; stop(): Promise<void> } | undefined> {
   const { config, log } = hub;
-  const notifier = new Notifier({ config, log, sendTo: (account, body) => hub.sendTo(account, body) });
+  const notifier = new Notifier({ config, log, sendTo: (account, body) => hub.sendTo(account, body), online: (account) => hub.engine.isOnline(account) });
   if (!notifier.destinations) return undefined;
   const unsubscribe = hub.subscribe((e) => notifier.add(e));
   log.info(`notifications${config.notifyUrl ? ` (${config.notifyFormat})` : ''} of ${config.notifyEvents} ${notifier.destinations}, at most ${config.notifyMaxPerWindow} per ${config.notifyWindowMs / 1000} s, then a digest`);

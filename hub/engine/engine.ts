@@ -170,6 +170,11 @@ export class Engine {
     return this.converger.step(now);
   }
 
+  /** The terminal has been heard from lately (not silent for 3 heartbeat intervals). */
+  isOnline(name: string): boolean {
+    return !!this.parts.sessions.get(name)?.online;
+  }
+
   /** A reconciliation pass has work left (a snapshot's, or the periodic one). */
   get reconciling(): boolean {
     return this.converger.busy;

@@ -56,7 +56,12 @@ export interface NotifySink {
   what: string;
   fix: string;
   send(message: Note | Digest): Promise<void>;
+  /** Hears every hub event (the terminal sink: its terminal coming back). */
+  hear?(e: HubEvent): void;
 }
+
+/** Notes a terminal sink holds while its terminal is away; older ones are counted, not kept. */
+export const TERMINAL_HELD_MAX = 20;
 
 type SinkConfig = Pick<HubConfig, 'notifyUrl' | 'notifyFormat' | 'notifyTelegramChat'>;
 
@@ -71,13 +76,36 @@ export function webhookSink(config: SinkConfig, post: Post = postJson): NotifySi
   };
 }
 
-/** The EA of one account: a notify message on its topic, which it passes to SendNotification. */
-export function terminalSink(account: string, sendTo: (account: string, body: Body<HubMessage>) => void): NotifySink {
+/**
+ * The EA of one account: a notify message on its topic, which it passes to SendNotification.
+ * While the terminal is away (`online` says so) a publish would be lost: the notes wait, the last
+ * TERMINAL_HELD_MAX of them, and go when it is back, with a count of those that did not fit.
+ */
+export function terminalSink(account: string, sendTo: (account: string, body: Body<HubMessage>) => void, online?: (account: string) => boolean): NotifySink {
+  const held: (Note | Digest)[] = [];
+  let dropped = 0;
+  // a publish that throws becomes a rejection, logged like a failed webhook
+  const publish = (message: Note | Digest) => new Promise<void>((resolve) => resolve(sendTo(account, notifyMessage(message))));
   return {
     what: `notification through the EA of ${account}`,
     fix: 'check notifyTerminal',
-    // a publish that throws becomes a rejection, logged like a failed webhook
-    send: (message) => new Promise<void>((resolve) => resolve(sendTo(account, notifyMessage(message)))),
+    send: (message) => {
+      if (online && !online(account)) {
+        held.push(message);
+        if (held.length > TERMINAL_HELD_MAX) {
+          held.shift();
+          dropped++;
+        }
+        return Promise.resolve();
+      }
+      return publish(message);
+    },
+    hear: (e) => {
+      if (e.type !== 'terminal' || e.what !== 'back' || e.name !== account || !held.length) return;
+      if (dropped) held.unshift({ event: 'online', time: e.time, account, message: `${dropped} earlier notification${dropped > 1 ? 's' : ''} while ${account} was away were not kept` });
+      for (const m of held.splice(0)) void publish(m).catch(() => undefined);
+      dropped = 0;
+    },
   };
 }
 
@@ -87,6 +115,8 @@ export interface NotifierOptions {
   post?: Post;
   /** Publishes to a terminal (the running hub's sendTo): with notifyTerminal, its EA is a sink. */
   sendTo?: (account: string, body: Body<HubMessage>) => void;
+  /** Whether a terminal is there to hear a publish now (notes for notifyTerminal wait while it is not). */
+  online?: (account: string) => boolean;
   now?: () => number;
 }
 
@@ -94,7 +124,7 @@ export interface NotifierOptions {
 export function sinksOf(opts: NotifierOptions): NotifySink[] {
   const sinks: NotifySink[] = [];
   if (opts.config.notifyUrl) sinks.push(webhookSink(opts.config, opts.post));
-  if (opts.config.notifyTerminal && opts.sendTo) sinks.push(terminalSink(opts.config.notifyTerminal, opts.sendTo));
+  if (opts.config.notifyTerminal && opts.sendTo) sinks.push(terminalSink(opts.config.notifyTerminal, opts.sendTo, opts.online));
   return sinks;
 }
 
@@ -123,6 +153,7 @@ export class Notifier {
   }
 
   add(e: HubEvent): void {
+    for (const sink of this.sinks) sink.hear?.(e);
     const note = noteOf(e);
     if (!note || !this.on.has(note.event)) return;
     const now = this.now();

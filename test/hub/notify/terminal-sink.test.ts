@@ -23,7 +23,7 @@ const refusal = (i: number): HubEvent => ({ type: 'decision', time: T0 + i, kind
 const offline: HubEvent = { type: 'terminal', time: T0, name: 'S2', online: false, what: 'offline', message: 'offline (silent for 950 ms)' };
 
 /** A notifier whose terminal sink publishes into a list, each message stamped and decoded as the EA would get it. */
-function phoneNotifier(config: ConfigInput) {
+function phoneNotifier(config: ConfigInput, online?: (account: string) => boolean) {
   const sent: { account: string; msg: NotifyMsg }[] = [];
   const sendTo = (account: string, body: Body<HubMessage>) => {
     const msg = decodeHubMessage(JSON.stringify({ v: 1, account, seq: sent.length + 1, ts: Date.now(), ...body }));
@@ -31,7 +31,7 @@ function phoneNotifier(config: ConfigInput) {
     sent.push({ account, msg });
   };
   const log = memoryLogger('debug');
-  const n = new Notifier({ config: makeConfig({ store: 'memory', notifyTerminal: 'Phone-1', ...config }), log, sendTo });
+  const n = new Notifier({ config: makeConfig({ store: 'memory', notifyTerminal: 'Phone-1', ...config }), log, sendTo, online });
   return { n, sent, log };
 }
 
@@ -56,6 +56,22 @@ describe('the EA sink', () => {
     expect(digest).toMatch(/^CopyBridge: 28 more notifications in the last 1 s \(refusal 28\); first: CopyBridge refusal S1: REFUSE open M1#2 /);
     expect(digest).not.toContain('\n');
     expect(digest.length).toBeLessThanOrEqual(NOTIFY_TEXT_MAX);
+  });
+
+  it('holds the notes while its terminal is away and sends them when it is back, the last 20 and a count of the rest', async () => {
+    let here = false;
+    const { n, sent } = phoneNotifier({ notifyMaxPerWindow: 100 }, (account) => account === 'Phone-1' && here);
+    for (let i = 0; i < 23; i++) n.add(refusal(i));
+    await until(() => n.sent === 23 || undefined, { what: 'the notes handed to the sink', timeoutMs: 3000 });
+    expect(sent).toEqual([]);
+    here = true;
+    n.add({ type: 'terminal', time: T0 + 100, name: 'Phone-1', online: true, what: 'back', message: 'back online' });
+    await n.close();
+    expect(sent[0].msg.text).toBe('CopyBridge online Phone-1: 3 earlier notifications while Phone-1 was away were not kept');
+    expect(sent.slice(1, 21).map((s) => s.msg.text.match(/M1#(\d+)/)?.[1])).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 3)));
+    // Then the note of its own return, and nothing twice.
+    expect(sent.map((s) => s.msg.event).slice(21)).toEqual(['online']);
+    expect(sent).toHaveLength(22);
   });
 
   it('cuts a long text to 255 characters with an ellipsis', () => {
