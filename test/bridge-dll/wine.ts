@@ -96,6 +96,9 @@ export interface WinRun {
   stderr: string;
 }
 
+/** After cb_wintest exits, how long its output may still be arriving. */
+const EXIT_GRACE_MS = 1000;
+
 /** Runs cb_wintest.exe; answers its checkpoints after sampling the process from outside. */
 export function runWinTest(args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<WinRun> {
   return new Promise((resolve, reject) => {
@@ -128,12 +131,23 @@ export function runWinTest(args: string[], timeoutMs: number, extraEnv: NodeJS.P
       clearTimeout(timer);
       reject(e);
     });
-    child.on('close', (code, signal) => {
+    // Done when the program exits. Its stdout may stay open long after: wine's helper processes
+    // (wineserver, the desktop process its window starts) inherit the pipe and live on, so 'close'
+    // can come a minute later on a loaded machine. What it wrote before exiting is read within the grace.
+    let done = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       run.code = code;
       run.signal = signal;
-      run.ms = Date.now() - t0;
+      run.ms ||= Date.now() - t0;
       resolve(run);
+    };
+    child.on('exit', (code, signal) => {
+      run.ms = Date.now() - t0;
+      setTimeout(() => finish(code, signal), EXIT_GRACE_MS);
     });
+    child.on('close', (code, signal) => finish(code, signal));
   });
 }
