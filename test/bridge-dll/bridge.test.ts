@@ -43,17 +43,7 @@ function hello(account: string, seq: number) {
   };
 }
 
-/** Sends hello every 200 ms (the EA: every second) until the welcome arrives. */
-async function handshake(c: Conn, account: string, seen: any[] = []): Promise<any> {
-  let seq = 1;
-  c.sendJson(hello(account, seq++));
-  const timer = setInterval(() => c.sendJson(hello(account, seq++)), 200);
-  try {
-    return await c.waitFor((m) => m.type === 'welcome' || m.type === 'error', 10_000, seen);
-  } finally {
-    clearInterval(timer);
-  }
-}
+const handshake = (c: Conn, account: string, seen: any[] = []): Promise<any> => c.handshake((seq) => hello(account, seq), seen);
 
 /** Publishes until the connection has something pending (PUB/SUB joins late). */
 async function publishUntilPending(hub: FakeHub, c: Conn, frames: (string | Buffer)[], timeoutMs = 5000) {

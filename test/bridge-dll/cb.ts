@@ -154,6 +154,21 @@ export class Conn {
     }, { timeoutMs, everyMs: 2, what: 'a matching message', detail: () => `got ${seen.length}: ${JSON.stringify(seen).slice(0, 300)}` });
   }
 
+  /**
+   * The EA's hello loop: `hello(seq)` now and every 200 ms (the EA: every second) until a
+   * welcome or an error arrives.
+   */
+  async handshake(hello: (seq: number) => unknown, seen: any[] = []): Promise<any> {
+    let seq = 1;
+    this.sendJson(hello(seq++));
+    const timer = setInterval(() => this.sendJson(hello(seq++)), 200);
+    try {
+      return await this.waitFor((m) => m.type === 'welcome' || m.type === 'error', 10_000, seen);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   close(): number {
     return this.cb.close(this.h);
   }

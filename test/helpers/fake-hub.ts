@@ -40,19 +40,24 @@ export class FakeHub {
   private loop?: Promise<void>;
   private stopped = false;
 
-  private constructor() {
+  /** A hub that does not listen yet (`bind`): a test file can hold it before its beforeAll runs. */
+  constructor() {
     this.pub = new Publisher({ linger: 0, sendHighWaterMark: 100000 });
     this.pull = new Pull({ linger: 0, maxMessageSize: -1 });
   }
 
-  static async start(): Promise<FakeHub> {
-    const hub = new FakeHub();
-    await hub.pub.bind('tcp://127.0.0.1:*');
-    await hub.pull.bind('tcp://127.0.0.1:*');
-    hub.pubEndpoint = hub.pub.lastEndpoint as string;
-    hub.pullEndpoint = hub.pull.lastEndpoint as string;
-    hub.loop = hub.receive();
-    return hub;
+  static start(): Promise<FakeHub> {
+    return new FakeHub().bind();
+  }
+
+  /** Binds both sockets on loopback ports the OS chooses and starts receiving. */
+  async bind(): Promise<this> {
+    await this.pub.bind('tcp://127.0.0.1:*');
+    await this.pull.bind('tcp://127.0.0.1:*');
+    this.pubEndpoint = this.pub.lastEndpoint as string;
+    this.pullEndpoint = this.pull.lastEndpoint as string;
+    this.loop = this.receive();
+    return this;
   }
 
   private async receive(): Promise<void> {
@@ -128,6 +133,11 @@ export class FakeHub {
       what: `${type} from ${account}`,
       detail: () => `got ${this.received.filter((x) => x.account === account).map((x) => x.type).join(',')}; invalid: ${this.invalid.join(' | ')}`,
     });
+  }
+
+  /** The result of one command. */
+  result(account: string, cmdId: string, timeoutMs = 5000): Promise<TerminalMessageOf<'result'>> {
+    return this.waitFor(account, 'result', (r) => r.cmd_id === cmdId, timeoutMs);
   }
 
   welcome(account: string, role: 'master' | 'slave' | 'disabled'): Promise<void> {

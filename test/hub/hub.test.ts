@@ -7,48 +7,30 @@ import { startHub, type RunningHub } from '../../hub';
 import type { Account } from '../../hub/accounts';
 import { memoryLogger } from '../../hub/log';
 import { tempDir } from '../helpers';
+import { logLine, startSimHub, startSimTerminal, welcomed, type HubLog } from '../helpers/sim-hub';
 import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset, type BrokerPreset } from '../../sim';
 
 jest.setTimeout(30_000);
 
 interface World {
   hub: RunningHub;
-  log: ReturnType<typeof memoryLogger>;
+  log: HubLog;
   terminals: SimTerminal[];
   term(account: string, preset: BrokerPreset, journalFrom?: SimTerminal): Promise<SimTerminal>;
   logged(re: RegExp, timeoutMs?: number): Promise<string>;
 }
 
 async function world(accounts: Partial<Account>[], config: Record<string, unknown> = {}): Promise<World> {
-  const log = memoryLogger('debug');
-  const hub = await startHub({
-    config: { store: 'memory', pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*', heartbeatMs: 300, resendMs: 100, commandTtlMs: 4000, ...config },
-    accounts,
-    logger: log,
-    tickMs: 20,
-  });
+  const { hub, log } = await startSimHub(accounts, config);
   const terminals: SimTerminal[] = [];
-  const w: World = {
+  return {
     hub,
     log,
     terminals,
-    async term(account, preset, journalFrom) {
-      const t = new SimTerminal({ account, hubPush: hub.pullEndpoint, hubPub: hub.pubEndpoint, broker: journalFrom?.broker ?? brokerFromPreset(preset), heartbeatMs: 300, helloRetryMs: 100, journal: journalFrom?.journal });
-      terminals.push(t);
-      await t.start();
-      return t;
-    },
-    async logged(re, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = log.lines.find((l) => re.test(l.message));
-        if (hit) return hit.message;
-        if (Date.now() > deadline) throw new Error(`no hub log line matched ${re}; last lines:\n${log.lines.slice(-15).map((l) => l.message).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
+    term: (account, preset, journalFrom) =>
+      startSimTerminal(hub, terminals, { account, broker: journalFrom?.broker ?? brokerFromPreset(preset), journal: journalFrom?.journal }),
+    logged: (re, timeoutMs) => logLine(log, re, timeoutMs),
   };
-  return w;
 }
 
 let current: World | undefined;
@@ -75,7 +57,7 @@ async function standard(extra: Partial<Account>[] = [], config: Record<string, u
   const m = await w.term('M1', masterPreset);
   const s1 = await w.term('S1', SUFFIX_PRESET);
   const s2 = await w.term('S2', MAPPED_PRESET);
-  await Promise.all([m, s1, s2].map((t) => t.waitFor(() => t.role, 5000, `${t.account} welcome`)));
+  await Promise.all([m, s1, s2].map(welcomed));
   // Symbols arrive right after the welcome; the engine needs them for translation checks.
   await until(s2, () => w.hub.engine.status().terminals.filter((t) => (t.name === 'S1' || t.name === 'S2') && t.symbols !== undefined).length === 2, 'symbols');
   return { w, m, s1, s2 };
@@ -205,17 +187,14 @@ describe('hub over loopback ZeroMQ with simulated terminals', () => {
     const pub = w.hub.pubEndpoint;
     const pull = w.hub.pullEndpoint;
     await w.hub.stop();
-    const log2 = memoryLogger('debug');
-    const hub2 = await startHub({
-      config: { store: 'memory', pubEndpoint: pub, pullEndpoint: pull, heartbeatMs: 300, resendMs: 100, commandTtlMs: 4000 },
-      accounts: [
+    const { hub: hub2, log: log2 } = await startSimHub(
+      [
         { name: 'M1', type: 'MASTER', enabled: true },
         { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c' },
         { name: 'S2', type: 'SLAVE', enabled: true, symbol_map: { ...MAPPED_SYMBOL_MAP } },
       ],
-      logger: log2,
-      tickMs: 20,
-    });
+      { pubEndpoint: pub, pullEndpoint: pull },
+    );
     current = { ...w, hub: hub2, log: log2 };
     await s1.waitFor(() => hub2.engine.status().copies.filter((c) => c.slave === 'S1' && c.status === 'open').length === 1 || undefined, 8000, 'adopted copy');
     expect(log2.lines.some((l) => /ADOPT reconcile: found S1 ticket/.test(l.message))).toBe(true);

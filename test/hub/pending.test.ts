@@ -3,16 +3,16 @@
  * fill pending orders when the price crosses: placement (symbol translated, volume sized, offset),
  * modification, removal, fills in either order, reverse copy, and a hub restart in between.
  */
-import { startHub, type RunningHub } from '../../hub';
+import type { RunningHub } from '../../hub';
 import type { Account } from '../../hub/accounts';
-import { memoryLogger } from '../../hub/log';
 import { MAPPED_PRESET, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset, type BrokerPreset } from '../../sim';
 import { freePorts, tempDir } from '../helpers';
+import { knownToHub, logLine, startSimHub, startSimTerminal, type HubLog } from '../helpers/sim-hub';
 
 jest.setTimeout(30_000);
 
 let hub: RunningHub | undefined;
-let log = memoryLogger('debug');
+let log: HubLog;
 const terminals: SimTerminal[] = [];
 const M1: Account = { name: 'M1', type: 'MASTER', enabled: true };
 
@@ -22,34 +22,18 @@ afterEach(async () => {
   hub = undefined;
 });
 
-async function start(accounts: Account[], config: Record<string, unknown> = { store: 'memory' }): Promise<RunningHub> {
-  log = memoryLogger('debug');
-  hub = await startHub({
-    config: { pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*', heartbeatMs: 300, resendMs: 100, commandTtlMs: 4000, reconcileMs: 200, ...config },
-    accounts: [M1, ...accounts],
-    logger: log,
-    tickMs: 20,
-  });
+async function start(accounts: Account[], config: Record<string, unknown> = {}): Promise<RunningHub> {
+  ({ hub, log } = await startSimHub([M1, ...accounts], { reconcileMs: 200, ...config }));
   return hub;
 }
 
-async function term(account: string, preset: BrokerPreset, t?: SimTerminal): Promise<SimTerminal> {
-  t ??= new SimTerminal({ account, hubPush: hub!.pullEndpoint, hubPub: hub!.pubEndpoint, broker: brokerFromPreset(preset), heartbeatMs: 300, helloRetryMs: 100 });
-  if (!terminals.includes(t)) terminals.push(t);
-  await t.start();
-  await t.waitFor(() => hub!.engine.status().terminals.find((s) => s.name === account && s.symbols !== undefined && s.equity !== undefined), 5000, `${account} symbols and heartbeat`);
+async function term(account: string, preset: BrokerPreset): Promise<SimTerminal> {
+  const t = await startSimTerminal(hub!, terminals, { account, broker: brokerFromPreset(preset) });
+  await knownToHub(hub!, t);
   return t;
 }
 
-async function logged(re: RegExp, timeoutMs = 5000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = log.lines.find((l) => re.test(l.message));
-    if (hit) return hit.message;
-    if (Date.now() > deadline) throw new Error(`no hub log line matched ${re}; last lines:\n${log.lines.slice(-15).map((l) => l.message).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const logged = (re: RegExp) => logLine(log, re);
 
 const until = <T>(t: SimTerminal, f: () => T | undefined | false, what: string) => t.waitFor(f, 5000, what);
 const S1: Account = { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c' };

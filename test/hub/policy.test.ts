@@ -3,15 +3,15 @@
  * and the prop-firm rule, SL/TP modes, risk and balance sizing, symbol multipliers, lot limits,
  * per-master overrides, and store records that fail validation.
  */
-import { startHub, type RunningHub } from '../../hub';
+import type { RunningHub } from '../../hub';
 import type { Account } from '../../hub/accounts';
-import { memoryLogger } from '../../hub/log';
 import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset, type BrokerPreset } from '../../sim';
+import { knownToHub, logLine, startSimHub, startSimTerminal, type HubLog } from '../helpers/sim-hub';
 
 jest.setTimeout(30_000);
 
 let hub: RunningHub | undefined;
-let log = memoryLogger('debug');
+let log: HubLog;
 const terminals: SimTerminal[] = [];
 
 afterEach(async () => {
@@ -21,34 +21,18 @@ afterEach(async () => {
 });
 
 async function start(accounts: Partial<Account>[]): Promise<RunningHub> {
-  log = memoryLogger('debug');
-  hub = await startHub({
-    config: { store: 'memory', pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*', heartbeatMs: 300, resendMs: 100, commandTtlMs: 4000, reconcileMs: 200 },
-    accounts: [{ name: 'M1', type: 'MASTER', enabled: true }, ...accounts],
-    logger: log,
-    tickMs: 20,
-  });
+  ({ hub, log } = await startSimHub([{ name: 'M1', type: 'MASTER', enabled: true }, ...accounts], { reconcileMs: 200 }));
   return hub;
 }
 
 /** A connected terminal whose symbols and first heartbeat (balance, equity) the hub has. */
 async function term(account: string, preset: BrokerPreset, balance = 100_000): Promise<SimTerminal> {
-  const t = new SimTerminal({ account, hubPush: hub!.pullEndpoint, hubPub: hub!.pubEndpoint, broker: brokerFromPreset(preset, { balance }), heartbeatMs: 300, helloRetryMs: 100 });
-  terminals.push(t);
-  await t.start();
-  await t.waitFor(() => hub!.engine.status().terminals.find((s) => s.name === account && s.symbols !== undefined && s.equity !== undefined), 5000, `${account} symbols and heartbeat`);
+  const t = await startSimTerminal(hub!, terminals, { account, broker: brokerFromPreset(preset, { balance }) });
+  await knownToHub(hub!, t);
   return t;
 }
 
-async function logged(re: RegExp, timeoutMs = 5000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = log.lines.find((l) => re.test(l.message));
-    if (hit) return hit.message;
-    if (Date.now() > deadline) throw new Error(`no hub log line matched ${re}; last lines:\n${log.lines.slice(-15).map((l) => l.message).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const logged = (re: RegExp) => logLine(log, re);
 
 const until = (t: SimTerminal, f: () => boolean, what: string) => t.waitFor(() => f() || undefined, 5000, what);
 const on = (t: SimTerminal, symbol: string) => t.positions().filter((p) => p.symbol === symbol);

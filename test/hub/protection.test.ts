@@ -12,6 +12,7 @@ import { memoryLogger } from '../../hub/log';
 import { MASTER_PRESET, SUFFIX_PRESET, SimBroker, SimTerminal, brokerFromPreset } from '../../sim';
 import { removeTempDirs, tempDir } from '../helpers';
 import { useMongoServer } from '../helpers/mongo-server';
+import { logLine, startSimHub, startSimTerminal, welcomed, type HubLog } from '../helpers/sim-hub';
 
 jest.setTimeout(60_000);
 
@@ -21,7 +22,7 @@ const DAILY_200: Account['protection'] = { daily_loss: { value: 200, unit: 'mone
 
 interface World {
   hub: RunningHub;
-  log: ReturnType<typeof memoryLogger>;
+  log: HubLog;
   m: SimTerminal;
   s1: SimTerminal;
   logged(re: RegExp, timeoutMs?: number): Promise<string>;
@@ -35,17 +36,11 @@ afterEach(async () => {
 afterAll(() => removeTempDirs());
 
 async function startWorld(accounts: Partial<Account>[], config: Record<string, unknown> = {}, opts: { masterBroker?: SimBroker; s1Broker?: SimBroker; terminals?: boolean } = {}): Promise<World> {
-  const log = memoryLogger('debug');
-  const hub = await startHub({
-    config: { store: 'memory', pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*', heartbeatMs: 200, resendMs: 100, commandTtlMs: 4000, accountsReloadMs: 200, ...config },
-    accounts, logger: log, tickMs: 20,
-  });
+  const { hub, log } = await startSimHub(accounts, { heartbeatMs: 200, accountsReloadMs: 200, ...config });
   running.hubs.push(hub);
   const term = async (account: string, broker: SimBroker) => {
-    const t = new SimTerminal({ account, hubPush: hub.pullEndpoint, hubPub: hub.pubEndpoint, broker, heartbeatMs: 200, helloRetryMs: 100 });
-    running.terminals.push(t);
-    await t.start();
-    await t.waitFor(() => t.role, 5000, `${account} welcome`);
+    const t = await startSimTerminal(hub, running.terminals, { account, broker, heartbeatMs: 200 });
+    await welcomed(t);
     return t;
   };
   const m = await term('M1', opts.masterBroker ?? brokerFromPreset(MASTER_PRESET));
@@ -53,15 +48,7 @@ async function startWorld(accounts: Partial<Account>[], config: Record<string, u
   await s1.waitFor(() => hub.engine.status().terminals.find((t) => t.name === 'S1')?.symbols !== undefined || undefined, 5000, 'S1 symbols');
   return {
     hub, log, m, s1,
-    async logged(re, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = log.lines.find((l) => re.test(l.message));
-        if (hit) return hit.message;
-        if (Date.now() > deadline) throw new Error(`no hub log line matched ${re}; last lines:\n${log.lines.slice(-15).map((l) => l.message).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
+    logged: (re, timeoutMs) => logLine(log, re, timeoutMs),
   };
 }
 

@@ -11,6 +11,7 @@ import { startHub, type RunningHub } from '../../hub';
 import { createLogger } from '../../hub/log';
 import { MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset } from '../../sim';
 import { sleep, until } from '../helpers';
+import { startSimTerminal, welcomed } from '../helpers/sim-hub';
 import { mulberry32 } from '../../sim/rng';
 
 jest.setTimeout(120_000);
@@ -90,10 +91,8 @@ describe('hub under hostile input', () => {
     });
     const h = hub;
     const term = async (account: string, preset: typeof MASTER_PRESET) => {
-      const t = new SimTerminal({ account, hubPush: h.pullEndpoint, hubPub: h.pubEndpoint, broker: brokerFromPreset(preset), heartbeatMs: 300, helloRetryMs: 100 });
-      terminals.push(t);
-      await t.start();
-      await t.waitFor(() => t.role, 5000, `${account} welcome`);
+      const t = await startSimTerminal(h, terminals, { account, broker: brokerFromPreset(preset) });
+      await welcomed(t);
       return t;
     };
     const m = await term('M1', MASTER_PRESET);

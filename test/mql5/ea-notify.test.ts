@@ -6,9 +6,9 @@
  * whose notifyTerminal is an EA, told that another EA's terminal went offline.
  */
 import { startNotifier } from '../../hub/cli/start';
-import { sleep, until } from '../helpers';
-import { FakeHub } from '../helpers/fake-hub';
-import { buildTerminal, startTestHub, Terminal } from './terminal';
+import { sleep } from '../helpers';
+import { useFakeHub } from './fake-hub-suite';
+import { startTestHub, Terminal } from './terminal';
 
 jest.setTimeout(60_000);
 
@@ -18,35 +18,19 @@ interface Pushed {
   refused: number;
 }
 
-let hub: FakeHub;
-const terminals: Terminal[] = [];
+// This file has never checked that every message of its EAs was valid (the other EA tests do).
+const { hub, terminal, welcome } = useFakeHub({ checkMessages: false });
 
 async function notified(t: Terminal): Promise<Pushed> {
   return (await t.ok('notifications')) as unknown as Pushed;
 }
 
-/** Starts a terminal and welcomes it (re-sent until its snapshot arrives: PUB may drop the first). */
+/** Starts a terminal and welcomes it as a master. */
 async function welcomed(account: string, opts: { noMqid?: boolean } = {}): Promise<Terminal> {
-  const t = await Terminal.start({ account, pullEndpoint: hub.pullEndpoint, pubEndpoint: hub.pubEndpoint, ...opts });
-  terminals.push(t);
-  await hub.waitFor(account, 'hello');
-  await until(async () => {
-    if (hub.of(account, 'snapshot').length) return true;
-    await hub.welcome(account, 'master');
-    return false;
-  }, { timeoutMs: 5000, everyMs: 100, what: `${account} to answer the welcome`, detail: () => t.tail() });
+  const t = await terminal({ account, ...opts });
+  await welcome(t, () => hub.welcome(account, 'master'));
   return t;
 }
-
-beforeAll(async () => {
-  buildTerminal();
-  hub = await FakeHub.start();
-}, 300_000);
-
-afterAll(async () => {
-  await Promise.all(terminals.map((t) => t.stop()));
-  await hub.stop();
-});
 
 test('a burst of notify messages: at most 2 calls a second and 10 a minute, the rest dropped with a count, long texts cut to 255', async () => {
   const t = await welcomed('N1');

@@ -7,29 +7,18 @@
  */
 import { masterTag } from '../../hub/engine/tag';
 import { VERSION } from '../../hub/version';
-import { sleep, until } from '../helpers';
-import { FakeHub } from '../helpers/fake-hub';
-import { buildTerminal, Terminal } from './terminal';
+import { sleep } from '../helpers';
+import { useFakeHub } from './fake-hub-suite';
+import type { TerminalOptions } from './terminal';
 
 jest.setTimeout(60_000);
 
 const MAGIC = 20250;
-let hub: FakeHub;
-const terminals: Terminal[] = [];
-async function terminal(opts: Partial<Parameters<typeof Terminal.start>[0]> & { account: string }) {
-  const t = await Terminal.start({ pullEndpoint: hub.pullEndpoint, pubEndpoint: hub.pubEndpoint, ...opts });
-  terminals.push(t);
-  return t;
-}
-/** Starts a terminal and answers its hello with a welcome (re-sent until its symbols arrive: PUB may drop the first). */
-async function welcomed(opts: Partial<Parameters<typeof Terminal.start>[0]> & { account: string }, role: 'master' | 'slave') {
+const { hub, terminal, welcome } = useFakeHub();
+/** Starts a terminal and answers its hello with a welcome. */
+async function welcomed(opts: Partial<TerminalOptions> & { account: string }, role: 'master' | 'slave') {
   const t = await terminal(opts);
-  await hub.waitFor(opts.account, 'hello');
-  await until(async () => {
-    if (hub.of(opts.account, 'snapshot').length) return true;
-    await hub.welcome(opts.account, role);
-    return false;
-  }, { timeoutMs: 5000, everyMs: 100, what: `${opts.account} to answer the welcome`, detail: () => t.tail() });
+  await welcome(t, () => hub.welcome(opts.account, role));
   return t;
 }
 function openCmd(account: string, over: Record<string, unknown> = {}) {
@@ -40,20 +29,6 @@ function openCmd(account: string, over: Record<string, unknown> = {}) {
     comment: `CB:${masterTag('M1')}:${pos}`, ...over,
   };
 }
-
-beforeAll(async () => {
-  buildTerminal();
-  hub = await FakeHub.start();
-}, 300_000);
-
-afterAll(async () => {
-  await Promise.all(terminals.map((t) => t.stop()));
-  await hub.stop();
-});
-
-afterEach(() => {
-  expect(hub.invalid).toEqual([]);
-});
 
 test('hello, symbols in chunks, snapshot and heartbeats are valid protocol messages', async () => {
   await welcomed({ account: 'P1', login: 4242, extraSymbols: 450 }, 'master');
@@ -96,7 +71,7 @@ test('a slave executes commands and answers each with a result; repeats and stal
   const t = await welcomed({ account: 'P3', tickets: 30000 }, 'slave');
   const open = openCmd('P3');
   await hub.send('P3', open);
-  const r = await hub.waitFor('P3', 'result', (x) => x.cmd_id === open.cmd_id);
+  const r = await hub.result('P3', open.cmd_id);
   expect(r).toMatchObject({ status: 'done', retcode: 10009, ticket: '30001', position: '30001', price: 1.1001, volume: 0.5 });
   const [p] = await t.positions();
   expect(p).toMatchObject({ ticket: '30001', magic: MAGIC, comment: open.comment, sl: 1.09, tp: 1.12 });
@@ -111,28 +86,28 @@ test('a slave executes commands and answers each with a result; repeats and stal
   // new cmd_id, same master position: duplicate naming the existing copy
   const again = openCmd('P3');
   await hub.send('P3', again);
-  expect(await hub.waitFor('P3', 'result', (x) => x.cmd_id === again.cmd_id)).toMatchObject({ status: 'duplicate', ticket: '30001' });
+  expect(await hub.result('P3', again.cmd_id)).toMatchObject({ status: 'duplicate', ticket: '30001' });
   // expired
   const late = openCmd('P3', { master_position: '5002', expires_ms: Date.now() - 1000 });
   await hub.send('P3', late);
-  expect(await hub.waitFor('P3', 'result', (x) => x.cmd_id === late.cmd_id)).toMatchObject({ status: 'expired', retcode: 0 });
+  expect(await hub.result('P3', late.cmd_id)).toMatchObject({ status: 'expired', retcode: 0 });
   expect(await t.positions()).toHaveLength(1);
 
   // modify, partial close, close
   const modify = { type: 'modify', cmd_id: 'm-1', expires_ms: Date.now() + 10_000, master: 'M1', master_position: '5001', ticket: '30001', symbol: 'EURUSD', sl: 1.0955555, tp: 0 };
   await hub.send('P3', modify);
-  expect(await hub.waitFor('P3', 'result', (x) => x.cmd_id === 'm-1')).toMatchObject({ status: 'done', retcode: 10009 });
+  expect(await hub.result('P3', 'm-1')).toMatchObject({ status: 'done', retcode: 10009 });
   expect((await t.positions())[0]).toMatchObject({ sl: 1.09556, tp: 0 }); // normalised to 5 digits
   const part = { type: 'close', cmd_id: 'x-1', expires_ms: Date.now() + 10_000, master: 'M1', master_position: '5001', ticket: '30001', symbol: 'EURUSD', volume: 0.2 };
   await hub.send('P3', part);
-  expect(await hub.waitFor('P3', 'result', (x) => x.cmd_id === 'x-1')).toMatchObject({ status: 'done', remaining_volume: 0.3, volume: 0.2, price: 1.1 });
+  expect(await hub.result('P3', 'x-1')).toMatchObject({ status: 'done', remaining_volume: 0.3, volume: 0.2, price: 1.1 });
   const full = { ...part, cmd_id: 'x-2', volume: 5 };
   await hub.send('P3', full);
-  expect(await hub.waitFor('P3', 'result', (x) => x.cmd_id === 'x-2')).toMatchObject({ status: 'done', remaining_volume: 0, volume: 0.3 });
+  expect(await hub.result('P3', 'x-2')).toMatchObject({ status: 'done', remaining_volume: 0, volume: 0.3 });
   // closing what is gone is refused, not an error
   const gone = { ...part, cmd_id: 'x-3' };
   await hub.send('P3', gone);
-  expect(await hub.waitFor('P3', 'result', (x) => x.cmd_id === 'x-3')).toMatchObject({ status: 'refused', remaining_volume: 0 });
+  expect(await hub.result('P3', 'x-3')).toMatchObject({ status: 'refused', remaining_volume: 0 });
   // slave deals are reported too (the hub learns about SL/TP hits and stop-outs on slaves)
   expect(hub.of('P3', 'deal').map((d) => d.entry)).toEqual(['in', 'out', 'out']);
 });
@@ -142,33 +117,33 @@ test('a slave refuses what it must not do: manual positions, wrong volumes, clos
   const manual = await t.trade('buy', 'EURUSD', 0.1);
   const close = { type: 'close', cmd_id: 'r-1', expires_ms: Date.now() + 10_000, master: 'M1', master_position: '1', ticket: manual, symbol: 'EURUSD', volume: 0.1 };
   await hub.send('P4', close);
-  expect(await hub.waitFor('P4', 'result', (x) => x.cmd_id === 'r-1')).toMatchObject({ status: 'refused', message: expect.stringMatching(/not a CopyBridge copy/) });
+  expect(await hub.result('P4', 'r-1')).toMatchObject({ status: 'refused', message: expect.stringMatching(/not a CopyBridge copy/) });
 
   const tiny = openCmd('P4', { master_position: '7001', volume: 0.001 });
   await hub.send('P4', tiny);
-  expect(await hub.waitFor('P4', 'result', (x) => x.cmd_id === tiny.cmd_id)).toMatchObject({ status: 'refused', message: expect.stringMatching(/below EURUSD minimum 0.01/) });
+  expect(await hub.result('P4', tiny.cmd_id)).toMatchObject({ status: 'refused', message: expect.stringMatching(/below EURUSD minimum 0.01/) });
 
   await t.ok('market EURUSD closed');
   const closed = openCmd('P4', { master_position: '7002' });
   await hub.send('P4', closed);
-  expect(await hub.waitFor('P4', 'result', (x) => x.cmd_id === closed.cmd_id)).toMatchObject({ status: 'rejected', retcode: 10018, message: expect.stringMatching(/market is closed/) });
+  expect(await hub.result('P4', closed.cmd_id)).toMatchObject({ status: 'rejected', retcode: 10018, message: expect.stringMatching(/market is closed/) });
   await t.ok('market EURUSD open');
 
   const unknown = openCmd('P4', { master_position: '7003', symbol: 'NOPE' });
   await hub.send('P4', unknown);
-  expect(await hub.waitFor('P4', 'result', (x) => x.cmd_id === unknown.cmd_id)).toMatchObject({ status: 'refused', message: expect.stringMatching(/symbol NOPE is not available/) });
+  expect(await hub.result('P4', unknown.cmd_id)).toMatchObject({ status: 'refused', message: expect.stringMatching(/symbol NOPE is not available/) });
 
   // filling: XAUUSD allows IOC only, US30 neither FOK nor IOC (exchange: Return)
   for (const [sym, pos, price] of [['XAUUSD', '7004', 2000.3], ['US30', '7005', 38002]] as const) {
     const o = openCmd('P4', { master_position: pos, symbol: sym, price, volume: 1, sl: 0, tp: 0 });
     await hub.send('P4', o);
-    expect(await hub.waitFor('P4', 'result', (x) => x.cmd_id === o.cmd_id)).toMatchObject({ status: 'done', retcode: 10009 });
+    expect(await hub.result('P4', o.cmd_id)).toMatchObject({ status: 'done', retcode: 10009 });
   }
 
   await t.ok('algo off');
   const off = openCmd('P4', { master_position: '7006' });
   await hub.send('P4', off);
-  expect(await hub.waitFor('P4', 'result', (x) => x.cmd_id === off.cmd_id)).toMatchObject({
+  expect(await hub.result('P4', off.cmd_id)).toMatchObject({
     status: 'refused', retcode: 10027, message: expect.stringMatching(/press the 'Algo Trading' button/),
   });
   await t.waitLog(/WARNING algo trading is off: press the 'Algo Trading' button/);
@@ -181,7 +156,7 @@ test('oversized, malformed and unknown messages from the hub', async () => {
   // 300 KB: larger than the EA's 64 KB receive buffer, so cb_recv answers CB_ETRUNC first
   const big = openCmd('P5', { master_position: '8001', padding: 'x'.repeat(300_000) });
   await hub.send('P5', big);
-  expect(await hub.waitFor('P5', 'result', (x) => x.cmd_id === big.cmd_id)).toMatchObject({ status: 'done' });
+  expect(await hub.result('P5', big.cmd_id)).toMatchObject({ status: 'done' });
   const mark = t.logs.length;
   await hub.send('P5', '{"v":1,"type":"open", not json');
   await t.waitLog(/ERROR Dispatch: message from the hub is not valid JSON/, 5000, mark);
@@ -192,7 +167,7 @@ test('oversized, malformed and unknown messages from the hub', async () => {
   // strings with escapes and non-ASCII survive both ways
   const fancy = openCmd('P5', { master_position: '8002', cmd_id: 'ü-"quoted"\\-\u20ac' });
   await hub.send('P5', fancy);
-  expect(await hub.waitFor('P5', 'result', (x) => x.cmd_id === fancy.cmd_id)).toMatchObject({ status: 'done' });
+  expect(await hub.result('P5', fancy.cmd_id)).toMatchObject({ status: 'done' });
   // the hub does not know this account
   await hub.send('P5', { type: 'error', code: 'E_UNKNOWN_ACCOUNT', message: 'account "P5" is not registered on this hub; on the hub run: npm run hub -- accounts add P5 --type SLAVE', ref_type: 'hello', ref_seq: 1 });
   await t.waitLog(/ERROR hub: E_UNKNOWN_ACCOUNT: account "P5" is not registered on this hub; on the hub run: npm run hub -- accounts add P5/, 5000, mark);

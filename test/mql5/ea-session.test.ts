@@ -7,30 +7,19 @@
 import { masterTag } from '../../hub/engine/tag';
 import { startHub } from '../../hub';
 import { freePorts, sleep, tempDir, until } from '../helpers';
-import { FakeHub } from '../helpers/fake-hub';
-import { buildTerminal, startTestHub, Terminal, type TerminalOptions } from './terminal';
+import { useFakeHub } from './fake-hub-suite';
+import { startTestHub, Terminal } from './terminal';
 
 jest.setTimeout(120_000);
 
 const MAGIC = 20250;
 const HOUR = 3_600_000;
-let hub: FakeHub;
-const terminals: Terminal[] = [];
+const { hub, terminals, terminal, welcome: welcomeUntilSnapshot } = useFakeHub();
 
-async function terminal(opts: Partial<TerminalOptions> & { account: string }) {
-  const t = await Terminal.start({ pullEndpoint: hub.pullEndpoint, pubEndpoint: hub.pubEndpoint, ...opts });
-  terminals.push(t);
-  return t;
-}
 /** Welcome (with the login of the terminal's hello, as the hub sends it) until the terminal answers with a snapshot. */
 async function welcome(t: Terminal, role: 'master' | 'slave', login: number) {
-  const snapshots = hub.of(t.account, 'snapshot').length;
-  await hub.waitFor(t.account, 'hello', (h) => h.login === login);
-  await until(async () => {
-    if (hub.of(t.account, 'snapshot').length > snapshots) return true;
-    await hub.send(t.account, { type: 'welcome', role, magic: MAGIC, heartbeat_ms: 300, snapshot_ms: 60_000, hub_version: 'scripted', login });
-    return false;
-  }, { timeoutMs: 5000, everyMs: 100, what: `${t.account} to answer the welcome`, detail: () => t.tail() });
+  const send = () => hub.send(t.account, { type: 'welcome', role, magic: MAGIC, heartbeat_ms: 300, snapshot_ms: 60_000, hub_version: 'scripted', login });
+  await welcomeUntilSnapshot(t, send, (h) => h.login === login);
 }
 function openCmd(over: Record<string, unknown> = {}) {
   const pos = (over.master_position as string) ?? '5001';
@@ -41,27 +30,13 @@ function openCmd(over: Record<string, unknown> = {}) {
 }
 const resultOf = (account: string, cmdId: string) => hub.of(account, 'result').find((r) => r.cmd_id === cmdId);
 
-beforeAll(async () => {
-  buildTerminal();
-  hub = await FakeHub.start();
-}, 300_000);
-
-afterAll(async () => {
-  await Promise.all(terminals.map((t) => t.stop()));
-  await hub.stop();
-});
-
-afterEach(() => {
-  expect(hub.invalid).toEqual([]);
-});
-
 describe('command time to live, on a computer whose clock is an hour off', () => {
   test('an hour ahead: a command is executed within its ttl_ms (expires_ms alone would say expired)', async () => {
     const t = await terminal({ account: 'T1', login: 3001, clockOffsetMs: HOUR });
     await welcome(t, 'slave', 3001);
     const open = openCmd();
     await hub.send('T1', open);
-    expect(await hub.waitFor('T1', 'result', (r) => r.cmd_id === open.cmd_id)).toMatchObject({ status: 'done', retcode: 10009 });
+    expect(await hub.result('T1', open.cmd_id)).toMatchObject({ status: 'done', retcode: 10009 });
     expect(await t.positions()).toHaveLength(1);
   });
 
@@ -76,8 +51,8 @@ describe('command time to live, on a computer whose clock is an hour off', () =>
     const quick = openCmd({ master_position: '6002', comment: `CB:${masterTag('M1')}:6002`, ttl_ms: 300, expires_ms: Date.now() + 300 });
     await hub.send('T2', slow);
     await hub.send('T2', quick);
-    expect(await hub.waitFor('T2', 'result', (r) => r.cmd_id === slow.cmd_id)).toMatchObject({ status: 'done' });
-    const r = await hub.waitFor('T2', 'result', (x) => x.cmd_id === quick.cmd_id);
+    expect(await hub.result('T2', slow.cmd_id)).toMatchObject({ status: 'done' });
+    const r = await hub.result('T2', quick.cmd_id);
     expect(r).toMatchObject({ status: 'expired', retcode: 0, message: expect.stringMatching(/^command expired: received \d+ ms ago, time to live 300 ms$/) });
     expect((await t.positions()).map((p) => p.comment)).toEqual([slow.comment]);
     await t.ok('latency 0');
@@ -138,7 +113,7 @@ describe('another account activated in the terminal', () => {
     // the hub welcomes the new login: the re-sent command runs
     await welcome(t, 'slave', 4002);
     await hub.send('A1', during);
-    expect(await hub.waitFor('A1', 'result', (r) => r.cmd_id === during.cmd_id)).toMatchObject({ status: 'done' });
+    expect(await hub.result('A1', during.cmd_id)).toMatchObject({ status: 'done' });
     expect(await t.positions()).toHaveLength(1);
     // then the terminal's re-initialisation: a new session, said hello as the new login
     await t.waitLog(/stopped: another account was activated in the terminal \(REASON_ACCOUNT\)/, 15_000);

@@ -1,15 +1,15 @@
 /** A real hub with its dashboard on loopback and three simulated terminals, for the dashboard tests. */
 import type { Account } from '../../../hub/accounts';
-import { startHub, type RunningHub } from '../../../hub/hub';
+import type { RunningHub } from '../../../hub/hub';
 import { startDashboard, type DashboardOptions, type RunningDashboard } from '../../../hub/dashboard/server';
-import { memoryLogger } from '../../../hub/log';
 import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset, type BrokerPreset } from '../../../sim';
 import { tempDir } from '../../helpers';
+import { startSimHub, startSimTerminal, welcomed, type HubLog } from '../../helpers/sim-hub';
 
 export interface DashWorld {
   hub: RunningHub;
   dash: RunningDashboard;
-  log: ReturnType<typeof memoryLogger>;
+  log: HubLog;
   m: SimTerminal;
   s1: SimTerminal;
   s2: SimTerminal;
@@ -22,27 +22,17 @@ export const HEARTBEAT_MS = 300;
 
 /** `settings`: more settings of M1, S1 or S2 (S1's protection, for instance). */
 export async function dashWorld(opts: DashboardOptions = {}, settings: Record<string, Partial<Account>> = {}): Promise<DashWorld> {
-  const log = memoryLogger('debug');
-  const hub = await startHub({
-    config: {
-      store: 'memory', dataDir: tempDir('copybridge-dash-'), pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*',
-      heartbeatMs: HEARTBEAT_MS, resendMs: 100, commandTtlMs: 4000,
-    },
-    accounts: [
-      { name: 'M1', type: 'MASTER', enabled: true },
-      { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 },
-      { name: 'S2', type: 'SLAVE', enabled: true, symbol_map: { ...MAPPED_SYMBOL_MAP }, volume_mode: 'multiplier', volume_multiplier: 0.5 },
-    ].map((a) => ({ ...a, ...settings[a.name] })) as Partial<Account>[],
-    logger: log,
-    tickMs: 20,
-  });
+  const accounts = [
+    { name: 'M1', type: 'MASTER', enabled: true },
+    { name: 'S1', type: 'SLAVE', enabled: true, suffix: '.c', slippage_tolerance: 20 },
+    { name: 'S2', type: 'SLAVE', enabled: true, symbol_map: { ...MAPPED_SYMBOL_MAP }, volume_mode: 'multiplier', volume_multiplier: 0.5 },
+  ].map((a) => ({ ...a, ...settings[a.name] })) as Partial<Account>[];
+  const { hub, log } = await startSimHub(accounts, { dataDir: tempDir('copybridge-dash-'), heartbeatMs: HEARTBEAT_MS });
   const dash = await startDashboard(hub, { port: 0, ...opts });
   const terminals: SimTerminal[] = [];
   const term = async (account: string, preset: BrokerPreset) => {
-    const t = new SimTerminal({ account, hubPush: hub.pullEndpoint, hubPub: hub.pubEndpoint, broker: brokerFromPreset(preset), heartbeatMs: HEARTBEAT_MS, helloRetryMs: 100 });
-    terminals.push(t);
-    await t.start();
-    await t.waitFor(() => t.role, 5000, `${account} welcome`);
+    const t = await startSimTerminal(hub, terminals, { account, broker: brokerFromPreset(preset), heartbeatMs: HEARTBEAT_MS });
+    await welcomed(t);
     return t;
   };
   const m = await term('M1', MASTER_PRESET);

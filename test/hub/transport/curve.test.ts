@@ -14,6 +14,7 @@ import { KeyRing, accountProof, issueKey, keysDir, readAccountKeys, revokeKeys, 
 import { MASTER_PRESET, SUFFIX_PRESET, SimTerminal, brokerFromPreset } from '../../../sim';
 import { Conn, loadBridge, type Bridge } from '../../bridge-dll/cb';
 import { sleep, tempDir, until } from '../../helpers';
+import { logLine, startSimHub, startSimTerminal, welcomed, type HubLog } from '../../helpers/sim-hub';
 
 jest.setTimeout(60_000);
 
@@ -83,7 +84,7 @@ interface World {
   hub: RunningHub;
   dataDir: string;
   keys: Record<string, KeyPair>;
-  log: ReturnType<typeof memoryLogger>;
+  log: HubLog;
   sim(account: string, keys: KeyPair | undefined, preset?: typeof MASTER_PRESET, serverKey?: string): Promise<SimTerminal>;
   bridge(topic: string, keys: KeyPair): Conn;
   logged(re: RegExp, timeoutMs?: number): Promise<string>;
@@ -112,16 +113,7 @@ async function world(): Promise<World> {
   const dataDir = tempDir('copybridge-curve-');
   const keys: Record<string, KeyPair> = {};
   for (const a of ACCOUNTS) keys[a.name!] = issueKey(dataDir, a.name!);
-  const log = memoryLogger('debug');
-  const hub = await startHub({
-    config: {
-      store: 'memory', dataDir, curve: true, pubEndpoint: 'tcp://127.0.0.1:*', pullEndpoint: 'tcp://127.0.0.1:*',
-      heartbeatMs: 300, resendMs: 100, commandTtlMs: 4000, accountsReloadMs: 100,
-    },
-    accounts: ACCOUNTS,
-    logger: log,
-    tickMs: 20,
-  });
+  const { hub, log } = await startSimHub(ACCOUNTS, { dataDir, curve: true, accountsReloadMs: 100 });
   const terminals: SimTerminal[] = [];
   const conns: Conn[] = [];
   current = { hub, terminals, conns };
@@ -132,23 +124,14 @@ async function world(): Promise<World> {
     log,
     async sim(account, k, preset = SUFFIX_PRESET, serverKey = hub.serverPublicKey!) {
       const curve = k && { serverKey, publicKey: k.publicKey, secretKey: k.secretKey };
-      const t = new SimTerminal({ account, hubPush: hub.pullEndpoint, hubPub: hub.pubEndpoint, broker: brokerFromPreset(preset), heartbeatMs: 300, helloRetryMs: 100, curve });
-      terminals.push(t);
-      await t.start();
-      return t;
+      return startSimTerminal(hub, terminals, { account, broker: brokerFromPreset(preset), curve });
     },
     bridge(topic, k) {
       const c = Conn.openCurve(cb, hub.pullEndpoint, hub.pubEndpoint, topic, { serverKey: hub.serverPublicKey!, ...k });
       conns.push(c);
       return c;
     },
-    async logged(re, timeoutMs = 5000) {
-      let hit: string | undefined;
-      await until(() => (hit = log.lines.find((l) => re.test(l.message))?.message) !== undefined, {
-        timeoutMs, what: `a hub log line matching ${re}`, detail: () => log.lines.slice(-10).map((l) => l.message).join('\n'),
-      });
-      return hit!;
-    },
+    logged: (re, timeoutMs) => logLine(log, re, timeoutMs),
   };
 }
 
@@ -156,17 +139,7 @@ function hello(account: string, seq: number) {
   return { v: 1, type: 'hello', account, seq, ts: Date.now(), login: 7, server: 'Demo', broker: 'X', currency: 'USD', margin_mode: 'hedging', ea_version: '0.1.0' };
 }
 
-/** The EA's hello loop through the bridge, until a welcome or an error arrives. */
-async function handshake(c: Conn, account: string, seen: any[] = []): Promise<any> {
-  let seq = 1;
-  c.sendJson(hello(account, seq++));
-  const timer = setInterval(() => c.sendJson(hello(account, seq++)), 200);
-  try {
-    return await c.waitFor((m) => m.type === 'welcome' || m.type === 'error', 10_000, seen);
-  } finally {
-    clearInterval(timer);
-  }
-}
+const handshake = (c: Conn, account: string, seen: any[] = []): Promise<any> => c.handshake((seq) => hello(account, seq), seen);
 
 const vol = (t: SimTerminal, symbol: string) => t.positions().filter((p) => p.symbol === symbol).reduce((s, p) => s + p.volume, 0);
 const online = (hub: RunningHub, name: string) => hub.engine.status().terminals.some((t) => t.name === name && t.online);
@@ -187,7 +160,7 @@ describe('the hub with CURVE', () => {
     const s1 = await w.sim('S1', w.keys.S1);
     const b1 = w.bridge('B1', w.keys.B1);
     expect(await handshake(b1, 'B1')).toMatchObject({ type: 'welcome', account: 'B1', role: 'slave' });
-    await Promise.all([m, s1].map((t) => t.waitFor(() => t.role, 5000, `${t.account} welcome`)));
+    await Promise.all([m, s1].map(welcomed));
     await until(() => w.hub.engine.status().terminals.find((t) => t.name === 'S1')?.symbols !== undefined, { timeoutMs: 5000, what: 'S1 symbols' });
 
     const pos = m.buy('EURUSD', 1);
@@ -220,7 +193,7 @@ describe('the hub with CURVE', () => {
     const w = await world();
     const m = await w.sim('M1', w.keys.M1, MASTER_PRESET);
     const s1 = await w.sim('S1', w.keys.S1);
-    await Promise.all([m, s1].map((t) => t.waitFor(() => t.role, 5000, `${t.account} welcome`)));
+    await Promise.all([m, s1].map(welcomed));
     // The bridge holds B1's key and claims to be the master M1.
     const b1 = w.bridge('B1', w.keys.B1);
     const answer = await handshake(b1, 'M1');
@@ -261,7 +234,7 @@ describe('the hub with CURVE', () => {
     const m = await w.sim('M1', w.keys.M1, MASTER_PRESET);
     const s1 = await w.sim('S1', w.keys.S1);
     const s2 = await w.sim('S2', w.keys.S2);
-    await Promise.all([m, s1, s2].map((t) => t.waitFor(() => t.role, 5000, `${t.account} welcome`)));
+    await Promise.all([m, s1, s2].map(welcomed));
     await until(() => w.hub.engine.status().terminals.filter((t) => t.symbols !== undefined).length >= 2, { timeoutMs: 5000, what: 'symbols' });
     m.buy('EURUSD', 1);
     await s2.waitFor(() => vol(s2, 'EURUSD.c') === 1 || undefined, 5000, 'S2 copy');
