@@ -132,10 +132,10 @@ export function masterOp(rng: Rng, t: SimTerminal, followers: readonly Follower[
     close_by: pairs.length ? 8 : 0,
     close: positions.length ? (positions.length >= MAX_POSITIONS ? 40 : 18) : 0,
     // Pending orders: about a tenth of the operations, so the position mix stays.
-    place: orders.length < MAX_ORDERS ? 5 : 0,
+    place: orders.length < MAX_ORDERS ? 6 : 0,
     modify_order: orders.length ? 3 : 0,
     remove: orders.length ? 2 : 0,
-    fill: orders.length ? 4 : 0,
+    fill: orders.length ? 6 : 0,
   });
   const who = t.account;
   const result = (ok: boolean, line: string): OpOutcome => ({ kind, ok, line: `${who} ${kind} ${line}${ok ? '' : ' (failed)'}` });
