@@ -11,6 +11,7 @@ import type { CheckResult } from './check';
 import { masterOp } from './ops';
 import { Rig, percentile, sleep, type StoreKind } from './rig';
 import { Rng } from './rng';
+import { followersOf } from './world';
 
 export const HOSTILE_KINDS = [
   'random_bytes', 'invalid_json', 'wrong_types', 'huge_string', 'control_chars', 'unknown_type', 'replay', 'wrong_version', 'frames', 'deep_nesting', 'proto_keys',
@@ -34,7 +35,7 @@ export interface FuzzOptions {
 
 /** Damage the post-fuzz check found: each must be zero, as in the chaos table. */
 export function fuzzDamage(c: CheckResult): number {
-  return c.duplicates + c.orphans + c.missing + c.volume + c.sltp + c.ledger;
+  return c.duplicates + c.orphans + c.missing + c.volume + c.sltp + c.price + c.ledger;
 }
 
 export interface FuzzResult {
@@ -162,6 +163,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     timing = true;
     note(`hub pid ${hub.pid}, RSS ${rssBeforeKb} kB; sending ${opts.messages} hostile messages`);
     const masters = [...world.masters.values()];
+    const followers = followersOf(world);
     const weights = Object.fromEntries(HOSTILE_KINDS.map((k) => [k, !opts.kinds || opts.kinds.includes(k) ? WEIGHTS[k] : 0])) as Record<HostileKind, number>;
     let lastTrade = 0;
     for (let sent = 0; sent < opts.messages; ) {
@@ -172,7 +174,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
       }
       if (Date.now() - lastTrade >= (opts.tradeEveryMs ?? 150)) {
         lastTrade = Date.now();
-        masterOp(rng, rng.pick(masters));
+        const t = rng.pick(masters);
+        masterOp(rng, t, followers.get(t.account)).later?.();
       }
       await sleep(1);
       if (sent % 20_000 < BATCH) note(`${sent} sent, hub RSS ${hub.rssKb()} kB, ${hub.lines - linesBefore} log lines`);

@@ -21,6 +21,7 @@ const COLUMNS: Column[] = [
   { title: 'missing', value: (r) => r.check.missing, zero: true },
   { title: 'volume', value: (r) => r.check.volume, zero: true },
   { title: 'sl/tp', value: (r) => r.check.sltp, zero: true },
+  { title: 'price', value: (r) => r.check.price, zero: true },
   { title: 'ledger', value: (r) => r.check.ledger, zero: true },
   { title: 'crashes', value: (r) => r.crashes.length, zero: true },
   { title: 'heal max', value: (r) => ms(r.heal.maxMs) },
@@ -69,7 +70,7 @@ export function seedTable(results: readonly SeedResult[]): string {
     rows.push([
       'all', sum((r) => r.trades), sum((r) => Object.values(r.faults).reduce((a, b) => a + b, 0)), sum((r) => r.check.matched), sum((r) => r.check.skipped),
       sum((r) => r.check.duplicates), sum((r) => r.check.orphans), sum((r) => r.check.missing), sum((r) => r.check.volume), sum((r) => r.check.sltp),
-      sum((r) => r.check.ledger), sum((r) => r.crashes.length), ms(Math.max(...results.map((r) => r.heal.maxMs))), ms(Math.max(...results.map((r) => r.heal.p95Ms))),
+      sum((r) => r.check.price), sum((r) => r.check.ledger), sum((r) => r.crashes.length), ms(Math.max(...results.map((r) => r.heal.maxMs))), ms(Math.max(...results.map((r) => r.heal.p95Ms))),
       sum((r) => r.heal.unhealed), ms(sum((r) => r.durationMs)),
     ]);
   }
@@ -94,7 +95,7 @@ function kb(n: number | undefined): string {
 /** The zero-columns of an EA run, summed. */
 export function eaDamage(r: EaResult): number {
   const c = r.check;
-  return c.duplicates + c.orphans + c.missing + c.volume + c.sltp + c.ledger + r.crashes.length;
+  return c.duplicates + c.orphans + c.missing + c.volume + c.sltp + c.price + c.ledger + r.crashes.length;
 }
 
 export function eaTable(rows: readonly EaResult[]): string {

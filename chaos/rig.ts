@@ -143,7 +143,7 @@ export class Rig {
     const w = this.world;
     return {
       magic: MAGIC,
-      masters: MASTERS.map((m) => ({ name: m.name, positions: w.masters.get(m.name)!.broker.positions() })),
+      masters: MASTERS.map((m) => ({ name: m.name, positions: w.masters.get(m.name)!.broker.positions(), orders: w.masters.get(m.name)!.broker.orders() })),
       slaves: SLAVES.map((s) => slaveState(s, w.slaves.get(s.name)!)),
       ledger,
     };

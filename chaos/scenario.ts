@@ -12,6 +12,7 @@ import type { CheckResult } from './check';
 import { masterOp } from './ops';
 import { Rig, sleep, type Heal, type StoreKind } from './rig';
 import { Rng } from './rng';
+import { followersOf } from './world';
 
 export const FAULT_KINDS = ['hub_kill', 'hub_kill_inflight', 'slave_offline', 'slave_restart', 'master_offline', 'replay', 'drop_results', 'data_wipe', 'mongo_restart'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -93,9 +94,18 @@ export async function runSeed(opts: SeedOptions): Promise<SeedResult> {
     let trades = 0;
     const masters = [...world.masters.values()];
     const slaves = [...world.slaves.values()];
+    const followers = followersOf(world);
+    /** Followers' quote moves an operation left for a little later: made before the next operation. */
+    const lagging: (() => void)[] = [];
+    const catchUp = () => {
+      for (const move of lagging.splice(0)) move();
+    };
     const doOp = () => {
-      const out = masterOp(rng, rng.pick(masters));
+      catchUp();
+      const t = rng.pick(masters);
+      const out = masterOp(rng, t, followers.get(t.account));
       if (out.ok) trades++;
+      if (out.later) lagging.push(out.later);
       note(out.line);
     };
 
@@ -201,6 +211,7 @@ export async function runSeed(opts: SeedOptions): Promise<SeedResult> {
     };
 
     for (let i = 0; i < opts.ops; ) {
+      catchUp();
       await recover((r) => r.at <= Date.now());
       if (i >= FIRST_FAULT_AT && rng.chance(opts.faultRate ?? 0.12)) {
         const kind = nextFault();
@@ -218,6 +229,7 @@ export async function runSeed(opts: SeedOptions): Promise<SeedResult> {
     }
 
     // The last fault ends: everything comes back, then each item is timed until it is right.
+    catchUp();
     await recover(() => true);
     await rig.allUp();
     note('all faults over; settling');

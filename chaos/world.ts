@@ -10,6 +10,7 @@ import { SimBroker } from '../sim/broker';
 import { MAPPED_PRESET, MAPPED_SYMBOL_MAP, MASTER_PRESET, SUFFIX_PRESET, brokerFromPreset, type BrokerPreset } from '../sim/presets';
 import { SimTerminal } from '../sim/terminal';
 import type { MarginMode, SlaveState } from './check';
+import type { Follower } from './ops';
 
 export const MAGIC = 20250;
 /** Wide enough that the small quote differences between the presets never refuse a copy. */
@@ -75,6 +76,13 @@ export function makeWorld(endpoints: { pull: string; pub: string }, seed: number
   return { masters, slaves, all: [...masters.values(), ...slaves.values()] };
 }
 
+/** Per master, the slave terminals following it (whose quotes move with the master's). */
+export function followersOf(world: World): Map<string, Follower[]> {
+  const out = new Map<string, Follower[]>();
+  for (const def of SLAVES) for (const m of def.follows) out.set(m, [...(out.get(m) ?? []), { terminal: world.slaves.get(def.name)!, translate: def.translate }]);
+  return out;
+}
+
 /** A slave's state for check(), read from its broker. */
 export function slaveState(def: SlaveDef, t: SimTerminal): SlaveState {
   return {
@@ -85,5 +93,6 @@ export function slaveState(def: SlaveDef, t: SimTerminal): SlaveState {
     translate: def.translate,
     spec: (symbol) => t.broker.symbol(symbol),
     positions: t.broker.positions(),
+    orders: t.broker.orders(),
   };
 }

@@ -141,6 +141,13 @@ export class PendingCopies {
 
   /** A placed copy toward the master order as it is now: price, stop-limit, SL/TP and expiry. */
   private follow(c: Copy, o: PendingOrder, now: number): void {
+    // Adopted before the master order was known: the slave order's volume was all there was. Its
+    // ratio and the master lots it stands for come from the order now, or once it filled the
+    // copy would "catch up" with the master's volume by adding to itself.
+    if (c.status === 'placed' && c.ratio === undefined && o.volume > 0) {
+      c.ratio = c.volume / o.volume;
+      c.masterVolume = o.volume;
+    }
     if (c.status !== 'placed' || c.inflight.size || !c.ticket || !c.order) return;
     const link = this.parts.roster.link(c.slave, c.master);
     if (!link) return;
@@ -257,6 +264,9 @@ export class PendingCopies {
     journal.trade(c, { status: 'open', slave_ticket: position, volume: o.volume, remaining_volume: o.volume, open_price: o.price, reason: undefined });
     const mp = masters.get(c.master, c.masterPosition);
     const head = `${c.slave} order ${o.ticket} (copy of ${c.master} order ${c.masterPosition}) filled`;
+    // A copy whose master order was never known stands for the master position as it is: without
+    // a ratio its size is decided afresh by reconciliation (converge.ts), never by catchUp adding.
+    if (mp?.open && c.ratio === undefined) c.masterVolume = mp.volume;
     if (mp?.open) {
       journal.decision('link', `${head}: follows master position #${mp.position}`, c.slave, c.masterPosition);
       this.parts.decisions.catchUp(c, now);

@@ -193,6 +193,42 @@ describe('pending order copies', () => {
     expect(w.last('S1', 'close')).toMatchObject({ ticket: '9700', volume: 0.4 });
   });
 
+  describe('a copy order adopted before its master order was known (hub data lost), x0.5', () => {
+    /** S2's order 9700 (0.5 lots) copies M1's order 700 (1 lot); the hub has no ledger row and M1's snapshot has not listed the order yet. */
+    function adopted() {
+      const w = start({ accounts: [M1, S2] });
+      w.advance(1000);
+      w.snapshot('S2', [], [limit({ ticket: '9700', volume: 0.5, magic: 20250, comment: copyComment('M1', '700') })]);
+      expect(w.lines(/^ADOPT reconcile: found S2 order 9700/)).toHaveLength(1);
+      return w;
+    }
+    /** Both orders fill; the hub's remove (converting to market) finds the slave order gone. */
+    function bothFill(w: ReturnType<typeof start>) {
+      fill(w);
+      w.order('S2', 'filled', limit({ ticket: '9700', volume: 0.5 }), { position: '9700' });
+      const remove = w.last('S2', 'remove');
+      if (remove) w.result('S2', remove, { status: 'refused', retcode: 0, message: 'order 9700 not found (filled or removed?)' });
+    }
+
+    it('learns its ratio from the master order once listed: the fill adds nothing', () => {
+      const w = adopted();
+      w.advance(1000);
+      w.snapshot('M1', [], [limit()]);
+      w.engine.tick(w.clock.now);
+      bothFill(w);
+      expect(w.copy('S2')).toMatchObject({ status: 'open', ticket: '9700', volume: 0.5 });
+      expect(w.commands('S2', 'open')).toHaveLength(0);
+      expect(w.lines(/master added while the copy was opening/)).toHaveLength(0);
+    });
+
+    it('filled before the master order was ever listed: the fill adds nothing either', () => {
+      const w = adopted();
+      bothFill(w);
+      expect(w.copy('S2')).toMatchObject({ status: 'open', ticket: '9700', volume: 0.5 });
+      expect(w.commands('S2', 'open')).toHaveLength(0);
+    });
+  });
+
   it('slave filled first and the master order is removed unfilled: the slave position is closed', () => {
     const w = placed([M1, S1]);
     w.order('S1', 'filled', limit({ ticket: '9700', symbol: 'EURUSD.c' }), { position: '9700' });
