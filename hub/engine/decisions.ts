@@ -274,8 +274,10 @@ export class Decisions {
     if (mp.volume < c.masterVolume - EPS && copySide(mp.side, c.reversed) === c.side) {
       this.reduce(c, c.masterVolume - mp.volume, mp.volume, receivedAt, 'master reduced while the copy was opening');
     }
+    // Only a copy with a ratio: one without (adopted, its ledger row lost) is sized afresh by
+    // reconciliation, and an add would not change the master lots it stands for (added again and again).
     const master = this.parts.roster.get(c.master);
-    if (master && mp.volume > c.masterVolume + EPS && copySide(mp.side, c.reversed) === c.side) {
+    if (master && c.ratio !== undefined && mp.volume > c.masterVolume + EPS && copySide(mp.side, c.reversed) === c.side) {
       this.grow(master, mp, c, mp.volume - c.masterVolume, mp.price, receivedAt, `master added while the copy was opening: ${c.master}#${c.masterPosition} ${mp.side} ${mp.volume} ${mp.symbol} -> ${c.slave}`, true);
     }
     const stops = this.stopsOf(c, mp);
