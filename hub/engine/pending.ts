@@ -406,8 +406,21 @@ export class PendingCopies {
       journal.trade(found, { status: 'placed', slave_ticket: o.ticket, symbol: o.symbol, master_symbol: from.symbol, direction: dir(found.side), volume: o.volume, order_type: o.order_type, order_price: o.price, open_time: iso(o.time_ms) });
     }
     // Placed copies the slave lists neither as an order nor (reconcile.ts linked those) as a position.
+    // One without a ticket is a placement whose result a dead hub process never had: once that
+    // process's commands have expired (the slave cannot still run one), the slave's list says it
+    // was never placed.
+    const deadExpired = this.parts.now() >= this.parts.startedAt + cfg.commandTtlMs;
     for (const [key, c] of copies.ofSlave(slave)) {
-      if (c.status !== 'placed' || !c.ticket || seen.has(key) || c.inflight.size || c.foundSeq > seq) continue;
+      if (c.status !== 'placed' || seen.has(key) || c.inflight.size || c.foundSeq > seq) continue;
+      if (!c.ticket) {
+        if (!deadExpired) continue;
+        // Recorded, then forgotten: the master order (or the position it filled into) is decided
+        // afresh, as if this process had never seen the copy: placed late, or copied at market.
+        journal.decision('cancel', `reconcile: ${slave} holds no order copying ${c.master} order ${c.masterPosition}: its placement was lost with an earlier hub process; decided afresh`, slave, c.masterPosition, 'warn');
+        this.canceled(c, 'never placed on the slave (its place command was lost with a hub restart)');
+        copies.delete(key);
+        continue;
+      }
       journal.decision('cancel', `reconcile: ${slave} no longer has order ${c.ticket} (copy of ${c.master} order ${c.masterPosition}) nor its position; not placed again`, slave, c.masterPosition, 'warn');
       this.canceled(c, 'not in the slave snapshot (removed on the slave)');
     }

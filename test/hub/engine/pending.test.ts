@@ -303,4 +303,26 @@ describe('pending order copies', () => {
     fill(w);
     expect(w.last('S1', 'remove')).toMatchObject({ ticket: '9700' });
   });
+
+  it('after a restart, a placement whose result was lost (a placed row without a ticket) is recorded canceled and decided afresh once its commands have expired (chaos seed 8000)', () => {
+    const row: Trade = {
+      master_name: 'M1', master_ticket: '700', slave_name: 'S1', symbol: 'EURUSD.c', master_symbol: 'EURUSD', direction: 'BUY', status: 'placed',
+      master_volume: 1, volume: 1, order_type: 'buy_limit', order_price: 1.09, updated_at: '2023-11-14T22:13:20.000Z',
+    };
+    const w = start({ accounts: [M1, S1], rows: [row], m1Orders: [limit()] });
+    // Within the dead process's command life the slave could still place it: nothing decided.
+    w.advance(1000);
+    w.snapshot('S1', [], []);
+    expect(w.copy('S1')).toMatchObject({ status: 'placed' });
+    w.advance(5000);
+    w.snapshot('S1', [], []);
+    expect(w.lines(/^CANCEL reconcile: S1 holds no order copying M1 order 700: its placement was lost with an earlier hub process; decided afresh$/)).toHaveLength(1);
+    expect(w.trades.filter((u) => u.key.slave_name === 'S1' && u.set.status === 'canceled').pop()?.set).toMatchObject({ reason: 'never placed on the slave (its place command was lost with a hub restart)' });
+    // The master order is still pending: placed late, once (re-sends keep the command's id).
+    w.engine.tick(w.clock.now + 1000);
+    const places = w.commands('S1', 'place');
+    expect(places[0]).toMatchObject({ master_position: '700', volume: 1 });
+    expect(new Set(places.map((p) => p.cmd_id)).size).toBe(1);
+    expect(w.copy('S1')).toMatchObject({ status: 'placed' });
+  });
 });
