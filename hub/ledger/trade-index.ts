@@ -17,7 +17,8 @@ import { closeSync, fstatSync, fsync, openSync, readSync, renameSync, unlinkSync
 import type { Doc } from './lines';
 import type { TradeStatus } from './types';
 
-const MAGIC = 'CBTIDX1\n';
+/** Version 2: the placed and canceled statuses have codes (version 1 gave them 255, and a placed copy was not restored at start); a version 1 index is rebuilt. */
+const MAGIC = 'CBTIDX2\n';
 
 export interface IndexHeader {
   count: number;
@@ -73,15 +74,17 @@ function colStart(dataStart: number, count: number, name: ColName): number {
   throw new Error(`no column ${name}`);
 }
 
-export const STATUSES: readonly TradeStatus[] = ['pending', 'open', 'closed', 'refused', 'failed', 'expired', 'missed'];
+/** Every TradeStatus, its code its place here: append only (codes are in trades.idx). */
+export const STATUSES: readonly TradeStatus[] = ['pending', 'open', 'closed', 'refused', 'failed', 'expired', 'missed', 'placed', 'canceled'];
 const STATUS_CODE = new Map(STATUSES.map((s, i) => [s as string, i]));
 export const UNKNOWN_STATUS = 255;
 export function statusCode(s: unknown): number {
   return STATUS_CODE.get(s as string) ?? UNKNOWN_STATUS;
 }
-/** pending and open: the copies the hub keeps in memory. */
+const PLACED = STATUS_CODE.get('placed')!;
+/** pending, open and placed: the copies the hub keeps in memory (and restores at start). */
 export function isLiveCode(code: number): boolean {
-  return code <= 1;
+  return code <= 1 || code === PLACED;
 }
 
 /** FNV-1a over the key's UTF-16 units: a filter before the line itself is read and compared. */

@@ -254,6 +254,24 @@ export function describeStoreContract(name: string, h: StoreHarness): void {
       });
     }
 
+    it('counts a placed copy (a pending order copy) as live, also after a reopen, and finds every status by name', async () => {
+      await store.upsertTrades([
+        openTrade('M', 1, 'S', 1),
+        tradeUpdate('M', 2, 'S', { status: 'placed', symbol: 'EURUSD', order_type: 'buy_limit', order_price: 1.09, updated_at: iso(2) }),
+        tradeUpdate('M', 3, 'S', { status: 'canceled', symbol: 'EURUSD', reason: 'removed on the slave', updated_at: iso(3) }),
+        tradeUpdate('M', 4, 'S', { status: 'closed', symbol: 'EURUSD', updated_at: iso(4) }),
+      ]);
+      const live = async () => (await store.findTrades({ open: true })).map((t) => `${t.master_ticket} ${t.status}`).sort();
+      expect(await live()).toEqual(['1 open', '2 placed']);
+      expect(await store.countTrades({ open: true })).toBe(2);
+      for (const status of ['placed', 'canceled', 'closed', 'open'] as const) expect((await store.findTrades({ status })).map((t) => t.status)).toEqual([status]);
+      if (h.reopen) {
+        store = await h.reopen(store);
+        expect(await live()).toEqual(['1 open', '2 placed']);
+        expect((await store.findTrades({ status: 'canceled' })).map((t) => t.master_ticket)).toEqual(['3']);
+      }
+    });
+
     it('ensureIndexes is idempotent', async () => {
       await store.upsertTrades([openTrade('M', 1, 'S', 1)]);
       await store.ensureIndexes();
