@@ -6,7 +6,7 @@
  * It is derived data: rebuilt from trades.db when missing or not matching it, and replaced whole
  * (written aside, then renamed), so a reader or a crash sees the old or the new one, never half.
  *
- * Layout: "CBTIDX1\n", u32 header length, header JSON, padding to 8, then each column in COLUMNS
+ * Layout: "CBTIDX2\n", u32 header length, header JSON, padding to 8, then each column in COLUMNS
  * order, `count` values each, little-endian, then a hash table of positions + 1 by key hash (u32,
  * open addressing, linear probing, tableSize(count) slots, 0 = empty) so the hub finds an old
  * trade in a few reads, then the summary (JSON to the end of the file): for
