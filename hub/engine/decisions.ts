@@ -245,6 +245,13 @@ export class Decisions {
       this.parts.journal.decision('skip', `master reversed ${master.name}#${mp.position}; ${c.slave} copy is ${c.status}: no reversal`, c.slave, mp.position);
       return;
     }
+    if (c.inflight.size) {
+      // An add or a close still on its way changes what the copy holds: the close would leave its
+      // lots behind, and the new side's open would find the old position still there. Decided
+      // again when the results are in (catchUp, or convergence).
+      this.parts.journal.decision('defer', `master reversed ${master.name}#${mp.position} to ${mp.side} ${mp.volume}: ${c.slave} has a command in flight; the reversal follows its result`, c.slave, mp.position);
+      return;
+    }
     const slave = this.parts.roster.get(c.slave);
     const line = `master reversed ${master.name}#${mp.position} to ${mp.side} ${mp.volume}: ${c.slave} closes ticket ${c.ticket} (${c.volume} lots), then opens the new side`;
     this.parts.commands.decide('reverse', line, c, this.parts.commands.close(c), receivedAt, {
@@ -271,13 +278,19 @@ export class Decisions {
       commands.decide('close', `master ${c.master}#${c.masterPosition} closed while the copy was opening: ${c.slave} closes ticket ${c.ticket}${rest < c.volume - EPS ? ` (${rest} of ${c.volume} lots; the rest is closing already)` : ''}`, c, body, receivedAt);
       return;
     }
-    if (mp.volume < c.masterVolume - EPS && copySide(mp.side, c.reversed) === c.side) {
+    if (copySide(mp.side, c.reversed) !== c.side) {
+      // The master reversed while the copy was opening: the reversal, once nothing is in flight.
+      const master = this.parts.roster.get(c.master);
+      if (master && !c.inflight.size) this.reverse(master, mp, c, receivedAt);
+      return;
+    }
+    if (mp.volume < c.masterVolume - EPS) {
       this.reduce(c, c.masterVolume - mp.volume, mp.volume, receivedAt, 'master reduced while the copy was opening');
     }
     // Only a copy with a ratio: one without (adopted, its ledger row lost) is sized afresh by
     // reconciliation, and an add would not change the master lots it stands for (added again and again).
     const master = this.parts.roster.get(c.master);
-    if (master && c.ratio !== undefined && mp.volume > c.masterVolume + EPS && copySide(mp.side, c.reversed) === c.side) {
+    if (master && c.ratio !== undefined && mp.volume > c.masterVolume + EPS) {
       this.grow(master, mp, c, mp.volume - c.masterVolume, mp.price, receivedAt, `master added while the copy was opening: ${c.master}#${c.masterPosition} ${mp.side} ${mp.volume} ${mp.symbol} -> ${c.slave}`, true);
     }
     const stops = this.stopsOf(c, mp);

@@ -126,6 +126,29 @@ describe('Results', () => {
     expect(w.copy()).toMatchObject({ status: 'open', volume: 1.2, masterVolume: 1.2 });
   });
 
+  it('reverses a netting copy only once nothing is in flight: the whole buy side closes, then the sell opens (EA live seed 23)', () => {
+    const w = world();
+    w.h.connect('S1', { margin_mode: 'netting', symbols: [fx('EURUSD.c')] });
+    w.open('500', 'buy', 1);
+    w.deal({ position: '500', side: 'buy', entry: 'in', volume: 0.5, position_volume: 1.5, position_side: 'buy' });
+    w.result(w.last('open'), { status: 'done', ticket: '9001', position: '9001', volume: 1, price: 1.1 });
+    const add = w.last('open');
+    expect(add).toMatchObject({ volume: 0.5, increase: true });
+    // The master partly closes and reverses while the add is on its way: nothing goes yet.
+    w.deal({ position: '500', side: 'sell', entry: 'out', volume: 0.4, position_volume: 1.1, position_side: 'buy' });
+    w.deal({ position: '500', side: 'sell', entry: 'inout', volume: 2, position_volume: 0.9, position_side: 'sell' });
+    expect(w.h.lines(/^DEFER master reversed M1#500 to sell 0.9: S1 has a command in flight; the reversal follows its result$/)).toHaveLength(1);
+    const closes = w.h.commands('S1', 'close');
+    for (const c of closes) w.result(c, { status: 'done', volume: c.volume });
+    w.result(add, { status: 'done', ticket: '9001', position: '9001', volume: 0.5, price: 1.1 });
+    // Now the reversal: all that is left of the buy copy closes, then the sell side opens.
+    const reversal = w.last('close');
+    expect(reversal.volume).toBeCloseTo(1.5 - closes.reduce((n, c) => n + c.volume, 0), 8);
+    w.result(reversal, { status: 'done', volume: reversal.volume, remaining_volume: 0 });
+    expect(w.last('open')).toMatchObject({ side: 'sell', volume: 0.9 });
+    expect(w.h.commands('S1', 'open').filter((o) => o.side === 'sell')).toHaveLength(1);
+  });
+
   it('applies a close: what remains, or closed; and then sends what waited for it', () => {
     const w = world();
     const c = w.opened();
