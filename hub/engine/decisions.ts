@@ -374,9 +374,12 @@ export class Decisions {
   }
 
   private openCommand(c: Copy, mp: MasterPosition, plan: Planned, price: number, increase: boolean): CommandOf<'open'> {
+    // An add sets the (netting) position's SL/TP: the ones the copy should have now, not the ones
+    // it had when a modify still on its way was sent.
+    const stops = increase ? (this.stopsOf(c, mp) ?? c) : c;
     return {
       type: 'open', ...this.parts.commands.base(c), symbol: plan.symbol, side: c.side, volume: plan.volume, price, max_deviation_points: plan.tolerance,
-      sl: c.sl, tp: c.tp, magic: this.parts.cfg.magic, comment: copyComment(mp.master, mp.position), ...(increase ? { increase: true } : {}),
+      sl: stops.sl, tp: stops.tp, magic: this.parts.cfg.magic, comment: copyComment(mp.master, mp.position), ...(increase ? { increase: true } : {}),
     };
   }
 }

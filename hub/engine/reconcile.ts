@@ -115,7 +115,13 @@ export class Reconciler {
     for (const [key, c] of copies.ofSlave(slave)) {
       if (c.status !== 'open' || seen.has(key) || c.inflight.size || c.closeBy) continue;
       const held = netted.get(c.symbol);
-      if (held && inPosition(c, held)) continue;
+      if (held && inPosition(c, held)) {
+        // Its lots are in the position another copy names: the position's one SL/TP is its too
+        // (an add executed after a modify sets them back), so convergence sees the truth.
+        c.sl = held.sl;
+        c.tp = held.tp;
+        continue;
+      }
       c.volume = 0;
       journal.decision('closed', `reconcile: ${slave} no longer has ticket ${c.ticket} (copy of ${c.master}#${c.masterPosition}); marked closed`, slave, c.masterPosition);
       journal.closed(c, receivedAt, { reason: 'not in slave snapshot (closed on the slave)' });
