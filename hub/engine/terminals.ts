@@ -46,8 +46,8 @@ export interface TerminalState {
   lastSeq?: number;
   /** Sender time of the hello that began the terminal's current session. */
   sessionTs?: number;
-  /** Latest sender time of the session's ordered messages: a new session's hello is later than all of them. */
-  lastTs?: number;
+  /** The hellos of the current session, as "seq:ts": one of them again is a replay, not a restart. */
+  hellos?: Set<string>;
 }
 
 /** The hub asks a slave for ticks of at most this many symbols. */
@@ -94,9 +94,11 @@ export class Sessions {
    * False for a replay. One terminal's messages come over one connection, in the order it numbered
    * them, so a message whose seq is not above the last one of the terminal's session, or that is
    * older than the hello that began the session, was sent before: it changes nothing. A hello
-   * numbered at or below the last one starts a new session (the EA restarted and counts again) only
-   * when it is later than every message of the current session: the session's own hellos, replayed,
-   * would otherwise start it again and let the rest of it be replayed (an old snapshot closing copies).
+   * numbered at or below the last one starts a new session (the EA restarted and counts again),
+   * unless it is one of the current session's own hellos (same number and time): replayed, it would
+   * start the session again and let the rest of it be replayed (an old snapshot closing copies).
+   * The EA's clock is not assumed to be later after a restart than its last message (it starts at
+   * the beginning of the current second).
    * Ticks and heartbeats carry no decision (a quote's own time says how fresh it is), so they are
    * neither checked nor counted.
    */
@@ -104,7 +106,7 @@ export class Sessions {
     if (UNORDERED.has(msg.type)) return true;
     const t = this.terminals.get(msg.account);
     if (!t || t.lastSeq === undefined) return true;
-    if (msg.type === 'hello' && msg.seq <= t.lastSeq) return msg.ts > (t.lastTs ?? -Infinity);
+    if (msg.type === 'hello' && msg.seq <= t.lastSeq) return msg.ts >= (t.sessionTs ?? -Infinity) && !t.hellos?.has(`${msg.seq}:${msg.ts}`);
     return msg.seq > t.lastSeq && msg.ts >= (t.sessionTs ?? -Infinity);
   }
 
@@ -115,9 +117,12 @@ export class Sessions {
       this.terminals.set(msg.account, t);
     }
     if (!UNORDERED.has(msg.type)) {
-      if (msg.type === 'hello' && (t.lastSeq === undefined || msg.seq <= t.lastSeq)) t.sessionTs = msg.ts;
+      if (msg.type === 'hello' && (t.lastSeq === undefined || msg.seq <= t.lastSeq)) {
+        t.sessionTs = msg.ts;
+        t.hellos = new Set();
+      }
+      if (msg.type === 'hello') (t.hellos ??= new Set()).add(`${msg.seq}:${msg.ts}`);
       t.lastSeq = msg.seq;
-      t.lastTs = Math.max(msg.ts, t.lastTs ?? -Infinity);
     }
     t.lastSeen = receivedAt;
     t.lastType = msg.type;

@@ -84,7 +84,7 @@ export function renderProtocolDoc(): string {
   out.push('## Every message');
   out.push('');
   out.push('| field | type | meaning |\n| --- | --- | --- |');
-  out.push('| `v` | `1` | protocol version |\n| `type` | string | message type |\n| `account` | string | sender (terminal to hub) or addressee (hub to terminal), max 64 chars |\n| `seq` | integer | sequence number per sender, +1 per message, from 1 again after the EA restarts (its hello begins the session); the hub ignores a terminal message (other than tick and heartbeat) numbered at or below the last one of the session, or older than the hello of the session: a replay (a hello numbered at or below the last one begins a new session only when its `ts` is later than every message of the current session) |\n| `ts` | number | sender time, ms since epoch |');
+  out.push('| `v` | `1` | protocol version |\n| `type` | string | message type |\n| `account` | string | sender (terminal to hub) or addressee (hub to terminal), max 64 chars |\n| `seq` | integer | sequence number per sender, +1 per message, from 1 again after the EA restarts (its hello begins the session); the hub ignores a terminal message (other than tick and heartbeat) numbered at or below the last one of the session, or older than the hello of the session: a replay (a hello numbered at or below the last one begins a new session unless it is one of the own hellos of the current session, same `seq` and `ts`) |\n| `ts` | number | sender time, ms since epoch |');
   out.push('');
   for (const dir of ['terminal-to-hub', 'hub-to-terminal'] as const) {
     out.push(`## ${dir === 'terminal-to-hub' ? 'Terminal to hub' : 'Hub to terminal'}`);
