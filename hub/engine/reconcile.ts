@@ -116,10 +116,14 @@ export class Reconciler {
       if (c.status !== 'open' || seen.has(key) || c.inflight.size || c.closeBy) continue;
       const held = netted.get(c.symbol);
       if (held && inPosition(c, held)) {
-        // Its lots are in the position another copy names: the position's one SL/TP is its too
-        // (an add executed after a modify sets them back), so convergence sees the truth.
-        c.sl = held.sl;
-        c.tp = held.tp;
+        // Its lots are in the position another copy names. When it is the only live copy there,
+        // the position's one SL/TP is its own (an add executed after a modify sets them back), so
+        // convergence sees the truth. Several copies of different master positions share one SL/TP
+        // however they are set: left alone, or each would correct it in turn for ever.
+        if (!copies.ofSlave(slave).some(([, o]) => o !== c && isLive(o) && inPosition(o, held))) {
+          c.sl = held.sl;
+          c.tp = held.tp;
+        }
         continue;
       }
       c.volume = 0;

@@ -384,6 +384,27 @@ describe('netting slaves', () => {
   });
 });
 
+describe('netting SL/TP', () => {
+  it('takes the SL/TP of the position a closed copy names for the one live copy in it, and corrects them (chaos seed 8801)', () => {
+    // Restarted with the ledger: M1#501's copy is open with ticket 9001; the slave's one EURUSD.c
+    // position carries the comment of an earlier copy (M1#500, closed).
+    const w = start({ accounts: [M1, S1], rows: [row({ master_ticket: '501', slave_ticket: '9001' })] });
+    w.connect('M1');
+    w.connect('S1', 'netting');
+    w.snapshot('M1', [master('501', { sl: 1.05 })]);
+    w.snapshot('S1', [copyOf('9001', '500', { sl: 1.05 })]);
+    for (const m of w.commands('S1', 'modify')) w.result('S1', m, {});
+    const before = new Set(w.commands('S1', 'modify').map((m) => m.cmd_id)).size;
+    // An add executed after that modify set the position's SL back.
+    w.advance(1000);
+    w.snapshot('S1', [copyOf('9001', '500', { sl: 1.04 })]);
+    w.engine.tick(w.clock.now);
+    const modifies = w.commands('S1', 'modify');
+    expect(new Set(modifies.map((m) => m.cmd_id)).size).toBe(before + 1);
+    expect(modifies.pop()).toMatchObject({ ticket: '9001', sl: 1.05 });
+  });
+});
+
 describe('passes in slices', () => {
   it('works through a pass reconcileSlice comparisons at a time, each master position and copy checked again when its turn comes', () => {
     const w = start({ accounts: [M1, S1], reconcileSlice: 10 });
