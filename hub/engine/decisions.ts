@@ -278,9 +278,9 @@ export class Decisions {
       commands.decide('close', `master ${c.master}#${c.masterPosition} closed while the copy was opening: ${c.slave} closes ticket ${c.ticket}${rest < c.volume - EPS ? ` (${rest} of ${c.volume} lots; the rest is closing already)` : ''}`, c, body, receivedAt);
       return;
     }
+    const master = this.parts.roster.get(c.master);
     if (copySide(mp.side, c.reversed) !== c.side) {
       // The master reversed while the copy was opening: the reversal, once nothing is in flight.
-      const master = this.parts.roster.get(c.master);
       if (master && !c.inflight.size) this.reverse(master, mp, c, receivedAt);
       return;
     }
@@ -289,7 +289,6 @@ export class Decisions {
     }
     // Only a copy with a ratio: one without (adopted, its ledger row lost) is sized afresh by
     // reconciliation, and an add would not change the master lots it stands for (added again and again).
-    const master = this.parts.roster.get(c.master);
     if (master && c.ratio !== undefined && mp.volume > c.masterVolume + EPS) {
       this.grow(master, mp, c, mp.volume - c.masterVolume, mp.price, receivedAt, `master added while the copy was opening: ${c.master}#${c.masterPosition} ${mp.side} ${mp.volume} ${mp.symbol} -> ${c.slave}`, true);
     }
